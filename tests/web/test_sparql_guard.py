@@ -1,0 +1,114 @@
+"""The static query checks, without HTTP or a store."""
+
+import pickle
+
+import pytest
+
+from vetgraph.web.sparql_guard import Refusal, check_query, check_text, check_update
+
+G = "https://w3id.org/vetgraph/graph/"
+GRAPHS = {G + "data", G + "ontology", G + "codes", G + "shapes"}
+
+
+def limits(**kw):
+    return {"max_length": 100_000, "max_depth": 64} | kw
+
+
+def test_depth_counts_brackets_outside_strings_iris_and_comments():
+    text = 'SELECT * WHERE { ?s ?p "((((((" . FILTER((1)) } # [[[[[[[\n'
+    assert check_text(text, **limits()).max_depth == 3
+    assert check_text("ASK { <urn:a(((((> ?p ?o }", **limits()).max_depth == 1
+
+
+def test_depth_limit():
+    text = "SELECT * WHERE " + "{" * 65 + "}" * 65
+    with pytest.raises(Refusal) as info:
+        check_text(text, **limits())
+    assert info.value.reason == "too-deep"
+    assert info.value.status == 400
+    check_text(text, **limits(max_depth=65))
+
+
+def test_length_limit_in_bytes():
+    text = "ASK {} #" + "表" * 40
+    with pytest.raises(Refusal) as info:
+        check_text(text, **limits(max_length=100))
+    assert info.value.status == 413
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }",
+        "select * { service silent <http://x/> { ?s ?p ?o } }",
+        "LOAD <http://x/>",
+    ],
+)
+def test_keyword_scan_refuses_reach_outside(text):
+    with pytest.raises(Refusal) as info:
+        check_text(text, **limits())
+    assert info.value.reason in {"service-refused", "load-refused"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT ?service ?load { ?service <urn:load> 'SERVICE' } # LOAD",
+        "PREFIX load: <urn:x:> SELECT * { ?s load:service ?o }",
+    ],
+)
+def test_keyword_scan_ignores_names_strings_and_comments(text):
+    check_text(text, **limits())
+
+
+def test_parser_sees_escaped_service():
+    text = "SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"
+    check_text(text, **limits())  # the scan cannot see it...
+    with pytest.raises(Refusal) as info:
+        check_query(text, GRAPHS)  # ...the parser does
+    assert info.value.reason == "service-refused"
+
+
+def test_check_query_forms():
+    assert check_query("SELECT * { ?s ?p ?o }", GRAPHS).kind == "bindings"
+    assert check_query("ASK { ?s ?p ?o }", GRAPHS).kind == "boolean"
+    assert check_query("CONSTRUCT WHERE { ?s ?p ?o }", GRAPHS).form == "CONSTRUCT"
+    assert check_query("DESCRIBE <urn:x>", GRAPHS).kind == "graph"
+
+
+def test_from_must_name_a_store_graph():
+    ok = check_query(
+        f"PREFIX g: <{G}> SELECT * FROM g:data FROM NAMED <{G}codes> {{ ?s ?p ?o }}", GRAPHS
+    )
+    assert ok.from_graphs == [G + "data"]
+    assert ok.from_named_graphs == [G + "codes"]
+    for clause in ("FROM <file:///etc/passwd>", "FROM NAMED <http://127.0.0.1:9/x>"):
+        with pytest.raises(Refusal) as info:
+            check_query(f"SELECT * {clause} {{ ?s ?p ?o }}", GRAPHS)
+        assert info.value.reason == "unknown-graph"
+        assert "is not a graph in this store" in info.value.message
+
+
+def test_syntax_error_has_line_and_column():
+    with pytest.raises(Refusal) as info:
+        check_query("SELECT *\nWHERE { ?s ?p }", GRAPHS)
+    error = info.value
+    assert (error.reason, error.line, error.column) == ("syntax-error", 2, 9)
+    assert error.context == "WHERE { ?s ?p }"
+    assert error.as_text().splitlines()[-1] == " " * 8 + "^"
+    assert error.as_dict()["line"] == 2
+
+
+def test_update_checks():
+    assert check_update("INSERT DATA { <urn:a> <urn:b> 1 }", GRAPHS) == ["InsertData"]
+    with pytest.raises(Refusal):
+        check_update("PREFIX x: <http://x/> CLEAR ALL ; LOAD x:y", GRAPHS)
+    with pytest.raises(Refusal) as info:
+        check_update("DELETE { ?s ?p ?o } USING <file:///etc/passwd> WHERE { ?s ?p ?o }", GRAPHS)
+    assert info.value.reason == "unknown-graph"
+    check_update(f"DELETE {{ ?s ?p ?o }} USING <{G}data> WHERE {{ ?s ?p ?o }}", GRAPHS)
+
+
+def test_refusal_survives_pickling():
+    error = Refusal("m", 413, "too-long", 1, 2, "ctx")
+    assert pickle.loads(pickle.dumps(error)).as_dict() == error.as_dict()
