@@ -1,0 +1,208 @@
+"""Build the Oxigraph store from the sources, atomically.
+
+Layout, for a target ``var/store``::
+
+    var/store -> stores/store-<version>-<random>     (a relative symlink)
+    var/stores/store-<version>-<random>/             RocksDB files + vetgraph-manifest.json
+    var/stores/store.lock                            held while building
+
+A build validates first (any sh:Violation refuses it), loads every quad into a fresh
+directory, flushes, optimizes and closes it, writes the manifest, then replaces the symlink
+with ``os.replace`` of a temporary symlink (atomic on POSIX). Readers see the old store or
+the new one, never a partial one. A build that fails or is killed leaves the old link and
+directory untouched; the next build removes its leftovers. The previous version is kept
+(a server may still have it open); older ones are removed after the switch.
+
+Test hook: ``VETGRAPH_BUILD_PAUSE=<seconds>`` sleeps after each graph is loaded, so a test
+can kill a build in the middle of loading.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from . import __version__
+from .config import Settings
+from .dataset import Sources, dataset_version, read_sources, to_dataset
+from .store.oxigraph import MANIFEST_NAME, read_manifest
+from .validate import ValidationReport, validate_dataset
+
+
+class BuildError(Exception):
+    """The build could not run (bad target, I/O error)."""
+
+
+class BuildRefused(Exception):
+    """Validation found violations: nothing was built."""
+
+    def __init__(self, report: ValidationReport):
+        super().__init__(f"{report.counts.get('Violation', 0)} SHACL violation(s)")
+        self.report = report
+
+
+@dataclass
+class BuildOutcome:
+    """What a successful build made."""
+
+    store_dir: Path  # the symlink readers open
+    version_dir: Path  # the directory it now points to
+    manifest: dict[str, Any]
+    report: ValidationReport  # warnings and infos may be present
+
+
+def versions_dir(store_dir: Path) -> Path:
+    """Where the version directories of a target live: ``<parent>/stores``."""
+    return store_dir.parent / "stores"
+
+
+@contextmanager
+def _lock(folder: Path, name: str) -> Iterator[None]:
+    """One build per target at a time (a second waits); released even on crash by the OS."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _current_target(store_dir: Path) -> Path | None:
+    if store_dir.is_symlink():
+        return Path(os.path.realpath(store_dir))
+    if store_dir.exists():
+        if store_dir.is_dir() and not any(store_dir.iterdir()):
+            store_dir.rmdir()  # an empty placeholder folder: take its place
+            return None
+        raise BuildError(
+            f"{store_dir} exists and is not a store link made by `vetgraph build`; move it away"
+        )
+    return None
+
+
+def _remove_leftovers(
+    folder: Path, name: str, keep: set[Path], *, only_unfinished: bool = False
+) -> None:
+    """Delete version directories of this target that are not kept.
+
+    ``only_unfinished`` limits this to builds that never wrote their manifest (killed ones),
+    so a version a server may still have open survives until the next successful switch.
+    """
+    for child in folder.glob(f"{name}-*"):
+        if not child.is_dir() or child.is_symlink() or child.resolve() in keep:
+            continue
+        if only_unfinished and (child / MANIFEST_NAME).exists():
+            continue
+        shutil.rmtree(child, ignore_errors=True)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=2, sort_keys=True)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _load(target: Path, sources: Sources) -> dict[str, int]:
+    """Bulk-load every graph into a new store at ``target``; return triples per graph."""
+    pause = float(os.environ.get("VETGRAPH_BUILD_PAUSE", "0") or 0)
+    store = ox.Store(str(target))
+    try:
+        for graph, quads in sources.quads.items():
+            name = ox.NamedNode(graph)
+            store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, name) for q in quads)
+            if pause:
+                store.flush()
+                time.sleep(pause)
+        store.flush()
+        store.optimize()
+        counts = {}
+        for graph in sources.quads:
+            counts[graph] = sum(1 for _ in store.quads_for_pattern(None, None, None,
+                                                                   ox.NamedNode(graph)))
+        return counts
+    finally:
+        del store  # closes RocksDB before anyone opens the directory read-only
+
+
+def build_store(settings: Settings, store_dir: Path | None = None) -> BuildOutcome:
+    """Validate, load into a new directory, and switch ``store_dir`` to it atomically.
+
+    Raises ``SourceError`` (unreadable input), :class:`BuildRefused` (violations) or
+    :class:`BuildError`; in every case the previous store is left as it was.
+    """
+    store_dir = Path(store_dir or settings.store_dir).absolute()
+    sources = read_sources(settings)
+    version = dataset_version(settings)
+    report = validate_dataset(to_dataset(sources))
+    if not report.conforms:
+        raise BuildRefused(report)
+
+    folder, name = versions_dir(store_dir), store_dir.name
+    with _lock(folder, name):
+        previous = _current_target(store_dir)
+        kept = {previous} if previous else set()
+        _remove_leftovers(folder, name, keep=kept, only_unfinished=True)
+        target = folder / f"{name}-{version}-{secrets.token_hex(4)}"
+        link = store_dir.parent / f".{name}.{secrets.token_hex(4)}.tmp"
+        try:
+            counts = _load(target, sources)
+            manifest = {
+                "version": version,
+                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "vetgraph": __version__,
+                "graphs": counts,
+                "triples": sum(counts.values()),
+                "prefixes": sources.prefixes,
+                "sources": {
+                    graph: [_relative(p, settings.root) for p in paths]
+                    for graph, paths in sources.files.items()
+                },
+            }
+            _write_json(target / MANIFEST_NAME, manifest)
+            _fsync_dir(target)
+            os.symlink(os.path.relpath(target, store_dir.parent), link)
+            os.replace(link, store_dir)  # the switch: readers now open the new version
+        except BaseException:
+            link.unlink(missing_ok=True)
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        _fsync_dir(store_dir.parent)
+        _remove_leftovers(folder, name, keep={target.resolve()} | kept)
+    return BuildOutcome(store_dir=store_dir, version_dir=target, manifest=manifest, report=report)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def store_manifest(store_dir: Path) -> dict[str, Any] | None:
+    """The manifest of the store a target currently points to, or None."""
+    return read_manifest(os.path.realpath(store_dir)) if Path(store_dir).exists() else None

@@ -1,0 +1,217 @@
+"""The ``vetgraph`` command: parse arguments, call a module, print.
+
+Adding a subcommand: write ``def run(args, settings) -> int`` (its exit code), and register it
+with ``@command("name", "one-line help", add_arguments)``; ``add_arguments(parser)`` adds its
+own flags. Every subcommand also gets the settings flags (``--root``, ``--store``, limits).
+
+Exit codes: 0 success, 1 the data has violations, 2 unreadable input or bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import __version__
+from .config import Settings
+
+Run = Callable[[argparse.Namespace, Settings], int]
+AddArguments = Callable[[argparse.ArgumentParser], None]
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    run: Run
+    add_arguments: AddArguments | None = None
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, help: str, add_arguments: AddArguments | None = None):
+    """Register a subcommand (decorator)."""
+
+    def register(run: Run) -> Run:
+        COMMANDS[name] = Command(name, help, run, add_arguments)
+        return run
+
+    return register
+
+
+# --- settings flags, shared by every subcommand ------------------------------------------
+
+_SETTINGS_FLAGS = {
+    # flag: (Settings field, type, help)
+    "--root": ("root", str, "source tree (ontology/, data/ttl/, queries/); env VETGRAPH_ROOT"),
+    "--store": ("store_dir", str, "store location (default ROOT/var/store); env VETGRAPH_STORE"),
+    "--base-iri": ("base_iri", str, "base IRI served (default https://w3id.org/vetgraph/)"),
+    "--query-timeout": ("query_timeout", float, "seconds per query (default 30)"),
+    "--max-query-length": ("max_query_length", int, "bytes of SPARQL text (default 102400)"),
+    "--max-body": ("max_body", int, "bytes of request body (default 1048576)"),
+    "--max-rows": ("max_rows", int, "result rows before truncation (default 10000)"),
+    "--max-concurrent-queries": ("max_concurrent_queries", int, "per process (default 4)"),
+}
+
+
+def _settings_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False)
+    group = parser.add_argument_group("settings")
+    for flag, (field, kind, text) in _SETTINGS_FLAGS.items():
+        group.add_argument(flag, dest=f"setting_{field}", type=kind, default=None, help=text)
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    overrides = {
+        field: getattr(args, f"setting_{field}", None)
+        for field, _, _ in _SETTINGS_FLAGS.values()
+    }
+    return Settings.load(**overrides)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vetgraph",
+        description="Knowledge graph of vocational education reports: validate, build, query.",
+    )
+    parser.add_argument("--version", action="version", version=f"vetgraph {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    common = _settings_parser()
+    for cmd in COMMANDS.values():
+        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help, parents=[common])
+        if cmd.add_arguments:
+            cmd.add_arguments(p)
+        p.set_defaults(_run=cmd.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .dataset import SourceError
+    from .store.base import StoreError
+    from .validate import ShapesError
+
+    try:
+        settings = settings_from_args(args)
+        return args._run(args, settings)
+    except (SourceError, ShapesError, StoreError, ValueError) as exc:
+        print(f"{exc}" if isinstance(exc, SourceError) else f"vetgraph: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+def _print(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+# --- validate ---------------------------------------------------------------------------
+
+
+def _validate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=["text", "json", "ttl"], default="text")
+
+
+@command("validate", "check the sources against the SHACL shapes", _validate_args)
+def validate_command(args: argparse.Namespace, settings: Settings) -> int:
+    from .validate import FORMATTERS, validate
+
+    report = validate(settings)
+    _print(FORMATTERS[args.format](report))
+    return EXIT_OK if report.conforms else EXIT_VIOLATIONS
+
+
+# --- build ------------------------------------------------------------------------------
+
+
+@command("build", "validate, then build the store atomically")
+def build_command(args: argparse.Namespace, settings: Settings) -> int:
+    from .build import BuildRefused, build_store
+    from .validate import format_text
+
+    try:
+        outcome = build_store(settings)
+    except BuildRefused as refused:
+        _print(format_text(refused.report))
+        print("vetgraph build: refused, the store was not changed", file=sys.stderr)
+        return EXIT_VIOLATIONS
+    m = outcome.manifest
+    warnings = outcome.report.counts.get("Warning", 0)
+    _print(
+        f"built {outcome.store_dir} -> {outcome.version_dir.name}\n"
+        f"version {m['version']}, {m['triples']} triples"
+        + (f", {warnings} warning(s): see `vetgraph validate`" if warnings else "")
+        + "\n"
+    )
+    return EXIT_OK
+
+
+# --- stats ------------------------------------------------------------------------------
+
+
+def _stats_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=["text", "json"], default="text")
+
+
+@command("stats", "triples per graph, entities per class, observations per data set", _stats_args)
+def stats_command(args: argparse.Namespace, settings: Settings) -> int:
+    from . import stats
+    from .store import open_store
+
+    if not settings.store_dir.exists():
+        from .build import BuildRefused, build_store
+        from .validate import format_text
+
+        print(f"vetgraph stats: no store at {settings.store_dir}, building it", file=sys.stderr)
+        try:
+            build_store(settings)
+        except BuildRefused as refused:
+            print(format_text(refused.report), file=sys.stderr, end="")
+            return EXIT_VIOLATIONS
+    store = open_store(settings)
+    try:
+        _print(stats.FORMATTERS[args.format](stats.collect(store)))
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+# --- serve ------------------------------------------------------------------------------
+
+
+def _serve_args(p: argparse.ArgumentParser) -> None:
+    from .serve import add_arguments
+
+    add_arguments(p)
+
+
+@command("serve", "serve the SPARQL endpoint, query editor and home page (waitress)", _serve_args)
+def serve_command(args: argparse.Namespace, settings: Settings) -> int:
+    from .serve import run
+
+    return run(args, settings)
+
+
+# --- query ------------------------------------------------------------------------------
+
+
+def _query_args(p: argparse.ArgumentParser) -> None:
+    from .querycmd import add_arguments
+
+    add_arguments(p)
+
+
+@command("query", "run a named query, a .rq file or - (stdin); --list shows them", _query_args)
+def query_command(args: argparse.Namespace, settings: Settings) -> int:
+    from .querycmd import run_command
+
+    return run_command(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""Read the Turtle sources (ontology, codes, data, shapes) into named graphs.
+
+Files are parsed once with pyoxigraph: its errors carry exact line/column positions for the
+data steward, and its quads load the store without a round trip through rdflib. The same
+quads become an rdflib :class:`~rdflib.Dataset` for pyshacl and the in-memory backend.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Dataset, URIRef
+
+from .config import GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SHAPES, Settings
+from .store.base import to_rdflib
+
+_POSITION_PREFIX = re.compile(r"^Parser error (?:at|between) [^:]*: ")
+
+
+class SourceError(Exception):
+    """A source file that cannot be read or parsed; ``str()`` is ``path:line:column: message``."""
+
+    def __init__(self, path: Path | str, line: int | None, column: int | None, message: str):
+        super().__init__(path, line, column, message)
+        self.path = Path(path)
+        self.line = line
+        self.column = column
+        self.message = message
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return f"{self.path}: {self.message}"
+        return f"{self.path}:{self.line}:{self.column or 1}: {self.message}"
+
+
+def source_files(settings: Settings) -> dict[str, list[Path]]:
+    """The Turtle files of each named graph, in a stable order; missing sources are errors."""
+    if not settings.ontology_file.is_file():
+        raise SourceError(settings.ontology_file, None, None, "no such file")
+    files = {GRAPH_ONTOLOGY: [settings.ontology_file]}
+    for graph, folder in (
+        (GRAPH_CODES, settings.codes_dir),
+        (GRAPH_DATA, settings.data_dir),
+        (GRAPH_SHAPES, settings.shapes_dir),
+    ):
+        if not folder.is_dir():
+            raise SourceError(folder, None, None, "no such directory")
+        files[graph] = sorted(folder.glob("*.ttl"))
+    return files
+
+
+def parse_file(path: Path) -> tuple[list[ox.Quad], dict[str, str]]:
+    """Parse one Turtle file into default-graph quads plus its prefixes.
+
+    Blank nodes are renamed so that ``_:x`` in two files stays two nodes. Relative IRIs are
+    errors (no base IRI): a source must not depend on where it is checked out.
+    """
+    try:
+        parser = ox.parse(path=path, format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)
+        quads = list(parser)
+    except SyntaxError as exc:
+        message = _POSITION_PREFIX.sub("", str(exc.msg or exc))
+        raise SourceError(path, exc.lineno or 1, exc.offset or 1, message) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(path, None, None, getattr(exc, "strerror", None) or str(exc)) from exc
+    return quads, dict(parser.prefixes)
+
+
+@dataclass
+class Sources:
+    """Everything parsed from the source tree, keyed by graph IRI."""
+
+    files: dict[str, list[Path]]
+    quads: dict[str, list[ox.Quad]] = field(default_factory=dict)
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+    def iter_quads(self) -> Iterator[ox.Quad]:
+        """Quads placed in their named graph, ready for ``Store.bulk_extend``."""
+        for graph, quads in self.quads.items():
+            name = ox.NamedNode(graph)
+            for q in quads:
+                yield ox.Quad(q.subject, q.predicate, q.object, name)
+
+    def counts(self) -> dict[str, int]:
+        """Triples per graph as parsed (before deduplication by a store)."""
+        return {graph: len(quads) for graph, quads in self.quads.items()}
+
+
+def read_sources(settings: Settings) -> Sources:
+    """Parse every source file; the first unreadable one raises :class:`SourceError`."""
+    sources = Sources(files=source_files(settings))
+    for graph, paths in sources.files.items():
+        sources.quads[graph] = []
+        for path in paths:
+            quads, prefixes = parse_file(path)
+            sources.quads[graph].extend(quads)
+            for prefix, namespace in prefixes.items():
+                sources.prefixes.setdefault(prefix, namespace)
+    return sources
+
+
+def to_dataset(sources: Sources) -> Dataset:
+    """An rdflib Dataset with one named graph per source graph; default graph is their union."""
+    # rdflib logs a traceback for each ill-typed literal ("x"^^xsd:integer); SHACL's
+    # sh:datatype reports those properly, naming the entity, so keep the log quiet.
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
+    ds = Dataset(default_union=True)
+    for prefix, namespace in sources.prefixes.items():
+        ds.bind(prefix, namespace, override=True, replace=True)
+    for graph, quads in sources.quads.items():
+        g = ds.graph(URIRef(graph))
+        for q in quads:
+            g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+    return ds
+
+
+def load_dataset(settings: Settings) -> Dataset:
+    """Read the source tree into an rdflib Dataset with the four named graphs."""
+    return to_dataset(read_sources(settings))
+
+
+def dataset_version(settings: Settings) -> str:
+    """A stable hash of every source file's name and bytes: for ETags and store names."""
+    digest = hashlib.sha256()
+    for graph, paths in source_files(settings).items():
+        for path in paths:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise SourceError(path, None, None, exc.strerror or str(exc)) from exc
+            name = path.name if graph != GRAPH_ONTOLOGY else "vetgraph.ttl"
+            digest.update(f"{graph}\0{name}\0{len(data)}\0".encode())
+            digest.update(data)
+    return digest.hexdigest()[:16]

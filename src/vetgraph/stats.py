@@ -1,0 +1,81 @@
+"""What is in the store: triples per graph, entities per class, observations per data set.
+
+Everything is asked through the :class:`~vetgraph.store.base.Store` interface, so the numbers
+are the ones every surface sees.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .config import GRAPH_DATA
+from .store.base import Store
+
+_LABELS = """
+  OPTIONAL { ?x rdfs:label ?zh0 FILTER(langMatches(lang(?zh0), "zh")) }
+  OPTIONAL { ?x rdfs:label ?en0 FILTER(langMatches(lang(?en0), "en")) }
+"""
+
+CLASSES_QUERY = f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?x (COUNT(DISTINCT ?s) AS ?n) (MIN(STR(?zh0)) AS ?zh) (MIN(STR(?en0)) AS ?en) WHERE {{
+  GRAPH <{GRAPH_DATA}> {{ ?s a ?x }}
+  {_LABELS}
+}} GROUP BY ?x ORDER BY DESC(?n) STR(?x)"""
+
+DATASETS_QUERY = f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX qb: <http://purl.org/linked-data/cube#>
+SELECT ?x (COUNT(DISTINCT ?o) AS ?n) (MIN(STR(?zh0)) AS ?zh) (MIN(STR(?en0)) AS ?en) WHERE {{
+  ?o qb:dataSet ?x .
+  {_LABELS}
+}} GROUP BY ?x ORDER BY STR(?x)"""
+
+
+def _rows(store: Store, sparql: str, key: str, count: str) -> list[dict[str, Any]]:
+    out = []
+    for row in store.query(sparql).dicts():
+        out.append(
+            {
+                key: str(row["x"]),
+                "label_zh": str(row["zh"]) if "zh" in row else None,
+                "label_en": str(row["en"]) if "en" in row else None,
+                count: int(row["n"]),
+            }
+        )
+    return out
+
+
+def collect(store: Store) -> dict[str, Any]:
+    """The statistics as a JSON-ready dict (the ``--format json`` output)."""
+    graphs = {g: store.triple_count(g) for g in store.graph_names()}
+    return {
+        "graphs": graphs,
+        "triples": sum(graphs.values()),
+        "classes": _rows(store, CLASSES_QUERY, "class", "count"),
+        "datasets": _rows(store, DATASETS_QUERY, "dataset", "observations"),
+    }
+
+
+def format_json(stats: dict[str, Any]) -> str:
+    return json.dumps(stats, ensure_ascii=False, indent=2) + "\n"
+
+
+def _label(row: dict[str, Any]) -> str:
+    return " / ".join(x for x in (row["label_zh"], row["label_en"]) if x)
+
+
+def format_text(stats: dict[str, Any]) -> str:
+    lines = ["Triples per graph"]
+    for graph, n in stats["graphs"].items():
+        lines.append(f"  {n:>8}  {graph}")
+    lines.append(f"  {stats['triples']:>8}  total")
+    lines += ["", "Entities per class (data graph)"]
+    for row in stats["classes"]:
+        lines.append(f"  {row['count']:>8}  {row['class']}  {_label(row)}".rstrip())
+    lines += ["", "Observations per data set"]
+    for row in stats["datasets"]:
+        lines.append(f"  {row['observations']:>8}  {row['dataset']}  {_label(row)}".rstrip())
+    return "\n".join(lines) + "\n"
+
+
+FORMATTERS = {"text": format_text, "json": format_json}

@@ -1,0 +1,65 @@
+"""Open the store every surface reads through: ``open_store(settings, backend=...)``.
+
+Backends register an opener in :data:`BACKENDS`; a remote SPARQL backend plugs in the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..config import Settings
+from .base import (
+    QueryError,
+    QueryResult,
+    ReadOnlyError,
+    ResultKind,
+    Store,
+    StoreError,
+    UnsupportedFormatError,
+)
+
+__all__ = [
+    "BACKENDS",
+    "QueryError",
+    "QueryResult",
+    "ReadOnlyError",
+    "ResultKind",
+    "Store",
+    "StoreError",
+    "UnsupportedFormatError",
+    "open_store",
+]
+
+
+def _open_oxigraph(settings: Settings, read_only: bool = True) -> Store:
+    """The built store under ``settings.store_dir`` (see ``vetgraph build``)."""
+    from .oxigraph import OxigraphStore
+
+    return OxigraphStore.open(settings.store_dir, read_only=read_only)
+
+
+def _open_memory(settings: Settings, read_only: bool = False) -> Store:
+    """The source tree parsed into rdflib, no build needed (slower queries)."""
+    from ..dataset import read_sources, to_dataset
+    from .memory import MemoryStore
+
+    sources = read_sources(settings)
+    return MemoryStore(to_dataset(sources), read_only=read_only, prefixes=sources.prefixes)
+
+
+#: backend name -> opener(settings, **options) returning a Store.
+BACKENDS: dict[str, Callable[..., Store]] = {
+    "oxigraph": _open_oxigraph,
+    "memory": _open_memory,
+}
+
+
+def open_store(settings: Settings, backend: str = "oxigraph", **options: Any) -> Store:
+    """Open a backend by name; options (e.g. ``read_only``) go to its opener."""
+    try:
+        opener = BACKENDS[backend]
+    except KeyError:
+        known = ", ".join(sorted(BACKENDS))
+        raise StoreError(f"unknown store backend {backend!r} (known: {known})") from None
+    return opener(settings, **options)

@@ -1,0 +1,326 @@
+"""Check the sources against the SHACL shapes and report what is wrong, entity by entity.
+
+The data graph given to pyshacl is data + codes + ontology, so ``sh:targetClass`` reaches
+instances of subclasses through the ontology's ``rdfs:subClassOf``. The shapes graph stays a
+graph of its own. Only ``sh:Violation`` fails a check; warnings report data-quality issues
+(e.g. the report's prose disagreeing with its tables) without blocking a build.
+
+JSON report (``format_json``), stable for scripts::
+
+    {"conforms": false,                       # true when there is no sh:Violation
+     "counts": {"Violation": 1, "Warning": 0, "Info": 0},
+     "results": [{"severity": "Violation",
+                  "focus_node": "https://w3id.org/vetgraph/id/school/x",
+                  "labels": {"zh": "…", "en": "…"},      # null when absent
+                  "path": "https://…#studentCount",      # SPARQL path text if complex; or null
+                  "value": {"type": "literal", "value": "-3",
+                            "datatype": "http://www.w3.org/2001/XMLSchema#integer"},  # or null
+                  "messages": ["…"],
+                  "source_shape": "https://…#SchoolShape",  # nearest IRI-named shape, or null
+                  "source_constraint_component": "http://www.w3.org/ns/shacl#MinInclusive…"}]}
+
+Results are sorted by severity (Violation, Warning, Info), then focus node, path, message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pyshacl
+from pyshacl.errors import ReportableRuntimeError
+from rdflib import RDF, RDFS, XSD, BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
+from rdflib.term import Node
+
+from .config import GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SHAPES, Settings
+from .dataset import load_dataset
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+SEVERITIES = ("Violation", "Warning", "Info")
+
+
+class ShapesError(Exception):
+    """The shapes themselves cannot be used (pyshacl refused them)."""
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One sh:ValidationResult, with the focus node's labels looked up in the data."""
+
+    severity: str
+    focus_node: str
+    label_zh: str | None
+    label_en: str | None
+    path: str | None
+    value: Node | None
+    messages: tuple[str, ...]
+    source_shape: str | None
+    source_constraint_component: str | None
+
+    def sort_key(self) -> tuple:
+        rank = SEVERITIES.index(self.severity) if self.severity in SEVERITIES else 3
+        return (rank, self.focus_node, self.path or "", self.messages, str(self.value or ""))
+
+
+@dataclass
+class ValidationReport:
+    """All results plus pyshacl's report graph (for the ``ttl`` format)."""
+
+    results: list[ValidationResult]
+    graph: Graph
+
+    @property
+    def conforms(self) -> bool:
+        """True when nothing is a violation: warnings and infos are allowed."""
+        return not any(r.severity == "Violation" for r in self.results)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        found = Counter(r.severity for r in self.results)
+        return {s: found.get(s, 0) for s in SEVERITIES} | {
+            s: n for s, n in found.items() if s not in SEVERITIES
+        }
+
+
+def data_graph(ds: Dataset) -> Graph:
+    """Data + codes + ontology as one graph, so class targets follow rdfs:subClassOf."""
+    merged = Graph()
+    for prefix, namespace in ds.namespaces():
+        merged.bind(prefix, namespace, override=False)
+    for graph in (GRAPH_DATA, GRAPH_CODES, GRAPH_ONTOLOGY):
+        for triple in ds.graph(URIRef(graph)):
+            merged.add(triple)
+    return merged
+
+
+def shapes_graph(ds: Dataset) -> Graph:
+    shapes = Graph()
+    for prefix, namespace in ds.namespaces():
+        shapes.bind(prefix, namespace, override=False)
+    for triple in ds.graph(URIRef(GRAPH_SHAPES)):
+        shapes.add(triple)
+    return shapes
+
+
+def validate_dataset(ds: Dataset) -> ValidationReport:
+    """Run pyshacl (SHACL-SPARQL on, no inference) and type its report."""
+    data, shapes = data_graph(ds), shapes_graph(ds)
+    try:
+        _, report_graph, _ = pyshacl.validate(
+            data,
+            shacl_graph=shapes,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+            abort_on_first=False,
+        )
+    except ReportableRuntimeError as exc:
+        raise ShapesError(str(exc.message if hasattr(exc, "message") else exc)) from exc
+    for prefix, namespace in data.namespaces():
+        report_graph.bind(prefix, namespace, override=False)
+    results = [_result(report_graph, node, data, shapes) for node in _result_nodes(report_graph)]
+    results.sort(key=ValidationResult.sort_key)
+    return ValidationReport(results=results, graph=report_graph)
+
+
+def validate(settings: Settings) -> ValidationReport:
+    """Parse the source tree and validate it (raises ``SourceError`` on unreadable input)."""
+    return validate_dataset(load_dataset(settings))
+
+
+def _result_nodes(report: Graph) -> list[Node]:
+    return list(report.objects(None, SH.result))
+
+
+def _label(graph: Graph, node: Node, lang: str) -> str | None:
+    labels = sorted(
+        str(o)
+        for o in graph.objects(node, RDFS.label)
+        if isinstance(o, Literal) and (o.language or "").lower().split("-")[0] == lang
+    )
+    return labels[0] if labels else None
+
+
+def _named_shape(shapes: Graph, shape: Node | None) -> str | None:
+    """The shape's IRI, or for a blank property shape the IRI of the node shape holding it."""
+    seen: set[Node] = set()
+    while shape is not None and shape not in seen:
+        if isinstance(shape, URIRef):
+            return str(shape)
+        seen.add(shape)
+        shape = next(shapes.subjects(SH.property, shape), None) or next(
+            shapes.subjects(SH.node, shape), None
+        )
+    return None
+
+
+def path_text(graph: Graph, path: Node) -> str:
+    """A SHACL property path in SPARQL syntax (a bare IRI string when it is a predicate)."""
+    if isinstance(path, URIRef):
+        return str(path)
+    if (path, RDF.first, None) in graph:
+        return "/".join(_path_atom(graph, p) for p in Collection(graph, path))
+    for prop, fmt in (
+        (SH.inversePath, "^{}"),
+        (SH.zeroOrMorePath, "{}*"),
+        (SH.oneOrMorePath, "{}+"),
+        (SH.zeroOrOnePath, "{}?"),
+    ):
+        inner = graph.value(path, prop)
+        if inner is not None:
+            return fmt.format(_path_atom(graph, inner))
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "(" + "|".join(_path_atom(graph, p) for p in Collection(graph, alternatives)) + ")"
+    return str(path)
+
+
+def _path_atom(graph: Graph, path: Node) -> str:
+    text = path_text(graph, path)
+    return f"<{text}>" if isinstance(path, URIRef) else f"({text})"
+
+
+def _severity(node: Node | None) -> str:
+    if node is None:
+        return "Violation"
+    text = str(node)
+    return text.rsplit("#", 1)[-1] if text.startswith(str(SH)) else text
+
+
+def _result(report: Graph, node: Node, data: Graph, shapes: Graph) -> ValidationResult:
+    focus = report.value(node, SH.focusNode)
+    path = report.value(node, SH.resultPath)
+    component = report.value(node, SH.sourceConstraintComponent)
+    messages = tuple(sorted(str(m) for m in report.objects(node, SH.resultMessage)))
+    return ValidationResult(
+        severity=_severity(report.value(node, SH.resultSeverity)),
+        focus_node=_node_text(focus),
+        label_zh=_label(data, focus, "zh") if focus is not None else None,
+        label_en=_label(data, focus, "en") if focus is not None else None,
+        path=path_text(report, path) if path is not None else None,
+        value=report.value(node, SH.value),
+        messages=messages,
+        source_shape=_named_shape(shapes, report.value(node, SH.sourceShape)),
+        source_constraint_component=str(component) if component is not None else None,
+    )
+
+
+def _node_text(node: Node | None) -> str:
+    if node is None:
+        return ""
+    return f"_:{node}" if isinstance(node, BNode) else str(node)
+
+
+# --- formatters ---------------------------------------------------------------------------
+
+
+def _term_json(term: Node | None) -> dict[str, str] | None:
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    assert isinstance(term, Literal)
+    out = {"type": "literal", "value": str(term)}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype is not None:
+        out["datatype"] = str(term.datatype)
+    return out
+
+
+def to_json(report: ValidationReport) -> dict:
+    """The documented JSON structure (see the module docstring)."""
+    return {
+        "conforms": report.conforms,
+        "counts": report.counts,
+        "results": [
+            {
+                "severity": r.severity,
+                "focus_node": r.focus_node,
+                "labels": {"zh": r.label_zh, "en": r.label_en},
+                "path": r.path,
+                "value": _term_json(r.value),
+                "messages": list(r.messages),
+                "source_shape": r.source_shape,
+                "source_constraint_component": r.source_constraint_component,
+            }
+            for r in report.results
+        ],
+    }
+
+
+def format_json(report: ValidationReport) -> str:
+    return json.dumps(to_json(report), ensure_ascii=False, indent=2) + "\n"
+
+
+def format_ttl(report: ValidationReport) -> str:
+    """The SHACL validation report graph itself, in Turtle."""
+    return report.graph.serialize(format="turtle")
+
+
+def format_text(report: ValidationReport) -> str:
+    """Summary first, then one line per result grouped by severity, naming entities by label."""
+    graph = report.graph
+    counts = report.counts
+    verdict = "conforms" if report.conforms else "does not conform"
+    summary = ", ".join(f"{n} {s.lower()}{'' if n == 1 else 's'}" for s, n in counts.items())
+    lines = [f"vetgraph validate: {verdict} ({summary})"]
+    for severity in counts:
+        group = [r for r in report.results if r.severity == severity]
+        if not group:
+            continue
+        lines.append("")
+        lines.append(f"{severity} ({len(group)})")
+        for r in group:
+            lines.append("  " + _text_line(graph, r))
+    return "\n".join(lines) + "\n"
+
+
+def _text_line(graph: Graph, r: ValidationResult) -> str:
+    names = " / ".join(x for x in (r.label_zh, r.label_en) if x) or "(no label)"
+    parts = [f"{names} <{r.focus_node}>"]
+    if r.path:
+        parts.append(f"path {_compact(graph, r.path)}")
+    if r.value is not None:
+        parts.append(f"value {_value_text(graph, r.value)}")
+    line = " ".join(parts) + ": " + (" | ".join(r.messages) or "(no message)")
+    extras = [
+        _compact(graph, x) for x in (r.source_constraint_component, r.source_shape) if x
+    ]
+    return line + (f" [{', '.join(extras)}]" if extras else "")
+
+
+def _compact(graph: Graph, iri: str) -> str:
+    """A prefixed name when a prefix of the sources fits; complex paths stay as written."""
+    if iri.startswith(("<", "^", "(")):
+        return iri
+    try:
+        return graph.namespace_manager.normalizeUri(URIRef(iri))
+    except Exception:  # any IRI rdflib cannot shorten is shown whole
+        return f"<{iri}>"
+
+
+_BARE = {XSD.integer, XSD.decimal, XSD.double, XSD.boolean}
+
+
+def _value_text(graph: Graph, value: Node) -> str:
+    """Numbers and booleans bare (as Turtle writes them), other literals in Turtle form."""
+    if isinstance(value, Literal):
+        if value.datatype in _BARE and value.ill_typed is False:
+            return str(value)
+        return value.n3(graph.namespace_manager)
+    if isinstance(value, URIRef):
+        return _compact(graph, str(value))
+    return f"_:{value}"
+
+
+FORMATTERS: dict[str, Callable[[ValidationReport], str]] = {
+    "text": format_text,
+    "json": format_json,
+    "ttl": format_ttl,
+}

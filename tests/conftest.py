@@ -1,0 +1,24 @@
+"""Fixtures shared by vetgraph's tests (helpers live in ``support.py``)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from support import FIXTURE_TREE, settings_for
+
+from vetgraph.config import Settings
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A private copy of the fixture tree, free to break."""
+    root = tmp_path / "tree"
+    shutil.copytree(FIXTURE_TREE, root)
+    return root
+
+
+@pytest.fixture
+def tree_settings(tree: Path, tmp_path: Path) -> Settings:
+    return settings_for(tree, tmp_path / "var" / "store")
