@@ -34,6 +34,9 @@ ALIASES: dict[str, str] = {
     "application/x-turtle": TURTLE,
     "application/turtle": TURTLE,
     "text/n3": TURTLE,
+    "application/n3": TURTLE,
+    "text/rdf+n3": TURTLE,
+    "application/x-json+ld": JSONLD,
     "application/x-trig": TRIG,
     "text/x-nquads": NQUADS,
 }
@@ -56,6 +59,8 @@ FORMAT_NAMES: dict[str, tuple[str | None, str | None]] = {
     "json-ld": (None, JSONLD),
     "rdfxml": (None, RDFXML),
     "rdf": (None, RDFXML),
+    "rdf+xml": (None, RDFXML),
+    "n3": (None, TURTLE),
     "trig": (None, TRIG),
     "nq": (None, NQUADS),
     "nquads": (None, NQUADS),

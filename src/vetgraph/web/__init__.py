@@ -1,0 +1,160 @@
+"""The web application: ``create_app(...)`` wires settings, the query executor and blueprints.
+
+One blueprint per surface (home page, SPARQL endpoint, ...); the HTTP manners every surface
+shares (CORS, gzip, request log, JSON/text errors) are app-wide hooks in :mod:`.manners`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+
+from ..config import Settings
+from .executor import QueryExecutor, WorkerSpec
+
+#: Brackets a query may nest (pyoxigraph's parser crashes on a few thousand); env override.
+DEFAULT_MAX_QUERY_DEPTH = 64
+
+
+@dataclass
+class WebState:
+    """Everything a request needs beyond Flask's own config, kept on ``app.extensions``."""
+
+    settings: Settings
+    executor: QueryExecutor
+    backend: str
+    dataset_version: str
+    manifest: dict[str, Any] = field(default_factory=dict)
+    max_query_depth: int = DEFAULT_MAX_QUERY_DEPTH
+    cache_max_age: int = 300
+    allow_update: bool = False
+    update_token: str | None = None
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        """Dataset version plus update generation: what ETags are keyed by."""
+        return f"{self.dataset_version}.{self.executor.generation}"
+
+    def limits(self) -> dict[str, Any]:
+        """The limits the endpoint keeps, as reported by the service description and home."""
+        s = self.settings
+        return {
+            "query_timeout_seconds": s.query_timeout,
+            "max_query_length_bytes": s.max_query_length,
+            "max_query_depth": self.max_query_depth,
+            "max_request_body_bytes": s.max_body,
+            "max_result_rows": s.max_rows,
+            "max_concurrent_queries": self.executor.size,
+            "updates_allowed": self.allow_update,
+        }
+
+
+def state() -> WebState:
+    """The :class:`WebState` of the current app."""
+    return current_app.extensions["vetgraph"]
+
+
+def _store_manifest(store_dir: Path) -> dict[str, Any]:
+    from ..store.oxigraph import read_manifest
+
+    return read_manifest(os.path.realpath(store_dir)) or {}
+
+
+_PREFIX_LINE = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([\w.-]*):\s*<([^>\s]*)>", re.M | re.I)
+
+
+def source_prefixes(settings: Settings) -> dict[str, str]:
+    """Prefixes declared by the Turtle sources (first declaration of a name wins)."""
+    found: dict[str, str] = {}
+    paths = [settings.ontology_file]
+    for folder in (settings.codes_dir, settings.data_dir):
+        paths += sorted(folder.glob("*.ttl")) if folder.is_dir() else []
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        for name, iri in _PREFIX_LINE.findall(text):
+            found.setdefault(name, iri)
+    return found
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    backend: str = "oxigraph",
+    workers: int | None = None,
+    allow_update: bool = False,
+    update_token: str | None = None,
+    max_query_depth: int | None = None,
+    cache_max_age: int = 300,
+    queue_wait: float = 2.0,
+    memory_limit: int | None = None,
+) -> Flask:
+    """Build the app and start its query workers (which open the built store read-only).
+
+    ``workers`` defaults to ``settings.max_concurrent_queries``; it is the number of worker
+    processes and so the bound on queries evaluated at once. Updates need ``allow_update`` and
+    a bearer ``update_token`` (or ``VETGRAPH_UPDATE_TOKEN``), and the oxigraph backend.
+    """
+    settings = settings or Settings.load()
+    update_token = update_token or os.environ.get("VETGRAPH_UPDATE_TOKEN") or None
+    if allow_update and not update_token:
+        raise ValueError("--allow-update needs a token (--update-token or VETGRAPH_UPDATE_TOKEN)")
+    if allow_update and backend != "oxigraph":
+        raise ValueError("--allow-update works with the oxigraph backend only")
+    if max_query_depth is None:
+        max_query_depth = int(os.environ.get("VETGRAPH_MAX_QUERY_DEPTH", DEFAULT_MAX_QUERY_DEPTH))
+
+    if backend == "oxigraph":
+        # Pin the build that is current now: a later `vetgraph build` switches the symlink, and
+        # replacement workers must keep serving the version this process announces.
+        store_dir = Path(os.path.realpath(settings.store_dir))
+        if not store_dir.is_dir():
+            raise FileNotFoundError(f"no store at {settings.store_dir}: run `vetgraph build`")
+        manifest = _store_manifest(store_dir)
+        version = manifest.get("version") or "unversioned"
+    else:
+        from ..dataset import dataset_version
+
+        store_dir, manifest = None, {}
+        version = dataset_version(settings)
+
+    spec = WorkerSpec(backend, store_dir, settings, True, memory_limit)
+    executor = QueryExecutor(
+        spec,
+        workers=workers or settings.max_concurrent_queries,
+        timeout=settings.query_timeout,
+        queue_wait=queue_wait,
+    ).start()
+    atexit.register(executor.close)
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["vetgraph"] = WebState(
+        settings=settings,
+        executor=executor,
+        backend=backend,
+        dataset_version=version,
+        manifest=manifest,
+        max_query_depth=max_query_depth,
+        cache_max_age=cache_max_age,
+        allow_update=allow_update,
+        update_token=update_token,
+        prefixes=manifest.get("prefixes") or source_prefixes(settings),
+    )
+
+    from . import home, manners, sparql
+
+    manners.install(app)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(sparql.bp)
+    return app

@@ -1,0 +1,142 @@
+"""The SPARQL 1.1 Service Description of ``/sparql`` (what a machine gets from a bare GET).
+
+Standard terms (``sd:``) say what the endpoint speaks and holds; the limits it keeps, which the
+standard has no terms for, are stated with ``vetsd:`` terms so clients can read them too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, RDFS, VOID, XSD
+
+from . import negotiation as n
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+#: Terms for what the service description vocabulary cannot say (limits, truncation marker).
+VETSD = Namespace("https://w3id.org/vetgraph/ontology/service#")
+
+#: Media type → W3C format IRI (http://www.w3.org/ns/formats/).
+FORMAT_IRIS = {
+    n.RESULTS_JSON: FORMATS.SPARQL_Results_JSON,
+    n.RESULTS_XML: FORMATS.SPARQL_Results_XML,
+    n.CSV: FORMATS.SPARQL_Results_CSV,
+    n.TSV: FORMATS.SPARQL_Results_TSV,
+    n.TURTLE: FORMATS.Turtle,
+    n.NTRIPLES: FORMATS["N-Triples"],
+    n.JSONLD: FORMATS["JSON-LD"],
+    n.RDFXML: FORMATS.RDF_XML,
+    n.TRIG: FORMATS.TriG,
+    n.NQUADS: FORMATS["N-Quads"],
+}
+
+#: rdflib serializer names for the RDF formats the description can be written in.
+RDFLIB_FORMATS = {
+    n.TURTLE: "turtle",
+    n.NTRIPLES: "nt",
+    n.JSONLD: "json-ld",
+    n.RDFXML: "xml",
+    n.TRIG: "trig",
+    n.NQUADS: "nquads",
+}
+
+
+def build(
+    endpoint: str,
+    graphs: dict[str, int],
+    limits: dict[str, Any],
+    *,
+    version: str,
+    allow_update: bool,
+) -> Graph:
+    """The description as an rdflib graph; ``graphs`` maps graph IRIs to triple counts."""
+    g = Graph()
+    for prefix, ns in (("sd", SD), ("formats", FORMATS), ("void", VOID), ("vetsd", VETSD)):
+        g.bind(prefix, ns)
+    service = URIRef(endpoint)
+    g.add((service, RDF.type, SD.Service))
+    g.add((service, SD.endpoint, service))
+    g.add((service, RDFS.label, Literal("vetgraph SPARQL endpoint", lang="en")))
+    g.add((service, RDFS.label, Literal("vetgraph SPARQL 查询端点", lang="zh")))
+    g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    if allow_update:
+        g.add((service, SD.supportedLanguage, SD.SPARQL11Update))
+    g.add((service, SD.feature, SD.UnionDefaultGraph))
+    for media_type in (*n.RESULTS_FORMATS, *n.GRAPH_FORMATS):
+        g.add((service, SD.resultFormat, FORMAT_IRIS[media_type]))
+
+    dataset = BNode("dataset")
+    g.add((service, SD.defaultDataset, dataset))
+    g.add((service, SD.availableGraphs, dataset))
+    g.add((dataset, RDF.type, SD.Dataset))
+    g.add((dataset, VETSD.datasetVersion, Literal(version)))
+    default = BNode("default-graph")
+    g.add((dataset, SD.defaultGraph, default))
+    g.add((default, RDF.type, SD.Graph))
+    g.add((default, VOID.triples, Literal(sum(graphs.values()), datatype=XSD.integer)))
+    g.add(
+        (
+            default,
+            RDFS.comment,
+            Literal("The default graph is the union of all named graphs.", lang="en"),
+        )
+    )
+    for index, (name, count) in enumerate(sorted(graphs.items())):
+        named = BNode(f"named-graph-{index}")
+        graph = BNode(f"graph-{index}")
+        g.add((dataset, SD.namedGraph, named))
+        g.add((named, RDF.type, SD.NamedGraph))
+        g.add((named, SD.name, URIRef(name)))
+        g.add((named, SD.graph, graph))
+        g.add((graph, RDF.type, SD.Graph))
+        g.add((graph, VOID.triples, Literal(count, datatype=XSD.integer)))
+
+    integer, decimal = XSD.integer, XSD.decimal
+    g.add(
+        (
+            service,
+            VETSD.queryTimeout,
+            Literal(str(limits["query_timeout_seconds"]), datatype=decimal),
+        )
+    )
+    for key, term in (
+        ("max_query_length_bytes", VETSD.maxQueryLength),
+        ("max_query_depth", VETSD.maxQueryNesting),
+        ("max_request_body_bytes", VETSD.maxRequestBody),
+        ("max_result_rows", VETSD.maxResultRows),
+        ("max_concurrent_queries", VETSD.maxConcurrentQueries),
+    ):
+        g.add((service, term, Literal(limits[key], datatype=integer)))
+    g.add(
+        (
+            service,
+            VETSD.truncationMarker,
+            Literal(
+                "A result cut at maxResultRows carries the header X-SPARQL-Truncated: true; "
+                'SPARQL JSON results also carry a top-level member "vetgraph": '
+                '{"truncated": true, "limit": N}, and XML, Turtle, N-Triples, TriG and '
+                "N-Quads a comment.",
+                lang="en",
+            ),
+        )
+    )
+    g.add(
+        (
+            service,
+            VETSD.refuses,
+            Literal(
+                "SERVICE, LOAD, and FROM / FROM NAMED / USING or default-graph-uri / "
+                "named-graph-uri naming a graph that is not in the store.",
+                lang="en",
+            ),
+        )
+    )
+    return g
+
+
+def serialize(graph: Graph, media_type: str) -> bytes:
+    """Write the description in one of :data:`RDFLIB_FORMATS`."""
+    data = graph.serialize(format=RDFLIB_FORMATS[media_type], encoding="utf-8")
+    return data if isinstance(data, bytes) else data.encode("utf-8")

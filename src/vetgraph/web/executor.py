@@ -1,0 +1,469 @@
+"""Query evaluation in a pool of child processes, so that one query costs only its own request.
+
+Why processes: pyoxigraph cannot be cancelled from Python and a few malformed inputs crash its
+native code. Each worker is a child process that opens the built store read-only (or, for the
+memory backend, loads the dataset into rdflib once). The web process sends it a request over a
+pipe and waits at most the query timeout; a worker that overruns is killed with SIGKILL (so its
+CPU is freed at once) and replaced in the background, and a worker that dies answers its request
+with an error while the others keep serving. The pool size is the bound on concurrent queries: a
+request that cannot get a worker within ``queue_wait`` seconds is told to retry later.
+
+Updates (only when enabled) stop the world: the pool is drained, every reader is stopped (a
+read-only store must not be open while another process writes), one writer process opens the
+store read-write and applies the update in one transaction, then fresh readers open the new state.
+A killed writer leaves the store as it was (pyoxigraph commits an update atomically).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from .sparql_guard import Refusal, check_protocol_graphs, check_query, check_update
+
+log = logging.getLogger(__name__)
+
+#: Imported once by the fork server, so that a replacement worker starts in milliseconds.
+PRELOAD = [
+    "pyoxigraph",
+    "rdflib.plugins.sparql.parser",
+    "vetgraph.store.oxigraph",
+    "vetgraph.store.memory",
+    "vetgraph.web.executor",
+]
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What a worker opens. ``settings`` (a :class:`vetgraph.config.Settings`) is for the memory
+    backend, which reads the Turtle sources itself."""
+
+    backend: str  # "oxigraph" | "memory"
+    store_dir: Path | None
+    settings: Any = None
+    read_only: bool = True
+    memory_limit: int | None = None  # bytes of address space per worker; None for no cap
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """One query as the worker needs it; media types are chosen beforehand by negotiation."""
+
+    text: str
+    results_mime: str | None
+    graph_mime: str | None
+    default_graph_uris: tuple[str, ...] = ()
+    named_graph_uris: tuple[str, ...] = ()
+    max_rows: int | None = None
+    #: Values for variables as (name, rdflib term) pairs, bound by the store, never spliced in.
+    bindings: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass
+class QueryReply:
+    """A serialized answer: ``mime`` is the body's media type."""
+
+    form: str
+    kind: str
+    mime: str
+    body: bytes
+    truncated: bool
+    elapsed: float = 0.0
+
+
+@dataclass
+class StoreInfo:
+    """Facts about the store that the service description and the home page report."""
+
+    graphs: dict[str, int] = field(default_factory=dict)  # graph IRI → triples
+    quads: int = 0
+
+
+class ExecutorError(Exception):
+    """A request the pool could not answer; ``status`` is the HTTP status to answer with."""
+
+    status = 500
+    retry_after: int | None = None
+
+
+class Busy(ExecutorError):
+    """Every worker is taken: 503 with Retry-After."""
+
+    status = 503
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class QueryTimeout(ExecutorError):
+    """The query ran past the timeout and its worker was killed."""
+
+    status = 503
+
+
+class WorkerDied(ExecutorError):
+    """The worker crashed (or was killed from outside) while evaluating this request."""
+
+    status = 500
+
+
+class WorkerFailed(ExecutorError):
+    """The backend raised something that is not the client's fault."""
+
+    status = 500
+
+
+# --- the worker process --------------------------------------------------------------------
+
+
+def _limit_memory(limit: int | None) -> None:
+    if not limit:
+        return
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def open_store(spec: WorkerSpec) -> Any:
+    """Open the backend named in ``spec`` (in the worker process)."""
+    if spec.backend == "oxigraph":
+        from ..store.oxigraph import OxigraphStore
+
+        return OxigraphStore.open(spec.store_dir, read_only=spec.read_only)
+    if spec.backend == "memory":
+        import rdflib.plugins.sparql
+
+        from ..dataset import load_dataset
+        from ..store.memory import MemoryStore
+
+        rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # never fetch FROM / LOAD IRIs
+        return MemoryStore(load_dataset(spec.settings))
+    raise ValueError(f"unknown backend {spec.backend!r}")
+
+
+def _run_query(store: Any, graphs: set[str], request: QueryRequest) -> QueryReply:
+    from ..store.base import QueryError, UnsupportedFormatError
+
+    started = time.perf_counter()
+    checked = check_query(request.text, graphs)
+    check_protocol_graphs(request.default_graph_uris, request.named_graph_uris, graphs)
+    mime = request.graph_mime if checked.kind == "graph" else request.results_mime
+    if mime is None:
+        wanted = "an RDF syntax" if checked.kind == "graph" else "a SPARQL results format"
+        raise Refusal(
+            f"a {checked.form} query answers in {wanted}, and the request accepts none of them",
+            406,
+            "not-acceptable",
+        )
+    protocol_dataset = bool(request.default_graph_uris or request.named_graph_uris)
+    try:
+        kind, body, truncated = store.query_serialized(
+            request.text,
+            request.results_mime or mime,
+            graph_mime=request.graph_mime,
+            default_graph_uris=list(request.default_graph_uris) if protocol_dataset else None,
+            named_graph_uris=list(request.named_graph_uris) if protocol_dataset else None,
+            max_rows=request.max_rows,
+            bindings=dict(request.bindings) or None,
+        )
+    except UnsupportedFormatError as error:
+        raise Refusal(str(error), 406, "not-acceptable") from error
+    except QueryError as error:
+        raise Refusal(str(error), 400, "query-error") from error
+    return QueryReply(checked.form, kind, mime, body, truncated, time.perf_counter() - started)
+
+
+def _store_info(store: Any) -> StoreInfo:
+    graphs = {name: store.triple_count(name) for name in store.graph_names()}
+    return StoreInfo(graphs, store.triple_count())
+
+
+def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
+    """Serve requests from the pipe until it closes. Replies: ("ok", value) or ("refused", r)."""
+    _limit_memory(spec.memory_limit)
+    try:
+        store = open_store(spec)
+        graphs = set(store.graph_names())
+    except Exception as error:  # reported to the parent, which decides whether to go on
+        conn.send(("error", f"cannot open the store: {type(error).__name__}: {error}"))
+        return
+    check_query("ASK { ?s ?p ?o }", graphs)  # the first parse builds rdflib's grammar: do it now
+    conn.send(("ready", None))
+    while True:
+        try:
+            op, payload = conn.recv()
+        except (EOFError, OSError):
+            break
+        try:
+            if op == "query":
+                reply: tuple[str, Any] = ("ok", _run_query(store, graphs, payload))
+            elif op == "update":
+                check_update(payload, graphs)
+                store.update(payload)
+                reply = ("ok", None)
+            elif op == "info":
+                reply = ("ok", _store_info(store))
+            elif op == "stats":
+                from ..stats import collect
+
+                reply = ("ok", collect(store))
+            elif op == "select":
+                rows = store.query(payload, max_rows=10_000).dicts()
+                reply = ("ok", [{k: str(v) for k, v in row.items()} for row in rows])
+            elif op == "exit":
+                break
+            else:
+                reply = ("error", f"unknown operation {op!r}")
+        except Refusal as refusal:
+            reply = ("refused", refusal)
+        except MemoryError:
+            reply = ("error", "the query needed more memory than a worker may use")
+        except Exception as error:
+            from ..store.base import QueryError
+
+            if isinstance(error, QueryError | SyntaxError | ValueError):
+                reply = ("refused", Refusal(str(error), 400, "query-error"))
+            else:
+                reply = ("error", f"{type(error).__name__}: {error}")
+        conn.send(reply)
+    store.close()
+    conn.close()
+
+
+# --- the pool, in the web process ----------------------------------------------------------
+
+
+class _Worker:
+    """One child process and the parent's end of its pipe."""
+
+    def __init__(self, ctx: Any, spec: WorkerSpec) -> None:
+        self.conn, child_conn = ctx.Pipe()
+        self.process = ctx.Process(
+            target=_worker_main, args=(child_conn, spec), daemon=True, name="vetgraph-query"
+        )
+        self.process.start()
+        child_conn.close()
+
+    def wait_ready(self, timeout: float) -> None:
+        if not self.conn.poll(timeout):
+            self.kill()
+            raise WorkerFailed(f"query worker did not start within {timeout:.0f} s")
+        try:
+            status, detail = self.conn.recv()
+        except (EOFError, OSError) as error:
+            self.kill()
+            raise WorkerFailed("query worker died while starting") from error
+        if status != "ready":
+            self.kill()
+            raise WorkerFailed(detail)
+
+    def call(self, op: str, payload: Any, timeout: float) -> Any:
+        try:
+            self.conn.send((op, payload))
+            if not self.conn.poll(timeout):
+                raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
+            status, value = self.conn.recv()
+        except (EOFError, OSError, BrokenPipeError) as error:
+            code = self.process.exitcode
+            raise WorkerDied(
+                f"the query worker died while evaluating this request (exit code {code})"
+            ) from error
+        if status == "refused":
+            raise value
+        if status == "error":
+            raise WorkerFailed(value)
+        return value
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask the worker to exit cleanly (it closes the store), kill it if it does not."""
+        try:
+            self.conn.send(("exit", None))
+        except (OSError, BrokenPipeError):
+            pass
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.kill()
+        self.conn.close()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class QueryExecutor:
+    """A fixed number of worker processes; see the module docstring for the rules."""
+
+    def __init__(
+        self,
+        spec: WorkerSpec,
+        *,
+        workers: int = 4,
+        timeout: float = 30.0,
+        queue_wait: float = 2.0,
+        start_timeout: float = 120.0,
+        start_method: str = "forkserver",
+    ) -> None:
+        self.spec = spec
+        self.size = workers
+        self.timeout = timeout
+        self.queue_wait = queue_wait
+        self.start_timeout = start_timeout
+        self.generation = 0  # bumped by every accepted update: part of ETags
+        self._ctx = multiprocessing.get_context(start_method)
+        if start_method == "forkserver":
+            self._ctx.set_forkserver_preload(PRELOAD)
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._update_lock = threading.Lock()
+        self._closed = False
+        self._cache: dict[str, tuple[int, Any]] = {}
+
+    # life cycle
+
+    def start(self) -> QueryExecutor:
+        """Start every worker and wait until each has opened the store."""
+        started = [_Worker(self._ctx, self.spec) for _ in range(self.size)]
+        try:
+            for worker in started:
+                worker.wait_ready(self.start_timeout)
+        except ExecutorError:
+            for worker in started:
+                worker.kill()
+            raise
+        for worker in started:
+            self._idle.put(worker)
+        return self
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().stop(1.0)
+            except queue.Empty:
+                break
+
+    def __enter__(self) -> QueryExecutor:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # requests
+
+    def query(self, request: QueryRequest, timeout: float | None = None) -> QueryReply:
+        """Evaluate one query in a worker; raises Refusal or an ExecutorError."""
+        return self._call("query", request, timeout or self.timeout)
+
+    def info(self) -> StoreInfo:
+        """Graph sizes, cached until the next update."""
+        return self._cached("info", lambda: self._call("info", None, self.timeout))
+
+    def _cached(self, key: str, make: Any) -> Any:
+        """A value computed once per store generation (the store only changes by updates)."""
+        generation = self.generation
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == generation:
+            return hit[1]
+        value = make()
+        self._cache[key] = (generation, value)
+        return value
+
+    def stats(self) -> dict[str, Any]:
+        """Triples per graph, entities per class, observations per data set (vetgraph.stats)."""
+        return self._cached("stats", lambda: self._call("stats", None, self.timeout))
+
+    def select(self, text: str) -> list[dict[str, str]]:
+        """Rows of a trusted SELECT (the app's own queries) as strings, up to 10,000."""
+        return self._call("select", text, self.timeout)
+
+    def update(self, text: str, timeout: float | None = None) -> None:
+        """Apply a SPARQL update with every reader stopped; see the module docstring."""
+        if self.spec.backend != "oxigraph":
+            raise WorkerFailed("updates need the oxigraph backend")
+        timeout = timeout or self.timeout
+        with self._update_lock:
+            drained: list[_Worker] = []
+            try:
+                for _ in range(self.size):
+                    drained.append(self._idle.get(timeout=self.timeout + self.queue_wait))
+            except queue.Empty:
+                for worker in drained:
+                    self._idle.put(worker)
+                raise Busy("the store is busy; the update was not applied", 5) from None
+            for worker in drained:
+                worker.stop()
+            writer_spec = WorkerSpec(
+                self.spec.backend,
+                self.spec.store_dir,
+                self.spec.settings,
+                False,
+                self.spec.memory_limit,
+            )
+            try:
+                writer = _Worker(self._ctx, writer_spec)
+                writer.wait_ready(self.start_timeout)
+                try:
+                    writer.call("update", text, timeout)
+                except QueryTimeout:
+                    writer.kill()
+                    raise
+                except ExecutorError:
+                    writer.kill()
+                    raise
+                except Refusal:
+                    writer.stop()
+                    raise
+                writer.stop()
+                self.generation += 1
+            finally:
+                for _ in range(self.size):
+                    self._spawn_into_pool()
+
+    # internals
+
+    def _call(self, op: str, payload: Any, timeout: float) -> Any:
+        if self._closed:
+            raise WorkerFailed("the query executor is closed")
+        try:
+            worker = self._idle.get(timeout=self.queue_wait)
+        except queue.Empty:
+            retry = max(1, round(self.queue_wait))
+            raise Busy(
+                f"all {self.size} query workers are busy; retry in {retry} s", retry
+            ) from None
+        try:
+            value = worker.call(op, payload, timeout)
+        except (QueryTimeout, WorkerDied) as error:
+            log.warning("replacing query worker %s: %s", worker.process.pid, error)
+            worker.kill()
+            threading.Thread(target=self._spawn_into_pool, daemon=True).start()
+            raise
+        except BaseException:
+            self._idle.put(worker)
+            raise
+        self._idle.put(worker)
+        return value
+
+    def _spawn_into_pool(self) -> None:
+        """Start one worker and add it to the pool, retrying a few times if it fails to open."""
+        for attempt in range(5):
+            if self._closed:
+                return
+            try:
+                worker = _Worker(self._ctx, self.spec)
+                worker.wait_ready(self.start_timeout)
+            except ExecutorError as error:
+                log.error("query worker failed to start (attempt %d): %s", attempt + 1, error)
+                time.sleep(min(2**attempt, 10))
+                continue
+            self._idle.put(worker)
+            return

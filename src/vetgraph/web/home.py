@@ -1,0 +1,122 @@
+"""``/``: what this dataset is, where it comes from, how big it is, and where to go next.
+
+The same facts as HTML for people and JSON for scripts (``Accept: application/json`` or
+``?format=json``), like every page of the site.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+
+from . import state as web_state
+from .manners import etag_matches, weak_etag
+
+bp = Blueprint("home", __name__)
+
+REPORT_QUERY = """PREFIX vet: <https://w3id.org/vetgraph/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?report (SAMPLE(?zh0) AS ?zh) (SAMPLE(?en0) AS ?en) (SAMPLE(?year0) AS ?year)
+       (SAMPLE(?publisher0) AS ?publisher) WHERE {
+  ?report a vet:Report .
+  OPTIONAL { ?report rdfs:label ?zh0 FILTER(langMatches(lang(?zh0), "zh")) }
+  OPTIONAL { ?report rdfs:label ?en0 FILTER(langMatches(lang(?en0), "en")) }
+  OPTIONAL { ?report vet:reportYear ?year0 }
+  OPTIONAL { ?report dcterms:publisher/rdfs:label ?publisher0
+             FILTER(langMatches(lang(?publisher0), "zh")) }
+} GROUP BY ?report ORDER BY ?report"""
+
+ENTITIES_QUERY = """SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
+  GRAPH <https://w3id.org/vetgraph/graph/data> { ?s a ?class }
+  FILTER(STRSTARTS(STR(?s), "https://w3id.org/vetgraph/id/"))
+}"""
+
+DESCRIPTION = {
+    "zh": (
+        "vetgraph 把《本溪市中等职业教育质量年度报告（2024）》整理成知识图谱：学校、专业、"
+        "产业集群、企业、合作协议、实训基地和统计表，每一条事实都注明出自报告的哪一节、哪张表。"
+    ),
+    "en": (
+        "vetgraph turns the 2024 annual quality report on secondary vocational education of "
+        "Benxi City (Liaoning, China) into a knowledge graph: schools, majors, industry "
+        "clusters, enterprises, cooperation agreements, training bases and statistics tables, "
+        "every fact traced to the section or table of the report it comes from."
+    ),
+}
+
+
+def summary() -> dict[str, Any]:
+    """The home page's facts as JSON-ready data (cached per store generation)."""
+    st = web_state()
+    executor = st.executor
+    stats = executor.stats()
+    reports = executor._cached("reports", lambda: executor.select(REPORT_QUERY))
+    entities = executor._cached("entities", lambda: executor.select(ENTITIES_QUERY))
+    return {
+        "name": "vetgraph",
+        "description": DESCRIPTION,
+        "dataset_version": st.version,
+        "backend": st.backend,
+        "sources": [
+            {
+                "iri": row["report"],
+                "title_zh": row.get("zh"),
+                "title_en": row.get("en"),
+                "year": row.get("year"),
+                "publisher": row.get("publisher"),
+            }
+            for row in reports
+        ],
+        "triples": stats["triples"],
+        "graphs": stats["graphs"],
+        "entities": int(entities[0]["n"]) if entities else 0,
+        "classes": stats["classes"],
+        "datasets": stats["datasets"],
+        "limits": st.limits(),
+        "links": {
+            "sparql_editor": url_for("sparql.endpoint", _external=True),
+            "sparql_endpoint": url_for("sparql.endpoint", _external=True),
+            "service_description": url_for("sparql.endpoint", format="ttl", _external=True),
+            "documentation": url_for("home.docs", name="model.md", _external=True),
+            "home_json": url_for("home.index", format="json", _external=True),
+        },
+    }
+
+
+@bp.route("/")
+def index() -> Response:
+    """HTML for browsers, JSON for scripts; an ETag keyed by the dataset version."""
+    st = web_state()
+    fmt = request.args.get("format", "").lower()
+    if fmt not in ("", "html", "json"):
+        abort(400, description=f"unknown format {fmt!r}; use html or json")
+    accept = request.accept_mimetypes
+    as_json = fmt == "json" or (
+        not fmt and accept.quality("application/json") > accept.quality("text/html")
+    )
+    etag = weak_etag(st.version, "home", "json" if as_json else "html", request.host_url)
+    if etag_matches(etag):
+        return Response(status=304, headers={"ETag": etag})
+    data = summary()
+    if as_json:
+        response = jsonify(data)
+    else:
+        response = Response(render_template("home.html", s=data), mimetype="text/html")
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = f"public, max-age={st.cache_max_age}"
+    response.vary.add("Accept")
+    return response
+
+
+@bp.route("/docs/<name>")
+def docs(name: str) -> Response:
+    """The project's documentation pages (Markdown, served as text)."""
+    folder = web_state().settings.root / "docs"
+    path = folder / name
+    if "/" in name or not name.endswith(".md") or not path.is_file():
+        abort(404, description=f"no documentation page {name!r}")
+    response = Response(path.read_text(encoding="utf-8"), mimetype="text/markdown")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

@@ -1,0 +1,203 @@
+"""HTTP manners shared by every surface: CORS, gzip, request log with timing, errors.
+
+Errors are answered in the form the client reads: JSON when it prefers JSON, else plain text
+(never an HTML page to a script). Every error body says what went wrong in words.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import threading
+import time
+from typing import Any
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from .negotiation import choose
+
+log = logging.getLogger("vetgraph.web.access")
+
+#: Headers a browser script may read from a cross-origin answer.
+EXPOSED_HEADERS = (
+    "X-SPARQL-Truncated, X-SPARQL-Max-Rows, ETag, Retry-After, Server-Timing, "
+    "Content-Disposition, WWW-Authenticate"
+)
+_COMPRESSIBLE = (
+    "text/",
+    "application/json",
+    "application/javascript",
+    "application/sparql-results",
+    "application/ld+json",
+    "application/n-triples",
+    "application/n-quads",
+    "application/trig",
+    "application/rdf+xml",
+    "application/xml",
+    "image/svg+xml",
+)
+GZIP_MIN_SIZE = 1024
+
+
+def wants_json() -> bool:
+    """True when the client prefers JSON to plain text and HTML (for error bodies)."""
+    offered = ("text/plain", "application/json", "application/sparql-results+json")
+    return choose(request.headers.get("Accept"), offered) in offered[1:]
+
+
+def error_response(
+    status: int,
+    message: str,
+    reason: str = "error",
+    *,
+    detail: dict[str, Any] | None = None,
+    text: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """An error answer as JSON ``{"error", "message", ...}`` or as text, by Accept."""
+    if wants_json():
+        body: dict[str, Any] = {"error": reason, "message": message, "status": status}
+        body.update(detail or {})
+        from flask import json
+
+        response = Response(
+            json.dumps(body, ensure_ascii=False) + "\n",
+            status,
+            mimetype="application/json",
+        )
+    else:
+        response = Response(text or message + "\n", status, mimetype="text/plain")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def weak_etag(*parts: str) -> str:
+    """A weak ETag over the parts (weak: the gzip and identity bodies share it)."""
+    digest = hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
+    return f'W/"{digest}"'
+
+
+def etag_matches(etag: str) -> bool:
+    """Weak comparison of If-None-Match against ``etag`` (RFC 9110 §13.1.2)."""
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    bare = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == bare for tag in header.split(","))
+
+
+def _accepts_gzip() -> bool:
+    for element in request.headers.get("Accept-Encoding", "").split(","):
+        name, _, params = element.strip().partition(";")
+        if name.strip().lower() in ("gzip", "x-gzip", "*"):
+            q = params.strip().removeprefix("q=").strip() if params.strip().startswith("q=") else ""
+            try:
+                return float(q) > 0 if q else True
+            except ValueError:
+                return False
+    return False
+
+
+class _GzipCache:
+    """Compressed bodies of static files, by path and mtime (they are served over and over)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[tuple[str, Any], bytes] = {}
+
+    def get(self, key: tuple[str, Any], make: Any) -> bytes:
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = make()
+            return self._items[key]
+
+
+_static_gzip = _GzipCache()
+
+
+def _compress(response: Response) -> Response:
+    if (
+        request.method == "HEAD"
+        or response.status_code != 200
+        or "Content-Encoding" in response.headers
+        or not (response.mimetype or "").startswith(_COMPRESSIBLE)
+        or not _accepts_gzip()
+    ):
+        return response
+    response.vary.add("Accept-Encoding")
+    if response.is_streamed and not response.direct_passthrough:
+        return response
+    if response.direct_passthrough:  # a static file: compress once, keep it
+        key = (request.path, response.last_modified or response.headers.get("ETag"))
+
+        def make() -> bytes:
+            response.direct_passthrough = False
+            return gzip.compress(response.get_data(), 6)
+
+        response.direct_passthrough = False
+        body = _static_gzip.get(key, make)
+    else:
+        data = response.get_data()
+        if len(data) < GZIP_MIN_SIZE:
+            return response
+        body = gzip.compress(data, 6)
+    response.set_data(body)
+    response.headers["Content-Encoding"] = "gzip"
+    etag = response.headers.get("ETag")
+    if etag and not etag.startswith("W/"):  # the strong tag named the identity body
+        response.headers["ETag"] = "W/" + etag
+    return response
+
+
+def install(app: Flask) -> None:
+    """Register the app-wide hooks and error handlers."""
+
+    @app.before_request
+    def _start_timer() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _after(response: Response) -> Response:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = (
+                "Accept, Content-Type, Authorization, If-None-Match"
+            )
+            response.headers["Access-Control-Max-Age"] = "86400"
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response = _compress(response)
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        timing = response.headers.get("Server-Timing")
+        total = f"total;dur={elapsed:.1f}"
+        response.headers["Server-Timing"] = f"{timing}, {total}" if timing else total
+        log.info(
+            '%s "%s %s" %s %s %.1fms',
+            request.remote_addr,
+            request.method,
+            request.full_path.rstrip("?") if request.query_string else request.path,
+            response.status_code,
+            response.calculate_content_length() or "-",
+            elapsed,
+        )
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response:
+        headers = dict(error.get_headers())
+        headers.pop("Content-Type", None)
+        headers.pop("Content-Length", None)
+        status = error.code or 500
+        message = error.description or error.name
+        if status == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH")
+            message = f"the request body is larger than the limit of {limit} bytes"
+        reason = error.name.lower().replace(" ", "-")
+        return error_response(status, message, reason, headers=headers)
