@@ -1,0 +1,423 @@
+"""The named-query API: every ``queries/*.rq`` is a GET operation, as grlc makes of a repository.
+
+- ``/api``: the documentation page (Swagger UI served from this package, nothing from outside);
+- ``/api/openapi.json``: OpenAPI 3.1, generated from the queries' decorators;
+- ``/api/queries``: the catalogue, JSON or HTML;
+- ``/api/queries/<name>?param=…``: the answer, negotiated like ``/sparql`` (JSON, XML, CSV, TSV;
+  Turtle, JSON-LD … for CONSTRUCT), or the query's HTML page.
+
+Queries run in the bounded executor, so the endpoint's timeout, row cap and concurrency apply.
+Parameter values travel as RDF terms next to the query text (``QueryRequest.bindings``) and are
+given to variables by the store; the text a client can influence is never edited. SELECT answers
+are fetched whole (up to the row cap) and paged here, so ``limit``/``offset`` cut the query's own
+ORDER BY, and the total is known whenever the cap did not cut the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, render_template, request, url_for
+from rdflib import URIRef
+from rdflib.term import Node
+
+from ..queries import (
+    NamedQuery,
+    ParameterError,
+    QueryFileError,
+    UnknownQuery,
+    bind,
+    check_resources,
+    get_query,
+    load_catalogue,
+)
+from . import negotiation as n
+from . import openapi, state
+from .executor import ExecutorError, QueryRequest
+from .manners import error_response, etag_matches, weak_etag
+from .sparql_guard import Refusal
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+RESERVED = ("limit", "offset", "format")
+HTML_PAGE_ROWS = 100  # rows shown on a query's HTML page when no limit is given
+_GRAPH_NAMES = dict(zip(openapi.GRAPH_FORMAT_NAMES, (*openapi.GRAPH_TYPES, n.HTML), strict=True))
+_RESULT_NAMES = dict(zip(openapi.RESULT_FORMAT_NAMES, (*openapi.RESULT_TYPES, n.HTML), strict=True))
+CLASS_MEMBERS_QUERY = (
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    "SELECT DISTINCT ?class ?iri WHERE { ?iri a/rdfs:subClassOf* ?class . FILTER(isIRI(?iri)) }"
+    " ORDER BY ?iri"
+)
+MAX_CHOICES = 200  # IRIs listed as an enum in the OpenAPI document
+
+
+class ApiError(Exception):
+    """An answer other than 200, with its JSON detail."""
+
+    def __init__(self, status: int, message: str, reason: str, **detail: Any):
+        super().__init__(message)
+        self.status, self.message, self.reason, self.detail = status, message, reason, detail
+
+
+# --- running queries through the executor ---------------------------------------------------
+
+
+def _request(text: str, bindings: Mapping[str, Node], results: str | None,
+             graph: str | None) -> QueryRequest:
+    st = state()
+    return QueryRequest(
+        text, results, graph, max_rows=st.settings.max_rows,
+        bindings=tuple(bindings.items()),
+    )
+
+
+def _ask(text: str, bindings: Mapping[str, Node]) -> bool:
+    reply = state().executor.query(_request(text, bindings, n.RESULTS_JSON, None))
+    return bool(json.loads(reply.body).get("boolean"))
+
+
+def _select(text: str, bindings: Mapping[str, Node]) -> tuple[dict[str, Any], bool]:
+    """SPARQL JSON results (as a dict) and whether the row cap cut them."""
+    reply = state().executor.query(_request(text, bindings, n.RESULTS_JSON, None))
+    return json.loads(reply.body), reply.truncated
+
+
+def _catalogue() -> list[NamedQuery]:
+    try:
+        return load_catalogue(state().settings)
+    except QueryFileError as error:  # a broken file in queries/ is the server's fault
+        raise ApiError(500, str(error), "bad-query-file") from error
+
+
+def _query(name: str) -> NamedQuery:
+    try:
+        return get_query(state().settings, name)
+    except UnknownQuery:
+        raise ApiError(404, f"no query named {name!r}; see /api/queries", "not-found") from None
+    except QueryFileError as error:
+        raise ApiError(500, str(error), "bad-query-file") from error
+
+
+def _given(query: NamedQuery) -> dict[str, str]:
+    """The query's parameter values from the URL; each may be given once."""
+    given: dict[str, str] = {}
+    for name, values in request.args.lists():
+        if name in RESERVED:
+            continue
+        if len(values) > 1:
+            raise ParameterError(name, "is given more than once")
+        given[name] = values[0]
+    return given
+
+
+def _paging(max_rows: int) -> tuple[int | None, int]:
+    out: dict[str, int | None] = {"limit": None, "offset": 0}
+    for name, low, high in (("limit", 1, max_rows), ("offset", 0, None)):
+        raw = request.args.get(name)
+        if raw is None:
+            continue
+        text = raw.strip()
+        expected = f"an integer from {low}" + (f" to {high}" if high else "")
+        if not text.isdigit() or int(text) < low or (high is not None and int(text) > high):
+            raise ParameterError(name, f"{raw!r} is not {expected}", expected)
+        out[name] = int(text)
+    return out["limit"], out["offset"] or 0
+
+
+def _media_type(query: NamedQuery) -> str:
+    """The media type to answer with (``text/html`` for the query's page), or ApiError."""
+    graph = query.form in ("CONSTRUCT", "DESCRIBE")
+    names = _GRAPH_NAMES if graph else _RESULT_NAMES
+    wanted = request.args.get("format")
+    if wanted is not None:
+        key = wanted.strip().lower()
+        if key in names:
+            return names[key]
+        if key in names.values():
+            return key
+        raise ParameterError("format", f"{wanted!r} is not one of {', '.join(names)}",
+                             "one of " + ", ".join(names))
+    offered = [*(openapi.GRAPH_TYPES if graph else openapi.RESULT_TYPES), n.HTML]
+    chosen = n.choose(request.headers.get("Accept"), offered)
+    if chosen is None:
+        raise ApiError(406, f"this query answers in {', '.join(offered)}", "not-acceptable")
+    return chosen
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+
+def _serialize(doc: dict[str, Any], mime: str) -> bytes:
+    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+    if mime == n.RESULTS_JSON:
+        return body
+    parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+    return parsed.serialize(format=ox.QueryResultsFormat.from_media_type(mime))
+
+
+def _page_url(query: NamedQuery, limit: int, offset: int) -> str:
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("limit", "offset")]
+    args += [("limit", str(limit)), ("offset", str(offset))]
+    return url_for("api.answer", name=query.name) + "?" + urlencode(args)
+
+
+def _links(query: NamedQuery, limit: int, offset: int, total: int | None) -> list[tuple[str, str]]:
+    """(rel, url) pairs for RFC 8288 Link headers and the HTML page."""
+    links = [("first", _page_url(query, limit, 0))]
+    if offset > 0:
+        links.append(("prev", _page_url(query, limit, max(0, offset - limit))))
+    if total is None or offset + limit < total:
+        links.append(("next", _page_url(query, limit, offset + limit)))
+    if total is not None and total > 0:
+        links.append(("last", _page_url(query, limit, ((total - 1) // limit) * limit)))
+    return links
+
+
+def _run(query: NamedQuery, mime: str, limit: int | None, offset: int,
+         bindings: Mapping[str, Node]) -> tuple[bytes, dict[str, str], dict[str, Any] | None]:
+    """Body, headers, and (for SELECT) the page as SPARQL JSON for the HTML view."""
+    st = state()
+    headers: dict[str, str] = {}
+    if query.form != "SELECT":
+        if limit is not None or offset:
+            raise ParameterError("limit", "paging applies to SELECT queries only")
+        is_graph = query.form in ("CONSTRUCT", "DESCRIBE")
+        if mime == n.HTML:  # the page shows Turtle, or the boolean
+            mime = n.TURTLE if is_graph else n.RESULTS_JSON
+        results, graph = (None, mime) if is_graph else (mime, None)
+        reply = st.executor.query(_request(query.text, bindings, results, graph))
+        headers["X-SPARQL-Truncated"] = "true" if reply.truncated else "false"
+        return reply.body, headers, None
+    doc, truncated = _select(query.text, bindings)
+    rows = doc["results"]["bindings"]
+    total = None if truncated else len(rows)
+    page = rows[offset: offset + limit] if limit is not None else rows[offset:]
+    page_doc = {"head": doc["head"], "results": {"bindings": page}}
+    headers["X-SPARQL-Truncated"] = "true" if truncated else "false"
+    if total is not None:
+        headers["X-Total-Count"] = str(total)
+    if limit is not None:
+        headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"'
+                                    for rel, url in _links(query, limit, offset, total))
+    body = b"" if mime == n.HTML else _serialize(page_doc, mime)
+    page_doc["total"], page_doc["truncated"] = total, truncated
+    return body, headers, page_doc
+
+
+@bp.get("/queries/<name>")
+def answer(name: str) -> Response:
+    """One query's answer (or its page, for browsers)."""
+    st = state()
+    try:
+        query = _query(name)
+        mime = _media_type(query)
+        given = _given(query)
+        limit, offset = _paging(st.settings.max_rows)
+        if mime == n.HTML and limit is None and query.form == "SELECT":
+            limit = HTML_PAGE_ROWS
+        etag = weak_etag(st.version, "api", name, request.query_string.decode("latin-1"), mime)
+        if etag_matches(etag):
+            return Response(status=304, headers={"ETag": etag, "Vary": "Accept"})
+        bindings = bind(query, given)
+        check_resources(query, bindings, _ask)
+        body, headers, page = _run(query, mime, limit, offset, bindings)
+    except ParameterError as error:
+        if _is_html_request():
+            return _query_page(name, error=error, status=400)
+        return error_response(400, str(error), "bad-parameter", detail=error.as_dict())
+    except ApiError as error:
+        return error_response(error.status, error.message, error.reason, detail=error.detail)
+    except Refusal as error:
+        return error_response(error.status, error.message, error.reason, detail=error.as_dict())
+    except ExecutorError as error:
+        return _executor_error(error)
+    if mime == n.HTML:
+        response = _query_page(name, query=query, page=page, body=body, limit=limit,
+                               offset=offset, headers=headers)
+    else:
+        response = Response(body, 200, content_type=f"{mime}; charset=utf-8")
+        response.headers.update(headers)
+        ext = n.EXTENSIONS.get(mime)
+        if ext and mime in (n.CSV, n.TSV):
+            response.headers["Content-Disposition"] = f'inline; filename="{name}.{ext}"'
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = f"public, max-age={st.cache_max_age}"
+    response.vary.add("Accept")
+    return response
+
+
+def _is_html_request() -> bool:
+    if request.args.get("format", "").strip().lower() == "html":
+        return True
+    if request.args.get("format"):
+        return False
+    offered = [n.RESULTS_JSON, n.TURTLE, n.HTML]
+    return n.choose(request.headers.get("Accept"), offered) == n.HTML
+
+
+def _executor_error(error: ExecutorError) -> Response:
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
+    reason = {"Busy": "busy", "QueryTimeout": "timeout", "WorkerDied": "worker-died"}.get(
+        type(error).__name__, "internal-error"
+    )
+    return error_response(error.status, str(error), reason, headers=headers)
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def editor_url(query: NamedQuery) -> str:
+    """Open the query in the SPARQL editor: YASGUI reads ``#query=`` from the URL."""
+    return url_for("sparql.endpoint") + "#query=" + quote(query.text, safe="")
+
+
+def query_links(query: NamedQuery) -> dict[str, str]:
+    base = url_for("api.answer", name=query.name)
+    links = {"self": base, "html": base + "?format=html", "editor": editor_url(query)}
+    if query.form == "SELECT":
+        links.update(json=base + "?format=json", csv=base + "?format=csv",
+                     tsv=base + "?format=tsv")
+    elif query.form in ("CONSTRUCT", "DESCRIBE"):
+        links.update(turtle=base + "?format=ttl", jsonld=base + "?format=jsonld")
+    return links
+
+
+def _cell(term: dict[str, Any] | None) -> dict[str, str]:
+    if term is None:
+        return {"text": ""}
+    if term["type"] == "uri":
+        return {"text": term["value"], "href": term["value"]}
+    return {"text": term["value"], "lang": term.get("xml:lang", "")}
+
+
+def _query_page(name: str, *, query: NamedQuery | None = None, page: dict | None = None,
+                body: bytes = b"", limit: int | None = None, offset: int = 0,
+                headers: Mapping[str, str] | None = None, error: ParameterError | None = None,
+                status: int = 200) -> Response:
+    query = query or _query(name)
+    table = None
+    if page is not None:
+        variables = page["head"].get("vars", [])
+        table = {
+            "variables": variables,
+            "rows": [[_cell(row.get(v)) for v in variables] for row in page["results"]["bindings"]],
+            "total": page["total"],
+            "truncated": page["truncated"],
+            "links": dict(_links(query, limit, offset, page["total"])) if limit else {},
+            "offset": offset,
+        }
+    elif query.form == "ASK" and body:
+        table = {"boolean": json.loads(body).get("boolean")}
+    elif body:
+        table = {"graph": body.decode("utf-8", "replace")}
+    given = {k: v for k, v in request.args.items() if k not in RESERVED}
+    html = render_template(
+        "api_query.html", query=query, links=query_links(query), table=table, error=error,
+        given=given, query_string=urlencode([(k, v) for k, v in request.args.items()
+                                             if k not in ("format",)]),
+    )
+    response = Response(html, status, mimetype="text/html")
+    response.headers.update(dict(headers or {}))
+    if status != 200:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/queries")
+def catalogue() -> Response:
+    """Every named query: JSON for programs, a table for people."""
+    try:
+        queries = _catalogue()
+        wanted = (request.args.get("format") or "").strip().lower()
+        if wanted and wanted not in ("json", "html"):
+            raise ParameterError("format", f"{wanted!r} is not json or html", "json or html")
+        # Accept's application/json arrives as the SPARQL JSON type (negotiation's alias).
+        chosen = n.choose(request.headers.get("Accept"), [n.JSON, n.RESULTS_JSON, n.HTML])
+        chosen = n.JSON if chosen == n.RESULTS_JSON else chosen
+        mime = {"json": n.JSON, "html": n.HTML}.get(wanted) or chosen
+        if mime is None:
+            raise ApiError(406, "the catalogue is application/json or text/html",
+                           "not-acceptable")
+    except ParameterError as error:
+        return error_response(400, str(error), "bad-parameter", detail=error.as_dict())
+    except ApiError as error:
+        return error_response(error.status, error.message, error.reason, detail=error.detail)
+    if mime == n.HTML:
+        response = Response(render_template(
+            "api_queries.html", queries=queries, links={q.name: query_links(q) for q in queries},
+        ), 200, mimetype="text/html")
+    else:
+        doc = {
+            "queries": [{**q.to_json(), "links": query_links(q)} for q in queries],
+            "openapi": url_for("api.openapi_document"),
+        }
+        response = Response(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", 200,
+                            mimetype=n.JSON)
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Accept")
+    return response
+
+
+# --- OpenAPI and its documentation page ------------------------------------------------------
+
+_choices_cache: dict[str, dict[str, dict[str, list[str]]]] = {}
+_choices_lock = threading.Lock()
+
+
+def _class_choices(queries: list[NamedQuery]) -> dict[str, dict[str, list[str]]]:
+    """For each IRI parameter with a class, the store's resources of it (cached per version)."""
+    st = state()
+    with _choices_lock:
+        cached = _choices_cache.get(st.version)
+        if cached is not None and all(q.name in cached for q in queries):
+            return cached
+    classes = {p.cls for q in queries for p in q.params if p.type == "iri" and p.cls}
+    members: dict[str, list[str]] = {}
+    for cls in sorted(c for c in classes if c):
+        doc, truncated = _select(CLASS_MEMBERS_QUERY, {"class": URIRef(cls)})
+        iris = [row["iri"]["value"] for row in doc["results"]["bindings"]]
+        if not truncated and 0 < len(iris) <= MAX_CHOICES:
+            members[cls] = iris
+    found = {
+        q.name: {p.name: members[p.cls] for p in q.params if p.cls in members}
+        for q in queries
+    }
+    with _choices_lock:
+        _choices_cache.clear()
+        _choices_cache[st.version] = found
+    return found
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    st = state()
+    try:
+        queries = _catalogue()
+        choices = _class_choices(queries)
+    except ApiError as error:
+        return error_response(error.status, error.message, error.reason, detail=error.detail)
+    except ExecutorError as error:
+        return _executor_error(error)
+    doc = openapi.build(
+        queries, server=request.host_url.rstrip("/"), max_rows=st.settings.max_rows,
+        dataset_version=st.version, choices=choices,
+    )
+    response = Response(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", 200,
+                        mimetype=n.JSON)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("")
+@bp.get("/")
+def docs() -> Response:
+    """The API's documentation: Swagger UI over /api/openapi.json, all assets vendored."""
+    html = render_template("api.html", spec_url=url_for("api.openapi_document"))
+    response = Response(html, 200, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
