@@ -167,3 +167,20 @@ def test_find_root_walks_up_then_falls_back(tmp_path: Path, monkeypatch: pytest.
     assert config.find_root(tmp_path / "nowhere" / "x.py") == packaged
     s = Settings.load(env={"VETGRAPH_ROOT": str(packaged)})
     assert s.store_dir == Path.cwd() / "var" / "store"  # never inside site-packages
+
+
+def test_fixture_counts_agree_with_an_independent_parser():
+    """rapper (raptor2) counts the same triples per graph as the hand count and pyoxigraph."""
+    import shutil
+    import subprocess
+
+    rapper = shutil.which("rapper")
+    assert rapper, "scripts/test.sh installs raptor2-utils"
+    files = source_files(settings_for(FIXTURE_TREE))
+    for graph, paths in files.items():
+        total = 0
+        for path in paths:
+            out = subprocess.run([rapper, "-q", "-i", "turtle", "-o", "ntriples", str(path)],
+                                 capture_output=True, text=True, check=True).stdout
+            total += len([line for line in out.splitlines() if line.strip()])
+        assert total == FIXTURE_COUNTS[graph], graph

@@ -93,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from .build import BuildError
     from .dataset import SourceError
     from .store.base import StoreError
     from .validate import ShapesError
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = settings_from_args(args)
         return args._run(args, settings)
-    except (SourceError, ShapesError, StoreError, ValueError) as exc:
+    except (SourceError, ShapesError, StoreError, BuildError, OSError, ValueError) as exc:
         print(f"{exc}" if isinstance(exc, SourceError) else f"vetgraph: {exc}", file=sys.stderr)
         return EXIT_INPUT
 

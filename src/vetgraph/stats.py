@@ -12,23 +12,31 @@ from typing import Any
 from .config import GRAPH_DATA
 from .store.base import Store
 
-_LABELS = """
-  OPTIONAL { ?x rdfs:label ?zh0 FILTER(langMatches(lang(?zh0), "zh")) }
-  OPTIONAL { ?x rdfs:label ?en0 FILTER(langMatches(lang(?en0), "en")) }
-"""
 
-CLASSES_QUERY = f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?x (COUNT(DISTINCT ?s) AS ?n) (MIN(STR(?zh0)) AS ?zh) (MIN(STR(?en0)) AS ?en) WHERE {{
-  GRAPH <{GRAPH_DATA}> {{ ?s a ?x }}
-  {_LABELS}
-}} GROUP BY ?x ORDER BY DESC(?n) STR(?x)"""
+def _labelled(counting: str) -> str:
+    """Wrap a ``?x ?n`` counting subquery with the zh/en labels of ``?x``.
 
-DATASETS_QUERY = f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+    Labels come from subqueries rather than MIN() over OPTIONALs: rdflib fails on MIN of
+    a variable that is unbound in every row.
+    """
+    label = """
+  OPTIONAL {{ SELECT ?x (MIN(STR(?l)) AS ?{lang}) WHERE {{
+    ?x rdfs:label ?l FILTER(langMatches(lang(?l), "{lang}"))
+  }} GROUP BY ?x }}"""
+    return f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX qb: <http://purl.org/linked-data/cube#>
-SELECT ?x (COUNT(DISTINCT ?o) AS ?n) (MIN(STR(?zh0)) AS ?zh) (MIN(STR(?en0)) AS ?en) WHERE {{
-  ?o qb:dataSet ?x .
-  {_LABELS}
-}} GROUP BY ?x ORDER BY STR(?x)"""
+SELECT ?x ?n ?zh ?en WHERE {{
+  {{ {counting} }}{label.format(lang="zh")}{label.format(lang="en")}
+}} ORDER BY DESC(?n) STR(?x)"""
+
+
+CLASSES_QUERY = _labelled(
+    f"SELECT ?x (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH <{GRAPH_DATA}> {{ ?s a ?x }} }} "
+    "GROUP BY ?x"
+)
+DATASETS_QUERY = _labelled(
+    "SELECT ?x (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o qb:dataSet ?x } GROUP BY ?x"
+)
 
 
 def _rows(store: Store, sparql: str, key: str, count: str) -> list[dict[str, Any]]:

@@ -36,6 +36,12 @@ from .base import (
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
 
 
+def _default_graph(ds: Dataset):
+    """The dataset's own default graph (``default_graph`` since rdflib 7.2, before: context)."""
+    graph = getattr(ds, "default_graph", None)
+    return ds.default_context if graph is None else graph
+
+
 class MemoryStore:
     """:class:`~vetgraph.store.base.Store` over an rdflib Dataset (``default_union=True``)."""
 
@@ -79,7 +85,7 @@ class MemoryStore:
         view = Dataset(default_union=False)
         for uri in default_graph_uris or ():
             for triple in self.dataset.graph(URIRef(uri)):
-                view.default_context.add(triple)
+                _default_graph(view).add(triple)
         for uri in named_graph_uris or ():
             target = view.graph(URIRef(uri))
             for triple in self.dataset.graph(URIRef(uri)):
@@ -163,7 +169,7 @@ class MemoryStore:
     def triple_count(self, graph: str | None = None) -> int:
         if graph is not None:
             return len(self.dataset.graph(URIRef(graph)))
-        return sum(len(g) for g in self._named()) + len(self.dataset.default_context)
+        return sum(len(g) for g in self._named()) + len(_default_graph(self.dataset))
 
     def dump(self, mime: str, graph: str | None = None) -> bytes:
         fmt = rdf_format(mime)

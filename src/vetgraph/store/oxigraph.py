@@ -82,11 +82,13 @@ class OxigraphStore:
         return cls(store, read_only=read_only, path=real, prefixes=manifest.get("prefixes"))
 
     @classmethod
-    def in_memory(cls, quads: Iterable[ox.Quad] = ()) -> OxigraphStore:
+    def in_memory(
+        cls, quads: Iterable[ox.Quad] = (), prefixes: Mapping[str, str] | None = None
+    ) -> OxigraphStore:
         """A writable store held in memory (tests, small tools)."""
         store = ox.Store()
         store.extend(quads)
-        return cls(store)
+        return cls(store, prefixes=prefixes)
 
     @property
     def raw(self) -> ox.Store:
