@@ -152,9 +152,10 @@ def create_app(
         prefixes=manifest.get("prefixes") or source_prefixes(settings),
     )
 
-    from . import home, manners, sparql
+    from . import api, home, manners, sparql
 
     manners.install(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(api.bp)
     return app
