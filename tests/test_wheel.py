@@ -1,0 +1,56 @@
+"""A wheel carries ontology/, data/ and queries/ and finds them without a checkout."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from support import REPO, clean_env
+
+
+def _source_files() -> dict[str, set[str]]:
+    return {
+        folder: {
+            f"vetgraph/_resources/{p.relative_to(REPO).as_posix()}"
+            for p in (REPO / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts
+        }
+        for folder in ("ontology", "data", "queries")
+    }
+
+
+def test_wheel_ships_and_finds_the_sources(tmp_path: Path):
+    dist, target = tmp_path / "dist", tmp_path / "site"
+    before = _source_files()  # files may appear while the wheel builds (shared work tree)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "--no-build-isolation",
+         "-q", "-w", str(dist)],
+        check=True, capture_output=True, timeout=300,
+    )
+    [wheel] = dist.glob("vetgraph-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    after = _source_files()
+    for folder in ("ontology", "data", "queries"):
+        shipped = {n for n in names if n.startswith(f"vetgraph/_resources/{folder}/")}
+        assert before[folder] <= shipped <= after[folder], folder
+        assert shipped, folder
+    assert "vetgraph/cli.py" in names and not any(n.startswith("tests/") for n in names)
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
+         str(wheel)],
+        check=True, capture_output=True, timeout=300,
+    )
+    probe = (
+        "import json, vetgraph.config as c; s = c.Settings.load(); "
+        "print(json.dumps([str(c.find_root()), str(s.data_dir), str(s.store_dir)]))"
+    )
+    env = clean_env(PYTHONPATH=str(target))
+    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, check=True).stdout
+    root, data_dir, store_dir = json.loads(out)
+    resources = target / "vetgraph" / "_resources"
+    assert (root, data_dir) == (str(resources), str(resources / "data" / "ttl"))
+    assert store_dir == str(tmp_path / "var" / "store")  # not inside site-packages
