@@ -47,6 +47,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--threads", type=int, default=None, help="waitress threads (default workers + 4)"
     )
     parser.add_argument(
+        "--queue-wait",
+        type=float,
+        default=2.0,
+        help="seconds a query waits for a free worker before 503 + Retry-After (default 2)",
+    )
+    parser.add_argument(
         "--max-query-depth",
         type=int,
         default=None,
@@ -101,6 +107,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             allow_update=args.allow_update,
             update_token=args.update_token,
             max_query_depth=args.max_query_depth,
+            queue_wait=args.queue_wait,
         )
     except (ValueError, FileNotFoundError) as error:
         print(f"vetgraph serve: {error}", file=sys.stderr)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import queue
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -163,14 +164,23 @@ def _run_query(store: Any, graphs: set[str], request: QueryRequest) -> QueryRepl
             406,
             "not-acceptable",
         )
-    protocol_dataset = bool(request.default_graph_uris or request.named_graph_uris)
+    # The dataset: protocol parameters override FROM / FROM NAMED, which override the union
+    # default graph. Passed explicitly, since pyoxigraph's union flag would win over FROM.
+    default: list[str] | None
+    named: list[str] | None
+    if request.default_graph_uris or request.named_graph_uris:
+        default, named = list(request.default_graph_uris), list(request.named_graph_uris)
+    elif checked.from_graphs or checked.from_named_graphs:
+        default, named = checked.from_graphs, checked.from_named_graphs
+    else:
+        default = named = None
     try:
         kind, body, truncated = store.query_serialized(
             request.text,
             request.results_mime or mime,
             graph_mime=request.graph_mime,
-            default_graph_uris=list(request.default_graph_uris) if protocol_dataset else None,
-            named_graph_uris=list(request.named_graph_uris) if protocol_dataset else None,
+            default_graph_uris=default,
+            named_graph_uris=named,
             max_rows=request.max_rows,
             bindings=dict(request.bindings) or None,
         )
@@ -189,6 +199,8 @@ def _store_info(store: Any) -> StoreInfo:
 def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
     """Serve requests from the pipe until it closes. Replies: ("ok", value) or ("refused", r)."""
     _limit_memory(spec.memory_limit)
+    # rdflib's parser recurses a few dozen frames per bracket; the text gate caps the depth.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 30_000))
     try:
         store = open_store(spec)
         graphs = set(store.graph_names())
@@ -433,13 +445,21 @@ class QueryExecutor:
     def _call(self, op: str, payload: Any, timeout: float) -> Any:
         if self._closed:
             raise WorkerFailed("the query executor is closed")
-        try:
-            worker = self._idle.get(timeout=self.queue_wait)
-        except queue.Empty:
-            retry = max(1, round(self.queue_wait))
-            raise Busy(
-                f"all {self.size} query workers are busy; retry in {retry} s", retry
-            ) from None
+        deadline = time.monotonic() + self.queue_wait
+        while True:
+            try:
+                worker = self._idle.get(timeout=max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                retry = max(1, round(self.queue_wait))
+                raise Busy(
+                    f"all {self.size} query workers are busy; retry in {retry} s", retry
+                ) from None
+            if worker.process.is_alive():
+                break
+            # Died while idle (killed from outside, out of memory): replace, take another.
+            log.warning("query worker %s died while idle; replacing it", worker.process.pid)
+            worker.kill()
+            threading.Thread(target=self._spawn_into_pool, daemon=True).start()
         try:
             value = worker.call(op, payload, timeout)
         except (QueryTimeout, WorkerDied) as error:
