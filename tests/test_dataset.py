@@ -184,3 +184,8 @@ def test_fixture_counts_agree_with_an_independent_parser():
                                  capture_output=True, text=True, check=True).stdout
             total += len([line for line in out.splitlines() if line.strip()])
         assert total == FIXTURE_COUNTS[graph], graph
+
+
+def test_sources_carry_the_version_of_what_was_parsed(tree: Path):
+    settings = settings_for(tree)
+    assert read_sources(settings).version == dataset_version(settings)

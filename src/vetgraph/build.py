@@ -36,7 +36,7 @@ import pyoxigraph as ox
 
 from . import __version__
 from .config import Settings
-from .dataset import Sources, dataset_version, read_sources, to_dataset
+from .dataset import Sources, read_sources, to_dataset
 from .store.oxigraph import MANIFEST_NAME, read_manifest
 from .validate import ValidationReport, validate_dataset
 
@@ -157,7 +157,7 @@ def build_store(settings: Settings, store_dir: Path | None = None) -> BuildOutco
     """
     store_dir = Path(store_dir or settings.store_dir).absolute()
     sources = read_sources(settings)
-    version = dataset_version(settings)
+    version = sources.version
     report = validate_dataset(to_dataset(sources))
     if not report.conforms:
         raise BuildRefused(report)

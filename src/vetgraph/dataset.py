@@ -55,14 +55,23 @@ def source_files(settings: Settings) -> dict[str, list[Path]]:
     return files
 
 
-def parse_file(path: Path) -> tuple[list[ox.Quad], dict[str, str]]:
-    """Parse one Turtle file into default-graph quads plus its prefixes.
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SourceError(path, None, None, exc.strerror or str(exc)) from exc
+
+
+def parse_file(path: Path, data: bytes | None = None) -> tuple[list[ox.Quad], dict[str, str]]:
+    """Parse one Turtle file (or its bytes, already read) into quads plus its prefixes.
 
     Blank nodes are renamed so that ``_:x`` in two files stays two nodes. Relative IRIs are
     errors (no base IRI): a source must not depend on where it is checked out.
     """
+    if data is None:
+        data = read_bytes(path)
     try:
-        parser = ox.parse(path=path, format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)
+        parser = ox.parse(input=data, format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)
         quads = list(parser)
     except SyntaxError as exc:
         message = _POSITION_PREFIX.sub("", str(exc.msg or exc))
@@ -72,6 +81,21 @@ def parse_file(path: Path) -> tuple[list[ox.Quad], dict[str, str]]:
     return quads, dict(parser.prefixes)
 
 
+class _Version:
+    """Hash of each graph's file names and bytes, in source order (see ``dataset_version``)."""
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+
+    def add(self, graph: str, path: Path, data: bytes) -> None:
+        name = path.name if graph != GRAPH_ONTOLOGY else "vetgraph.ttl"
+        self._digest.update(f"{graph}\0{name}\0{len(data)}\0".encode())
+        self._digest.update(data)
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()[:16]
+
+
 @dataclass
 class Sources:
     """Everything parsed from the source tree, keyed by graph IRI."""
@@ -79,6 +103,7 @@ class Sources:
     files: dict[str, list[Path]]
     quads: dict[str, list[ox.Quad]] = field(default_factory=dict)
     prefixes: dict[str, str] = field(default_factory=dict)
+    version: str = ""  # dataset_version() of exactly the bytes that were parsed
 
     def iter_quads(self) -> Iterator[ox.Quad]:
         """Quads placed in their named graph, ready for ``Store.bulk_extend``."""
@@ -95,13 +120,17 @@ class Sources:
 def read_sources(settings: Settings) -> Sources:
     """Parse every source file; the first unreadable one raises :class:`SourceError`."""
     sources = Sources(files=source_files(settings))
+    version = _Version()
     for graph, paths in sources.files.items():
         sources.quads[graph] = []
         for path in paths:
-            quads, prefixes = parse_file(path)
+            data = read_bytes(path)
+            version.add(graph, path, data)
+            quads, prefixes = parse_file(path, data)
             sources.quads[graph].extend(quads)
             for prefix, namespace in prefixes.items():
                 sources.prefixes.setdefault(prefix, namespace)
+    sources.version = version.hexdigest()
     return sources
 
 
@@ -127,14 +156,8 @@ def load_dataset(settings: Settings) -> Dataset:
 
 def dataset_version(settings: Settings) -> str:
     """A stable hash of every source file's name and bytes: for ETags and store names."""
-    digest = hashlib.sha256()
+    version = _Version()
     for graph, paths in source_files(settings).items():
         for path in paths:
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise SourceError(path, None, None, exc.strerror or str(exc)) from exc
-            name = path.name if graph != GRAPH_ONTOLOGY else "vetgraph.ttl"
-            digest.update(f"{graph}\0{name}\0{len(data)}\0".encode())
-            digest.update(data)
-    return digest.hexdigest()[:16]
+            version.add(graph, path, read_bytes(path))
+    return version.hexdigest()
