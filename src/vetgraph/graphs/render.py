@@ -1,0 +1,201 @@
+"""Pictures a planner can paste into a report: PNG or SVG with title, legend and Chinese labels.
+
+Chinese needs a CJK font (Debian ``fonts-noto-cjk``); without one matplotlib would draw
+empty boxes, so rendering refuses with a clear message instead, and any glyph still missing
+from the fonts is an error, not a silent box.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import unicodedata
+import warnings
+from functools import lru_cache
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: pictures are files
+
+import matplotlib.pyplot as plt  # noqa: E402
+import networkx as nx  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+from .export import legend  # noqa: E402
+from .layout import Positions, positions  # noqa: E402
+from .terms import TYPES_BY_NAME  # noqa: E402
+
+#: Preferred CJK families, best first (Simplified Chinese forms first).
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Noto Sans CJK JP",
+                "WenQuanYi Zen Hei", "Noto Serif CJK SC")
+FALLBACK = "DejaVu Sans"  # matplotlib's own font: Latin, symbols
+LABEL_PT = 8.0
+
+
+class FontError(RuntimeError):
+    """No CJK font, or a label has characters no available font can draw."""
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> font_manager.FontEntry:
+    """The installed CJK font matplotlib will use; FontError if there is none."""
+    entries = {f.name: f for f in font_manager.fontManager.ttflist if f.weight in (400, "normal")}
+    for family in CJK_FAMILIES:
+        if family in entries:
+            return entries[family]
+    raise FontError(
+        "no CJK font found for Chinese labels: install one, e.g. `apt-get install "
+        "fonts-noto-cjk` (Noto Sans CJK SC), then remove matplotlib's font cache "
+        f"({matplotlib.get_cachedir()}) so it is found"
+    )
+
+
+def _rc() -> dict[str, object]:
+    return {
+        "font.family": [cjk_font().name, FALLBACK],
+        "svg.fonttype": "path",  # glyph outlines in the SVG: no font needed to view it
+        "axes.unicode_minus": False,
+    }
+
+
+def text_width(text: str, size: float = LABEL_PT) -> float:
+    """Estimated width in inches: wide (CJK) characters one em, others about half."""
+    ems = sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.56 for c in text)
+    return ems * size / 72
+
+
+def _node_sizes(g: nx.Graph, metric: str) -> dict[str, float]:
+    """Marker areas (pt²) from a metric, square-root scaled so area tracks the value."""
+    values = {n: float(d.get(metric, 1.0) or 0.0) for n, d in g.nodes(data=True)}
+    top = max(values.values(), default=1.0) or 1.0
+    return {n: 60 + 640 * math.sqrt(max(v, 0.0) / top) for n, v in values.items()}
+
+
+def draw(
+    g: nx.Graph,
+    fmt: str = "png",
+    *,
+    size_by: str = "weight",
+    pos: Positions | None = None,
+    dpi: int = 150,
+) -> bytes:
+    """Render a view as PNG or SVG bytes; FontError if a label cannot be drawn."""
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"pictures are png or svg, not {fmt!r}")
+    pos = pos if pos is not None else positions(g)
+    with matplotlib.rc_context(_rc()), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = _figure(g, pos, size_by)
+        buffer = io.BytesIO()
+        metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
+        plt.close(fig)
+    missing = sorted({str(w.message) for w in caught if "missing from font" in str(w.message)})
+    if missing:
+        raise FontError("; ".join(missing))
+    return buffer.getvalue()
+
+
+def _figure(g: nx.Graph, pos: Positions, size_by: str) -> plt.Figure:
+    labels = {n: str(d.get("label", n)) for n, d in g.nodes(data=True)}
+    if g.graph.get("layered"):
+        fig, ax, align = _layered_axes(g, pos, labels)
+    else:
+        side = min(28.0, max(8.0, 1.5 * math.sqrt(max(1, len(g)))))
+        fig, ax = plt.subplots(figsize=(side, side * 0.8))
+        align = {n: "left" for n in g}
+        xs = [x for x, _ in pos.values()] or [0.0]
+        ys = [y for _, y in pos.values()] or [0.0]
+        pad = 0.06 * max(max(xs) - min(xs), max(ys) - min(ys), 1.0)
+        ax.set_xlim(min(xs) - pad, max(xs) + pad * 3)
+        ax.set_ylim(max(ys) + pad, min(ys) - pad)
+    ax.set_axis_off()
+    sizes = _node_sizes(g, size_by)
+    top = max((w for *_e, w in g.edges(data="weight", default=1.0)), default=1.0)
+    for u, v, w in g.edges(data="weight", default=1.0):
+        (x1, y1), (x2, y2) = pos[u], pos[v]
+        ax.plot([x1, x2], [y1, y2], color="#9a9a9a", alpha=0.6, zorder=1,
+                linewidth=0.8 + 2.4 * ((w - 1) / (top - 1) if top > 1 else 0.0))
+    for t in legend(g):
+        nodes = [n for n, d in g.nodes(data=True) if d["type"] == t["type"]]
+        ax.scatter([pos[n][0] for n in nodes], [pos[n][1] for n in nodes],
+                   s=[sizes[n] for n in nodes], c=t["colour"], marker=t["shape"],
+                   edgecolors="white", linewidths=0.8, zorder=2)
+    for n, text in labels.items():
+        x, y = pos[n]
+        gap = math.sqrt(sizes[n]) / 2 + 3  # points from the node centre to the text
+        offset = -gap if align[n] == "right" else gap
+        ax.annotate(text, (x, y), xytext=(offset, 0), textcoords="offset points",
+                    ha=align[n], va="center", fontsize=LABEL_PT, zorder=3,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                          "alpha": 0.75})
+    _header(fig, g)
+    return fig
+
+
+def _header(fig: plt.Figure, g: nx.Graph) -> None:
+    """Title, counts and legend above the drawing, in a band sized in inches."""
+    lang = g.graph.get("lang", "zh")
+    entries = legend(g)
+    handles = [
+        Line2D([], [], marker=t["shape"], linestyle="", markersize=9, color=t["colour"],
+               label=t["label_zh"] if lang == "zh" else t["label_en"])
+        for t in entries
+    ]
+    width, height = fig.get_size_inches()
+    ncol = max(1, min(len(handles), int(width // 2.0)))
+    rows = math.ceil(len(handles) / ncol) if handles else 0
+    band = 0.95 + 0.3 * rows  # inches
+    counts = (f"{len(g)} 个节点 · {g.number_of_edges()} 条边" if lang == "zh"
+              else f"{len(g)} nodes · {g.number_of_edges()} edges")
+    fig.text(0.5, 1 - 0.12 / height, g.graph.get("title", ""), ha="center", va="top",
+             fontsize=16, fontweight="bold")
+    fig.text(0.5, 1 - 0.5 / height, counts + " · vetgraph", ha="center", va="top",
+             fontsize=9, color="#555555")
+    if handles:
+        fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.72 / height),
+                   ncol=ncol, frameon=False, fontsize=9, handletextpad=0.3, columnspacing=1.4)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=1 - band / height)
+
+
+def _layered_axes(
+    g: nx.Graph, pos: Positions, labels: dict[str, str]
+) -> tuple[plt.Figure, plt.Axes, dict[str, str]]:
+    """Figure sized so every column's labels fit: first column labelled on its left."""
+    columns = sorted({x for x, _ in pos.values()})
+    first, last = columns[0], columns[-1]
+    widest: dict[float, float] = {c: 0.0 for c in columns}
+    for n, (x, _y) in pos.items():
+        widest[x] = max(widest[x], text_width(labels[n]))
+    left = widest[first] + 0.5
+    gaps = [widest[c] + 1.2 for c in columns[1:]] if len(columns) > 1 else []
+    inner = max(gaps[:-1] + [2.5]) if gaps else 2.5  # inches between two columns
+    right = (widest[last] + 0.6) if len(columns) > 1 else 0.6
+    width = left + inner * (len(columns) - 1) + right
+    rows = max(pos[n][1] for n in pos) + 1 if pos else 1
+    height = max(6.0, 0.26 * rows + 2.2)
+    fig, ax = plt.subplots(figsize=(width, height))
+    per_inch = 1 / inner
+    ax.set_xlim(first - left * per_inch, last + right * per_inch)
+    ax.set_ylim(rows - 0.3, -0.7)
+    align = {n: ("right" if pos[n][0] == first and len(columns) > 1 else "left") for n in g}
+    return fig, ax, align
+
+
+def glyphs_missing(text: str) -> list[str]:
+    """Characters of ``text`` that neither the CJK font nor the fallback has a glyph for
+    (read from the fonts' cmap tables with fontTools)."""
+    from fontTools.ttLib import TTFont
+
+    cjk = cjk_font()
+    fallback = font_manager.findfont(FALLBACK, fallback_to_default=False)
+    tables = []
+    for path, index in ((cjk.fname, getattr(cjk, "index", 0)), (fallback, 0)):
+        font = TTFont(path, fontNumber=index, lazy=True)
+        tables.append(font.getBestCmap())
+        font.close()
+    return [c for c in text if not c.isspace() and not any(ord(c) in t for t in tables)]
+
+
+__all__ = ["FontError", "cjk_font", "draw", "glyphs_missing", "text_width", "TYPES_BY_NAME"]
