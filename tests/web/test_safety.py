@@ -132,6 +132,22 @@ def test_service_load_and_outside_from_are_refused_before_evaluation(server, lis
     assert listener.connections == []
 
 
+def test_workers_have_no_network(server):
+    """Behind the guard: each worker sits in a network namespace of its own (run as root here,
+    as CI does; where unshare is not allowed the server logs that the guard stands alone)."""
+    _normal_answer(server)
+    workers = [pid for pid in server.descendants() if _is_worker(pid)]
+    assert workers
+    own = os.readlink(f"/proc/{server.process.pid}/ns/net")
+    if os.geteuid() != 0:
+        pytest.skip("network namespaces need root or user namespaces")
+    for pid in workers:
+        assert os.readlink(f"/proc/{pid}/ns/net") != own
+        with open(f"/proc/{pid}/net/dev") as handle:
+            interfaces = [line.split(":")[0].strip() for line in handle.readlines()[2:]]
+        assert interfaces == ["lo"]
+
+
 def test_concurrency_bound_gives_503_with_retry_after(built_store, tmp_path):
     busy = start_server(
         built_store, tmp_path, "--workers", "1", "--query-timeout", "3", "--queue-wait", "0.5"

@@ -127,7 +127,15 @@ def create_app(
         store_dir, manifest = None, {}
         version = dataset_version(settings)
 
-    spec = WorkerSpec(backend, store_dir, settings, True, memory_limit)
+    spec = WorkerSpec(
+        backend,
+        store_dir,
+        settings,
+        read_only=True,
+        memory_limit=memory_limit,
+        # VETGRAPH_WORKER_NETNS=0 keeps workers in the host network (see executor.isolate_network)
+        isolate_network=os.environ.get("VETGRAPH_WORKER_NETNS", "1") != "0",
+    )
     executor = QueryExecutor(
         spec,
         workers=workers or settings.max_concurrent_queries,
@@ -152,10 +160,11 @@ def create_app(
         prefixes=manifest.get("prefixes") or source_prefixes(settings),
     )
 
-    from . import api, home, manners, sparql
+    from . import api, graph, home, manners, sparql
 
     manners.install(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(graph.bp)
     return app

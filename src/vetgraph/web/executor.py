@@ -16,8 +16,11 @@ A killed writer leaves the store as it was (pyoxigraph commits an update atomica
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
 import multiprocessing
+import os
 import queue
 import sys
 import threading
@@ -27,7 +30,13 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from .sparql_guard import Refusal, check_protocol_graphs, check_query, check_update
+from .sparql_guard import (
+    CheckedQuery,
+    Refusal,
+    check_protocol_graphs,
+    check_query,
+    check_update,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +60,7 @@ class WorkerSpec:
     settings: Any = None
     read_only: bool = True
     memory_limit: int | None = None  # bytes of address space per worker; None for no cap
+    isolate_network: bool = True  # each worker in a network namespace of its own (see below)
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,33 @@ class WorkerFailed(ExecutorError):
 # --- the worker process --------------------------------------------------------------------
 
 
+CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
+
+
+def isolate_network() -> bool:
+    """Move this process into a network namespace of its own, with no interface but a down
+    loopback: whatever an engine tries (SERVICE, remote FROM), no connection can be made.
+
+    Defence in depth behind the query guard. Needs root (CAP_SYS_ADMIN) or unprivileged user
+    namespaces; where neither is available the worker keeps the host network and says so.
+    Must run before the store is opened (RocksDB starts threads; unshare wants one thread).
+    """
+    import ctypes
+    import ctypes.util
+
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    for flags in (CLONE_NEWNET, CLONE_NEWUSER | CLONE_NEWNET):
+        if libc.unshare(flags) == 0:
+            return True
+    log.warning(
+        "query worker %s keeps the host network (unshare: %s); SERVICE and remote FROM are "
+        "stopped by the query guard alone",
+        os.getpid(),
+        os.strerror(ctypes.get_errno()),
+    )
+    return False
+
+
 def _limit_memory(limit: int | None) -> None:
     if not limit:
         return
@@ -150,11 +187,18 @@ def open_store(spec: WorkerSpec) -> Any:
     raise ValueError(f"unknown backend {spec.backend!r}")
 
 
-def _run_query(store: Any, graphs: set[str], request: QueryRequest) -> QueryReply:
+@functools.lru_cache(maxsize=256)
+def _checked_query(text: str, graphs: frozenset[str]) -> CheckedQuery:
+    """The guard's verdict on a query text, remembered: rdflib's parser costs 10-50 ms a query,
+    and dashboards and editors send the same text again and again. Refusals are not cached."""
+    return check_query(text, set(graphs))
+
+
+def _run_query(store: Any, graphs: frozenset[str], request: QueryRequest) -> QueryReply:
     from ..store.base import QueryError, UnsupportedFormatError
 
     started = time.perf_counter()
-    checked = check_query(request.text, graphs)
+    checked = _checked_query(request.text, graphs)
     check_protocol_graphs(request.default_graph_uris, request.named_graph_uris, graphs)
     mime = request.graph_mime if checked.kind == "graph" else request.results_mime
     if mime is None:
@@ -171,7 +215,7 @@ def _run_query(store: Any, graphs: set[str], request: QueryRequest) -> QueryRepl
     if request.default_graph_uris or request.named_graph_uris:
         default, named = list(request.default_graph_uris), list(request.named_graph_uris)
     elif checked.from_graphs or checked.from_named_graphs:
-        default, named = checked.from_graphs, checked.from_named_graphs
+        default, named = list(checked.from_graphs), list(checked.from_named_graphs)
     else:
         default = named = None
     try:
@@ -199,15 +243,17 @@ def _store_info(store: Any) -> StoreInfo:
 def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
     """Serve requests from the pipe until it closes. Replies: ("ok", value) or ("refused", r)."""
     _limit_memory(spec.memory_limit)
+    if spec.isolate_network:
+        isolate_network()
     # rdflib's parser recurses a few dozen frames per bracket; the text gate caps the depth.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 30_000))
     try:
         store = open_store(spec)
-        graphs = set(store.graph_names())
+        graphs = frozenset(store.graph_names())
     except Exception as error:  # reported to the parent, which decides whether to go on
         conn.send(("error", f"cannot open the store: {type(error).__name__}: {error}"))
         return
-    check_query("ASK { ?s ?p ?o }", graphs)  # the first parse builds rdflib's grammar: do it now
+    check_query("ASK { ?s ?p ?o }", set(graphs))  # the first parse builds the grammar: now
     conn.send(("ready", None))
     while True:
         try:
@@ -218,7 +264,7 @@ def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
             if op == "query":
                 reply: tuple[str, Any] = ("ok", _run_query(store, graphs, payload))
             elif op == "update":
-                check_update(payload, graphs)
+                check_update(payload, set(graphs))
                 store.update(payload)
                 reply = ("ok", None)
             elif op == "info":
@@ -413,13 +459,7 @@ class QueryExecutor:
                 raise Busy("the store is busy; the update was not applied", 5) from None
             for worker in drained:
                 worker.stop()
-            writer_spec = WorkerSpec(
-                self.spec.backend,
-                self.spec.store_dir,
-                self.spec.settings,
-                False,
-                self.spec.memory_limit,
-            )
+            writer_spec = dataclasses.replace(self.spec, read_only=False)
             try:
                 writer = _Worker(self._ctx, writer_spec)
                 writer.wait_ready(self.start_timeout)
