@@ -11,7 +11,7 @@ from typing import Any
 
 import networkx as nx
 
-from .layout import Positions, positions
+from .layout import Positions, positions, text_width
 from .terms import NODE_TYPES, TYPES_BY_NAME
 
 FORMATS = ("html", "png", "svg", "graphml", "gexf", "json")
@@ -25,6 +25,8 @@ MEDIA_TYPES = {
 }
 #: Size of the explorer's drawing area that layout coordinates are scaled to (pixels).
 CANVAS = 1000.0
+ROW_PX = 36.0  # layered views: pixels between rows
+LABEL_PX = 11.0  # the explorer's label font size; a CJK character is about this wide
 #: Node attributes the explorer can size nodes by.
 SIZE_METRICS = ("weight", "degree", "degree_centrality", "betweenness")
 
@@ -69,11 +71,15 @@ def cytoscape(g: nx.Graph, pos: Positions | None = None) -> dict[str, Any]:
     pos = pos if pos is not None else positions(g)
     xs = [x for x, _y in pos.values()] or [0.0]
     ys = [y for _x, y in pos.values()] or [0.0]
-    span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
-    scale = CANVAS / span
+    if g.graph.get("layered"):  # columns as wide as their longest label, in either language
+        xs_px = _column_offsets(g, pos)
+        place = {n: (xs_px[x], (y - min(ys)) * ROW_PX) for n, (x, y) in pos.items()}
+    else:
+        scale = CANVAS / max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
+        place = {n: ((x - min(xs)) * scale, (y - min(ys)) * scale) for n, (x, y) in pos.items()}
     nodes = []
     for n, data in sorted(g.nodes(data=True)):
-        x, y = (pos[n][0] - min(xs)) * scale, (pos[n][1] - min(ys)) * scale
+        x, y = place[n]
         colour = TYPES_BY_NAME[data["type"]].colour if data["type"] in TYPES_BY_NAME else "#999"
         nodes.append({
             "data": {"id": n, **data, "colour": colour},
@@ -93,6 +99,20 @@ def cytoscape(g: nx.Graph, pos: Positions | None = None) -> dict[str, Any]:
         "metrics": list(SIZE_METRICS),
         "elements": {"nodes": nodes, "edges": edges},
     }
+
+
+def _column_offsets(g: nx.Graph, pos: Positions) -> dict[float, float]:
+    """x (pixels) of each column: the previous column plus its widest label and a margin."""
+    widest: dict[float, float] = {}
+    for n, (x, _y) in pos.items():
+        d = g.nodes[n]
+        inches = max(text_width(d.get(key, ""), LABEL_PX) for key in ("label_zh", "label_en"))
+        widest[x] = max(widest.get(x, 0.0), inches * 72)  # px at 1:1 zoom
+    offsets, at = {}, 0.0
+    for x in sorted(widest):
+        offsets[x] = at
+        at += widest[x] + 120.0
+    return offsets
 
 
 def _web_file(*parts: str) -> str:

@@ -9,12 +9,20 @@ small islands stay on the page instead of being flung to its edge.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections import defaultdict
 
 import networkx as nx
 
 Positions = dict[str, tuple[float, float]]
 SEED = 42
+
+
+def text_width(text: str, size: float) -> float:
+    """Estimated width in inches at ``size`` points: wide (CJK) characters one em, others
+    about half; good enough to keep columns of labels apart."""
+    ems = sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.56 for c in text)
+    return ems * size / 72
 
 
 def layered(g: nx.Graph, sweeps: int = 8) -> Positions:

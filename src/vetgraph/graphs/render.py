@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import math
-import unicodedata
 import warnings
 from functools import lru_cache
 
@@ -23,8 +22,7 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from .export import legend  # noqa: E402
-from .layout import Positions, positions  # noqa: E402
-from .terms import TYPES_BY_NAME  # noqa: E402
+from .layout import Positions, positions, text_width  # noqa: E402
 
 #: Preferred CJK families, best first (Simplified Chinese forms first).
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Noto Sans CJK JP",
@@ -59,17 +57,17 @@ def _rc() -> dict[str, object]:
     }
 
 
-def text_width(text: str, size: float = LABEL_PT) -> float:
-    """Estimated width in inches: wide (CJK) characters one em, others about half."""
-    ems = sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.56 for c in text)
-    return ems * size / 72
-
-
 def _node_sizes(g: nx.Graph, metric: str) -> dict[str, float]:
-    """Marker areas (pt²) from a metric, square-root scaled so area tracks the value."""
-    values = {n: float(d.get(metric, 1.0) or 0.0) for n, d in g.nodes(data=True)}
-    top = max(values.values(), default=1.0) or 1.0
-    return {n: 60 + 640 * math.sqrt(max(v, 0.0) / top) for n, v in values.items()}
+    """Marker areas (pt²) from a metric, relative to the largest node of the same type (a
+    school's enrolment and a cluster's count of ties are not comparable)."""
+    values = {n: max(0.0, float(d.get(metric, 1.0) or 0.0)) for n, d in g.nodes(data=True)}
+    top: dict[str, float] = {}
+    for n, kind in g.nodes(data="type"):
+        top[kind] = max(top.get(kind, 0.0), values[n])
+    return {
+        n: 60 + 540 * math.sqrt(values[n] / (top[kind] or 1.0))
+        for n, kind in g.nodes(data="type")
+    }
 
 
 def draw(
@@ -167,7 +165,7 @@ def _layered_axes(
     first, last = columns[0], columns[-1]
     widest: dict[float, float] = {c: 0.0 for c in columns}
     for n, (x, _y) in pos.items():
-        widest[x] = max(widest[x], text_width(labels[n]))
+        widest[x] = max(widest[x], text_width(labels[n], LABEL_PT))
     left = widest[first] + 0.5
     gaps = [widest[c] + 1.2 for c in columns[1:]] if len(columns) > 1 else []
     inner = max(gaps[:-1] + [2.5]) if gaps else 2.5  # inches between two columns
@@ -198,4 +196,4 @@ def glyphs_missing(text: str) -> list[str]:
     return [c for c in text if not c.isspace() and not any(ord(c) in t for t in tables)]
 
 
-__all__ = ["FontError", "cjk_font", "draw", "glyphs_missing", "text_width", "TYPES_BY_NAME"]
+__all__ = ["FontError", "cjk_font", "draw", "glyphs_missing"]

@@ -218,7 +218,10 @@ def school_major_cluster(facts: Facts) -> nx.Graph:
     _school_major(b)
     _major_cluster(b)
     _school_cluster(b)
-    return b.finish()
+    g = b.finish()
+    for node in g:
+        g.nodes[node]["weight"] = float(g.degree(node))
+    return g
 
 
 def school_partner(facts: Facts) -> nx.Graph:

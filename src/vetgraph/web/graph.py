@@ -1,0 +1,265 @@
+"""``/graph``: the graph explorer for planners, and every view as a download.
+
+``/graph`` (HTML; JSON list of views with ``?format=json``), ``/graph/{view}.{fmt}`` for
+``json`` (networkx node-link), ``graphml``, ``gexf``, ``png``, ``svg`` and ``html`` (a
+standalone page), ``/graph/{view}/cytoscape.json`` (what the explorer draws),
+``/graph/path.json?from=A&to=B`` and ``/graph/gaps.json``. Views are built from the store
+through the same query workers as ``/sparql`` and cached per dataset version.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from rdflib.term import Node
+
+from .. import graphs
+from ..config import BASE_IRI
+from ..graphs.analytics import NotFound, connect, find_entity, find_gaps
+from ..graphs.export import cytoscape
+from ..store.base import QueryError, QueryResult, to_rdflib
+from . import state as web_state
+from .executor import ExecutorError, QueryExecutor, QueryRequest
+from .manners import error_response, etag_matches, weak_etag
+from .sparql_guard import Refusal
+
+bp = Blueprint("graph", __name__)
+
+RESULTS_JSON = "application/sparql-results+json"
+DOWNLOADS = ("json", "graphml", "gexf", "png", "svg", "html")
+DEFAULT_VIEW = "school-major-cluster"
+
+
+class ExecutorStore:
+    """The ``Store.query`` the views need, answered by the app's query workers (so graph
+    requests share the endpoint's limits, timeouts and crash isolation)."""
+
+    def __init__(self, executor: QueryExecutor):
+        self.executor = executor
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph_uris: Sequence[str] | None = None,
+        named_graph_uris: Sequence[str] | None = None,
+        bindings: Mapping[str, Node] | None = None,
+        max_rows: int | None = None,
+    ) -> QueryResult:
+        reply = self.executor.query(
+            QueryRequest(
+                sparql, RESULTS_JSON, None, tuple(default_graph_uris or ()),
+                tuple(named_graph_uris or ()), max_rows,
+                tuple((k, v) for k, v in (bindings or {}).items()),
+            )
+        )
+        parsed = ox.parse_query_results(reply.body, format=ox.QueryResultsFormat.JSON)
+        if isinstance(parsed, bool):
+            return QueryResult(kind="boolean", boolean=parsed)
+        if not isinstance(parsed, ox.QuerySolutions):
+            raise QueryError("the graph views ask SELECT queries only")
+        names = [v.value for v in parsed.variables]
+        rows = [
+            tuple(None if s[n] is None else to_rdflib(s[n]) for n in names) for s in parsed
+        ]
+        return QueryResult(kind="bindings", variables=names, rows=rows, truncated=reply.truncated)
+
+
+class _Cache:
+    """Facts, views and their bytes for one dataset version (rebuilt when it changes)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.version = ""
+        self.items: dict[tuple[str, ...], Any] = {}
+
+    def get(self, version: str, key: tuple[str, ...], make: Callable[[], Any]) -> Any:
+        with self.lock:
+            if version != self.version:
+                self.version, self.items = version, {}
+            if key in self.items:
+                return self.items[key]
+        value = make()  # outside the lock: a slow build must not block cached answers
+        with self.lock:
+            if version == self.version:
+                self.items.setdefault(key, value)
+        return value
+
+
+def _cache() -> _Cache:
+    return current_app.extensions.setdefault("vetgraph.graph", _Cache())
+
+
+def _facts() -> graphs.Facts:
+    st = web_state()
+    store = ExecutorStore(st.executor)
+    return _cache().get(st.version, ("facts",), lambda: graphs.load_facts(store))
+
+
+def _view(name: str, lang: str) -> Any:
+    if name not in graphs.VIEWS:
+        abort(404, description=f"no graph view {name!r}; known: {', '.join(graphs.VIEWS)}")
+    return _cache().get(web_state().version, ("view", name, lang),
+                        lambda: graphs.build(_facts(), name, lang))
+
+
+def _lang() -> str:
+    lang = request.args.get("lang", "zh")
+    if lang not in graphs.LANGS:
+        abort(400, description=f"lang must be zh or en, not {lang!r}")
+    return lang
+
+
+def _cached_response(kind: str, make: Callable[[], tuple[bytes, str]], **headers: str) -> Response:
+    """Bytes keyed by dataset version and request, with an ETag and cache headers."""
+    st = web_state()
+    key = (kind, request.full_path)
+    etag = weak_etag(st.version, "graph", *key)
+    if etag_matches(etag):
+        return Response(status=304, headers={"ETag": etag})
+    body, mime = _cache().get(st.version, key, make)
+    response = Response(body, 200, content_type=mime)
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = f"public, max-age={st.cache_max_age}"
+    response.headers.update(headers)
+    return response
+
+
+def _views_list() -> list[dict[str, str]]:
+    return [
+        {"name": v.name, "title_zh": v.title_zh, "title_en": v.title_en,
+         "description": v.description_en,
+         "links": {fmt: url_for("graph.download", view=v.name, fmt=fmt, _external=True)
+                   for fmt in DOWNLOADS}}
+        for v in graphs.VIEWS.values()
+    ]
+
+
+@bp.errorhandler(Refusal)
+def _refused(error: Refusal) -> Response:
+    return error_response(error.status, error.message, error.reason)
+
+
+@bp.errorhandler(ExecutorError)
+def _executor_failed(error: ExecutorError) -> Response:
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else {}
+    return error_response(error.status, str(error), "graph-unavailable", headers=headers)
+
+
+@bp.route("/graph")
+def explorer() -> Response:
+    """The explorer page, or the list of views as JSON."""
+    fmt = request.args.get("format", "").lower()
+    accept = request.accept_mimetypes
+    prefers_json = accept.quality("application/json") > accept.quality("text/html")
+    if fmt == "json" or (not fmt and prefers_json):
+        response = current_app.json.response({"views": _views_list()})
+        response.vary.add("Accept")
+        return response
+    view = request.args.get("view", DEFAULT_VIEW)
+    if view not in graphs.VIEWS:
+        abort(404, description=f"no graph view {view!r}; known: {', '.join(graphs.VIEWS)}")
+    config = {
+        "views": [{"name": v.name, "title_zh": v.title_zh, "title_en": v.title_en}
+                  for v in graphs.VIEWS.values()],
+        "view": view,
+        "lang": _lang(),
+        "pageUrl": url_for("graph.explorer"),
+        "elementsUrl": url_for("graph.elements", view="VIEW").replace("VIEW", "{view}"),
+        "viewUrl": url_for("graph.explorer") + "/{view}",
+        "base": BASE_IRI,
+        "entityPrefix": url_for("home.index"),
+    }
+    html = render_template("graph.html", config=config)
+    response = Response(html, mimetype="text/html")
+    response.vary.add("Accept")
+    return response
+
+
+@bp.route("/graph/<view>/cytoscape.json")
+def elements(view: str) -> Response:
+    """What the explorer draws: elements with positions, legend, metrics."""
+    lang = _lang()
+
+    def make() -> tuple[bytes, str]:
+        payload = cytoscape(_view(view, lang))
+        return json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json"
+
+    return _cached_response("elements", make)
+
+
+@bp.route("/graph/<view>.<fmt>")
+def download(view: str, fmt: str) -> Response:
+    """A view as a file: node-link JSON, GraphML, GEXF, PNG, SVG or standalone HTML."""
+    if fmt not in DOWNLOADS:
+        abort(404, description=f"no format {fmt!r}; use one of {', '.join(DOWNLOADS)}")
+    lang = _lang()
+    g = _view(view, lang)
+    disposition = "inline" if fmt in ("json", "png", "svg", "html") else "attachment"
+
+    def make() -> tuple[bytes, str]:
+        return graphs.serialize(g, fmt), graphs.MEDIA_TYPES[fmt]
+
+    return _cached_response(
+        "download", make,
+        **{"Content-Disposition": f'{disposition}; filename="{view}-{lang}.{fmt}"'},
+    )
+
+
+@bp.route("/graph/path.json")
+def path() -> Response:
+    """Shortest paths between two entities (IRI or label) with the triples along them."""
+    lang = _lang()
+    facts = _facts()
+    try:
+        source = find_entity(facts, request.args.get("from", ""))
+        target = find_entity(facts, request.args.get("to", ""))
+    except NotFound as error:
+        return error_response(404, str(error), "not-found")
+    found = connect(_view("entity", lang), facts, source, target)
+    return current_app.json.response({
+        "from": {"iri": source, "label": facts.label(source, lang)},
+        "to": {"iri": target, "label": facts.label(target, lang)},
+        "length": found.length,
+        "paths": [
+            [{"from": s.source, "to": s.target,
+              "triples": [{"subject": t[0], "predicate": t[1], "object": t[2],
+                           "text": f"{facts.label(t[0], lang)} —{_prop(facts, t[1], lang)}→ "
+                                   f"{facts.label(t[2], lang)}"} for t in s.triples]}
+             for s in p]
+            for p in found.paths
+        ],
+    })
+
+
+def _prop(facts: graphs.Facts, iri: str, lang: str) -> str:
+    zh, en = facts.labels.get(iri, ("", ""))
+    return (zh if lang == "zh" else en) or iri
+
+
+@bp.route("/graph/gaps.json")
+def gaps() -> Response:
+    """The gap report: clusters least served, schools with fewest partners, loose entities."""
+    lang = _lang()
+    facts = _facts()
+    report = find_gaps(facts, _view("entity", lang))
+
+    def named(iri: str) -> dict[str, str]:
+        return {"iri": iri, "label": facts.label(iri, lang)}
+
+    return current_app.json.response({
+        "clusters": [
+            {**named(c.cluster), "majors": [named(i) for i in c.majors],
+             "schools": [named(i) for i in c.schools], "partners": [named(i) for i in c.partners]}
+            for c in report.clusters
+        ],
+        "schools": [{**named(s), "partners": [named(i) for i in p]} for s, p in report.schools],
+        "isolated": [named(i) for i in report.isolated],
+        "weak": [named(i) for i in report.weak],
+        "islands": [[named(i) for i in sorted(island)] for island in report.islands],
+    })
