@@ -53,6 +53,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds a query waits for a free worker before 503 + Retry-After (default 2)",
     )
     parser.add_argument(
+        "--worker-memory",
+        type=int,
+        default=None,
+        metavar="MIB",
+        help="memory cap of each query worker in MiB (default 2048, 0: none); "
+        "env VETGRAPH_WORKER_MEMORY_MB",
+    )
+    parser.add_argument(
         "--max-query-depth",
         type=int,
         default=None,
@@ -108,6 +116,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             update_token=args.update_token,
             max_query_depth=args.max_query_depth,
             queue_wait=args.queue_wait,
+            worker_memory_mb=args.worker_memory,
         )
     except (ValueError, FileNotFoundError) as error:
         print(f"vetgraph serve: {error}", file=sys.stderr)

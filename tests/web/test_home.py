@@ -29,6 +29,7 @@ def test_home_as_json(server, graph_counts):
         "max_request_body_bytes": 1048576,
         "max_result_rows": 1000,
         "max_concurrent_queries": 2,
+        "worker_memory_mb": 2048,
         "updates_allowed": False,
     }
     assert home["links"]["sparql_editor"] == server.sparql_url

@@ -169,6 +169,30 @@ def test_concurrency_bound_gives_503_with_retry_after(built_store, tmp_path):
         busy.stop()
 
 
+def test_a_query_over_the_memory_cap_costs_only_its_request(built_store, tmp_path):
+    capped = start_server(
+        built_store,
+        tmp_path,
+        "--workers",
+        "1",
+        "--worker-memory",
+        "512",
+        "--query-timeout",
+        "30",
+    )
+    hungry = (
+        "SELECT ?x WHERE { ?a ?p1 ?o1 . ?b ?p2 ?o2 . ?c ?p3 ?o3 . ?d ?p4 ?o4 "
+        "BIND(CONCAT(STR(?a), STR(?b), STR(?c), STR(?d)) AS ?x) } ORDER BY ?x"
+    )
+    try:
+        response = capped.query(hungry)
+        assert response.status_code == 500
+        assert "ran out of its 512 MiB of memory" in response.text
+        _normal_answer(capped)
+    finally:
+        capped.stop()
+
+
 def test_a_crashed_worker_costs_only_its_request(server):
     with ThreadPoolExecutor(1) as pool:
         slow = pool.submit(server.query, CROSS)

@@ -20,6 +20,9 @@ from .executor import QueryExecutor, WorkerSpec
 
 #: Brackets a query may nest (pyoxigraph's parser crashes on a few thousand); env override.
 DEFAULT_MAX_QUERY_DEPTH = 64
+#: Address space of one query worker, MiB (an ORDER BY over a cross product grows fast);
+#: env VETGRAPH_WORKER_MEMORY_MB, 0 for no cap.
+DEFAULT_WORKER_MEMORY_MB = 2048
 
 
 @dataclass
@@ -52,6 +55,7 @@ class WebState:
             "max_request_body_bytes": s.max_body,
             "max_result_rows": s.max_rows,
             "max_concurrent_queries": self.executor.size,
+            "worker_memory_mb": (self.executor.spec.memory_limit or 0) >> 20,
             "updates_allowed": self.allow_update,
         }
 
@@ -96,7 +100,7 @@ def create_app(
     max_query_depth: int | None = None,
     cache_max_age: int = 300,
     queue_wait: float = 2.0,
-    memory_limit: int | None = None,
+    worker_memory_mb: int | None = None,
 ) -> Flask:
     """Build the app and start its query workers (which open the built store read-only).
 
@@ -110,6 +114,10 @@ def create_app(
         raise ValueError("--allow-update needs a token (--update-token or VETGRAPH_UPDATE_TOKEN)")
     if allow_update and backend != "oxigraph":
         raise ValueError("--allow-update works with the oxigraph backend only")
+    if worker_memory_mb is None:
+        worker_memory_mb = int(
+            os.environ.get("VETGRAPH_WORKER_MEMORY_MB", DEFAULT_WORKER_MEMORY_MB)
+        )
     if max_query_depth is None:
         max_query_depth = int(os.environ.get("VETGRAPH_MAX_QUERY_DEPTH", DEFAULT_MAX_QUERY_DEPTH))
 
@@ -132,7 +140,7 @@ def create_app(
         store_dir,
         settings,
         read_only=True,
-        memory_limit=memory_limit,
+        memory_limit=worker_memory_mb << 20 or None,
         # VETGRAPH_WORKER_NETNS=0 keeps workers in the host network (see executor.isolate_network)
         isolate_network=os.environ.get("VETGRAPH_WORKER_NETNS", "1") != "0",
     )

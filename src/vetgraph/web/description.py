@@ -107,6 +107,7 @@ def build(
         ("max_request_body_bytes", VETSD.maxRequestBody),
         ("max_result_rows", VETSD.maxResultRows),
         ("max_concurrent_queries", VETSD.maxConcurrentQueries),
+        ("worker_memory_mb", VETSD.maxWorkerMemoryMiB),
     ):
         g.add((service, term, Literal(limits[key], datatype=integer)))
     g.add(

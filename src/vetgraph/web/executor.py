@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import signal
 import sys
 import threading
 import time
@@ -303,6 +304,7 @@ class _Worker:
     """One child process and the parent's end of its pipe."""
 
     def __init__(self, ctx: Any, spec: WorkerSpec) -> None:
+        self.memory_limit = spec.memory_limit
         self.conn, child_conn = ctx.Pipe()
         self.process = ctx.Process(
             target=_worker_main, args=(child_conn, spec), daemon=True, name="vetgraph-query"
@@ -330,9 +332,13 @@ class _Worker:
                 raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
             status, value = self.conn.recv()
         except (EOFError, OSError, BrokenPipeError) as error:
+            self.process.join(1)
             code = self.process.exitcode
+            why = ""
+            if code == -signal.SIGABRT and self.memory_limit:
+                why = f"; most likely it ran out of its {self.memory_limit >> 20} MiB of memory"
             raise WorkerDied(
-                f"the query worker died while evaluating this request (exit code {code})"
+                f"the query worker died while evaluating this request (exit code {code}{why})"
             ) from error
         if status == "refused":
             raise value
