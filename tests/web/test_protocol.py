@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import xml.etree.ElementTree as ET
@@ -482,3 +483,18 @@ def test_json_error_for_json_clients(server):
     body = response.json()
     assert body["error"] == "service-refused"
     assert json.dumps(body)
+
+
+def test_vendored_editor_files_are_served_gzipped(server):
+    path = "/static/vendor/yasgui/yasgui.min.js"
+    plain = server.get(path, headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200
+    assert plain.headers["Content-Type"].startswith("text/javascript")
+    zipped = requests.get(
+        server.url + path, timeout=30, stream=True, headers={"Accept-Encoding": "gzip"}
+    )
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    body = zipped.raw.read(decode_content=False)
+    assert int(zipped.headers["Content-Length"]) == len(body) < len(plain.content) / 3
+    assert gzip.decompress(body) == plain.content
+    assert server.get("/static/vendor/yasgui/LICENSE").text.count("MIT") >= 1
