@@ -214,5 +214,35 @@ def query_command(args: argparse.Namespace, settings: Settings) -> int:
     return run_command(args, settings)
 
 
+# --- graph, path, gaps -------------------------------------------------------------------
+
+
+def _graphcmd(name: str):  # lazy: the graph views import networkx and matplotlib
+    def hook(*args):
+        from . import graphcmd
+
+        return getattr(graphcmd, name)(*args)
+
+    return hook
+
+
+@command("graph", "draw or export a graph view (html, png, svg, graphml, gexf, json); --list",
+         _graphcmd("add_graph_arguments"))
+def graph_command(args: argparse.Namespace, settings: Settings) -> int:
+    return _graphcmd("graph_command")(args, settings)
+
+
+@command("path", "how is A connected to B: shortest paths with the triples along them",
+         _graphcmd("add_path_arguments"))
+def path_command(args: argparse.Namespace, settings: Settings) -> int:
+    return _graphcmd("path_command")(args, settings)
+
+
+@command("gaps", "clusters least served, schools with fewest partners, loosely tied entities",
+         _graphcmd("add_gaps_arguments"))
+def gaps_command(args: argparse.Namespace, settings: Settings) -> int:
+    return _graphcmd("gaps_command")(args, settings)
+
+
 if __name__ == "__main__":
     sys.exit(main())

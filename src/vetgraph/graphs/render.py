@@ -57,7 +57,7 @@ def _rc() -> dict[str, object]:
     }
 
 
-def _node_sizes(g: nx.Graph, metric: str) -> dict[str, float]:
+def _node_sizes(g: nx.Graph, metric: str, largest: float = 600.0) -> dict[str, float]:
     """Marker areas (pt²) from a metric, relative to the largest node of the same type (a
     school's enrolment and a cluster's count of ties are not comparable)."""
     values = {n: max(0.0, float(d.get(metric, 1.0) or 0.0)) for n, d in g.nodes(data=True)}
@@ -65,7 +65,7 @@ def _node_sizes(g: nx.Graph, metric: str) -> dict[str, float]:
     for n, kind in g.nodes(data="type"):
         top[kind] = max(top.get(kind, 0.0), values[n])
     return {
-        n: 60 + 540 * math.sqrt(values[n] / (top[kind] or 1.0))
+        n: 50 + (largest - 50) * math.sqrt(values[n] / (top[kind] or 1.0))
         for n, kind in g.nodes(data="type")
     }
 
@@ -109,7 +109,7 @@ def _figure(g: nx.Graph, pos: Positions, size_by: str) -> plt.Figure:
         ax.set_xlim(min(xs) - pad, max(xs) + pad * 3)
         ax.set_ylim(max(ys) + pad, min(ys) - pad)
     ax.set_axis_off()
-    sizes = _node_sizes(g, size_by)
+    sizes = _node_sizes(g, size_by, 300.0 if g.graph.get("layered") else 600.0)
     top = max((w for *_e, w in g.edges(data="weight", default=1.0)), default=1.0)
     for u, v, w in g.edges(data="weight", default=1.0):
         (x1, y1), (x2, y2) = pos[u], pos[v]
@@ -172,7 +172,7 @@ def _layered_axes(
     right = (widest[last] + 0.6) if len(columns) > 1 else 0.6
     width = left + inner * (len(columns) - 1) + right
     rows = max(pos[n][1] for n in pos) + 1 if pos else 1
-    height = max(6.0, 0.26 * rows + 2.2)
+    height = max(6.0, 0.3 * rows + 2.2)
     fig, ax = plt.subplots(figsize=(width, height))
     per_inch = 1 / inner
     ax.set_xlim(first - left * per_inch, last + right * per_inch)
