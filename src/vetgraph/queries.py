@@ -35,7 +35,7 @@ FORMS = {
 }
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _QUERY_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 _YEAR = re.compile(r"^[0-9]{4}$")
