@@ -65,6 +65,9 @@ def build(source: Store | Facts, name: str, lang: str = "zh", metrics: bool = Tr
                    title_en=view.title_en, lang=lang, layered=view.layered)
     for _n, data in g.nodes(data=True):
         data["label"] = data["label_zh"] if lang == "zh" else data["label_en"]
+    # Stable edge ids: GEXF needs one per edge, and the explorer keys its elements by them.
+    for index, (_u, _v, data) in enumerate(sorted(g.edges(data=True), key=lambda e: e[:2])):
+        data["id"] = f"e{index}"
     return add_metrics(g) if metrics else g
 
 

@@ -86,7 +86,7 @@ def cytoscape(g: nx.Graph, pos: Positions | None = None) -> dict[str, Any]:
             "position": {"x": round(x, 1), "y": round(y, 1)},
         })
     edges = [
-        {"data": {"id": f"e{i}", "source": u, "target": v, **data}}
+        {"data": {"id": f"e{i}", **data, "source": u, "target": v}}
         for i, (u, v, data) in enumerate(sorted(g.edges(data=True), key=lambda e: (e[0], e[1])))
     ]
     return {

@@ -1,0 +1,33 @@
+"""The project's own sources (the 2024 report) in an in-memory Oxigraph store.
+
+No build (validation is the build tests' business): the views only need the store to answer
+SPARQL, and an in-memory store keeps these tests fast on a two-core machine.
+"""
+
+from __future__ import annotations
+
+import pytest
+from support import REAL_TREE_PRESENT, REPO, settings_for
+
+from vetgraph.dataset import read_sources
+from vetgraph.graphs import Facts, load_facts
+from vetgraph.store.oxigraph import OxigraphStore
+
+BASE = "https://w3id.org/vetgraph/"
+SCHOOL = BASE + "id/school/"
+ORG = BASE + "id/organisation/"
+CLUSTER = BASE + "code/industry-cluster/"
+MAJOR = BASE + "code/major/"
+
+
+@pytest.fixture(scope="session")
+def store() -> OxigraphStore:
+    if not REAL_TREE_PRESENT:
+        pytest.skip("project sources (ontology/, data/ttl/) not written yet")
+    sources = read_sources(settings_for(REPO))
+    return OxigraphStore.in_memory(sources.iter_quads(), prefixes=sources.prefixes)
+
+
+@pytest.fixture(scope="session")
+def facts(store: OxigraphStore) -> Facts:
+    return load_facts(store)
