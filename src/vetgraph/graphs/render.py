@@ -37,16 +37,28 @@ class FontError(RuntimeError):
 
 @lru_cache(maxsize=1)
 def cjk_font() -> font_manager.FontEntry:
-    """The installed CJK font matplotlib will use; FontError if there is none."""
+    """The installed CJK font matplotlib will use; FontError if there is none.
+
+    A font installed after matplotlib built its cache is not in the cache: such files are
+    looked for among the system fonts and added before giving up.
+    """
+    found = _known_cjk()
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if any(key in path for key in ("CJK", "SourceHan", "wqy")):
+                font_manager.fontManager.addfont(path)
+        found = _known_cjk()
+    if found is None:
+        raise FontError(
+            "no CJK font found for Chinese labels: install one, e.g. `apt-get install "
+            "fonts-noto-cjk` (Noto Sans CJK SC)"
+        )
+    return found
+
+
+def _known_cjk() -> font_manager.FontEntry | None:
     entries = {f.name: f for f in font_manager.fontManager.ttflist if f.weight in (400, "normal")}
-    for family in CJK_FAMILIES:
-        if family in entries:
-            return entries[family]
-    raise FontError(
-        "no CJK font found for Chinese labels: install one, e.g. `apt-get install "
-        "fonts-noto-cjk` (Noto Sans CJK SC), then remove matplotlib's font cache "
-        f"({matplotlib.get_cachedir()}) so it is found"
-    )
+    return next((entries[f] for f in CJK_FAMILIES if f in entries), None)
 
 
 def _rc() -> dict[str, object]:
