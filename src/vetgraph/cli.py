@@ -244,5 +244,22 @@ def gaps_command(args: argparse.Namespace, settings: Settings) -> int:
     return _graphcmd("gaps_command")(args, settings)
 
 
+# --- export -----------------------------------------------------------------------------
+
+
+def _export_args(p: argparse.ArgumentParser) -> None:
+    from .publish import add_export_arguments
+
+    add_export_arguments(p)
+
+
+@command("export", "write the built store as Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML",
+         _export_args)
+def export_command(args: argparse.Namespace, settings: Settings) -> int:
+    from .publish import run_export
+
+    return run_export(args, settings)
+
+
 if __name__ == "__main__":
     sys.exit(main())
