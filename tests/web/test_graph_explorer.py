@@ -1,0 +1,156 @@
+"""The /graph explorer in headless Debian chromium, offline, against a live ``vetgraph serve``.
+
+``VETGRAPH_TEST_SERVER=http://127.0.0.1:PORT`` runs these against a server already running
+(handy while editing the explorer); by default they use the session's live server.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlparse
+
+import numpy as np
+import pytest
+import requests
+from PIL import Image
+
+CHROMIUM = Path("/usr/bin/chromium")
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
+
+LOCAL = ("127.0.0.1", "localhost", "::1")
+HEALTH = "https://w3id.org/vetgraph/id/school/benxi-health-school"
+CHEMICAL = "https://w3id.org/vetgraph/id/school/benxi-chemical-industry-school"
+BIOMEDICAL = "https://w3id.org/vetgraph/code/industry-cluster/biomedical-cluster"
+
+
+@pytest.fixture(scope="module")
+def site(request):
+    url = os.environ.get("VETGRAPH_TEST_SERVER")
+    return SimpleNamespace(url=url.rstrip("/")) if url else request.getfixturevalue("server")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh profile, downloads allowed; any request leaving loopback is aborted and kept."""
+    context = browser.new_context(locale="zh-CN", accept_downloads=True,
+                                  viewport={"width": 1500, "height": 950})
+    outside: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(("data:", "blob:")) or urlparse(url).hostname in LOCAL:
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.outside, page.errors = outside, errors  # type: ignore[attr-defined]
+    yield page
+    assert outside == [] and errors == []
+    context.close()
+
+
+def open_view(page, site, view: str, lang: str = "zh") -> None:
+    page.goto(f"{site.url}/graph?view={view}&lang={lang}")
+    page.wait_for_function("window.vetgraphExplorer && window.vetgraphExplorer.ready",
+                           timeout=60_000)
+
+
+def click_node(page, iri: str) -> None:
+    box = page.locator("#gx-cy").bounding_box()
+    x, y = page.evaluate(
+        "iri => { const p = vetgraphExplorer.cy.getElementById(iri).renderedPosition();"
+        " return [p.x, p.y]; }", iri)
+    page.mouse.click(box["x"] + x, box["y"] + y)
+
+
+def test_explorer_draws_every_node_of_the_view(site, page):
+    view = requests.get(f"{site.url}/graph/school-major-cluster.json", timeout=60).json()
+    open_view(page, site, "school-major-cluster")
+    assert page.evaluate("vetgraphExplorer.cy.nodes().length") == len(view["nodes"]) == 49
+    assert page.evaluate("vetgraphExplorer.cy.edges().length") == len(view["edges"])
+    assert page.locator("#gx-counts").inner_text().startswith("49 个节点")
+    legend = page.locator("#gx-legend").inner_text()
+    assert "中等职业学校 (6)" in legend and "产业集群 (15)" in legend
+    # The page's font has the glyphs of the labels it shows.
+    assert page.evaluate("document.fonts.check('16px \"Noto Sans CJK SC\"', '本溪市卫生学校')")
+
+
+def test_clicking_a_node_shows_its_details(site, page):
+    open_view(page, site, "school-partner")
+    click_node(page, HEALTH)
+    page.wait_for_selector("#gx-details:not([hidden])")
+    assert page.locator("#gx-d-label").inner_text() == "本溪市卫生学校"
+    assert page.locator("#gx-d-other").inner_text() == "Benxi Health School"
+    assert page.locator("#gx-d-type").inner_text() == "中等职业学校"
+    assert page.locator('#gx-d-metrics dd[data-metric="degree"]').inner_text() == "8"
+    assert page.locator("#gx-d-link").get_attribute("href") == "/id/school/benxi-health-school"
+    assert page.locator("#gx-d-neighbours li").count() == 8
+
+
+def test_filters_search_path_and_language(site, page):
+    open_view(page, site, "school-major-cluster")
+    visible = "vetgraphExplorer.cy.nodes(':visible').length"
+    page.locator("#gx-legend input[value=Major]").uncheck()
+    assert page.evaluate(visible) == 6 + 15
+    page.locator("#gx-legend input[value=Major]").check()
+    page.select_option("#gx-cluster", BIOMEDICAL)
+    # Two hops from the biomedical cluster: its eight majors (表 1.5.2), then the health
+    # school offering them and 医疗健康领域, which nursing also serves (3.1.1).
+    assert page.evaluate(visible) == 1 + 8 + 2
+    page.select_option("#gx-cluster", "")
+    page.fill("#gx-search", "护理")
+    assert page.evaluate("vetgraphExplorer.cy.nodes('.match').length") >= 2
+    page.select_option("#gx-from", HEALTH)
+    page.select_option("#gx-to", BIOMEDICAL)
+    page.click("#gx-path-go")
+    assert page.evaluate("vetgraphExplorer.cy.edges('.on-path').length") == 2
+    assert page.locator("#gx-path-result").inner_text().startswith("2 步")
+    page.click("#gx-lang-en")
+    label = f"vetgraphExplorer.cy.getElementById('{HEALTH}').data('display')"
+    assert page.evaluate(label) == "Benxi Health School"
+    assert page.locator("#gx-title").inner_text() == "School – major – industry cluster"
+
+
+def test_png_export_is_a_picture_not_a_blank(site, page):
+    open_view(page, site, "cluster-coverage")
+    with page.expect_download() as download:
+        page.click("#gx-png")
+    data = Path(download.value.path()).read_bytes()
+    image = Image.open(io.BytesIO(data)).convert("L")
+    assert image.width > 800 and image.height > 400
+    pixels = np.asarray(image)
+    assert (pixels < 200).mean() > 0.005  # nodes, edges and labels drawn
+    assert len(np.unique(pixels)) > 20
+
+
+def test_downloads_and_the_standalone_page(site, page):
+    for fmt, kind in (("png", "image/png"), ("svg", "image/svg+xml"),
+                      ("graphml", "application/graphml+xml"), ("gexf", "application/gexf+xml")):
+        response = requests.get(f"{site.url}/graph/school-partner.{fmt}?lang=en", timeout=120)
+        assert response.status_code == 200 and response.headers["Content-Type"].startswith(kind)
+    assert requests.get(f"{site.url}/graph/nope.json", timeout=30).status_code == 404
+    page.goto(f"{site.url}/graph/training-bases.html")
+    page.wait_for_function("window.vetgraphExplorer && window.vetgraphExplorer.ready")
+    view = requests.get(f"{site.url}/graph/training-bases.json", timeout=60).json()
+    assert page.evaluate("vetgraphExplorer.cy.nodes().length") == len(view["nodes"])
