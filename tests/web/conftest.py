@@ -150,9 +150,14 @@ def start_server(
 
 @pytest.fixture(scope="session")
 def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The served tree built once (through the validation gate) into a private store."""
+    """The served tree built once (through the validation gate) into a private store.
+
+    VETGRAPH_WEB_STORE=DIR serves a store built beforehand instead (a local shortcut)."""
     from vetgraph.build import build_store
 
+    prebuilt = os.environ.get("VETGRAPH_WEB_STORE")
+    if prebuilt:
+        return Path(prebuilt)
     store = tmp_path_factory.mktemp("store") / "var" / "store"
     build_store(settings_for(TREE, store))
     return store

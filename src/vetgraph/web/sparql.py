@@ -388,18 +388,29 @@ def _describe_or_edit(operation: Operation) -> Response:
 
 
 def named_queries(settings: Settings) -> list[dict[str, str]]:
-    """The catalogue's queries as editor tabs; a file that does not load is left out (logged)."""
-    from ..queries import QueryFileError, load_query
+    """The catalogue's queries (``queries/*.rq``) as editor tabs: name, summary and text.
+
+    Only the ``#+`` header is read here (the catalogue module also parses the SPARQL, which
+    takes seconds for the whole folder); the endpoint checks each query when it runs.
+    """
+    import yaml
+
+    from ..queries import split_header
 
     folder = settings.queries_dir
     tabs = []
     for path in sorted(folder.glob("*.rq")) if folder.is_dir() else []:
+        text = path.read_text(encoding="utf-8")
         try:
-            query = load_query(path)
-        except QueryFileError as error:
-            log.warning("editor: leaving out %s: %s", path.name, error)
-            continue
-        tabs.append({"name": query.name, "summary": query.summary, "query": query.text})
+            header = yaml.safe_load(split_header(text)[0]) or {}
+        except yaml.YAMLError as error:
+            log.warning("editor: the #+ header of %s does not read: %s", path.name, error)
+            header = {}
+        if not isinstance(header, dict):
+            header = {}
+        parts = [str(header[k]) for k in ("summary_zh", "summary_en") if header.get(k)]
+        summary = " / ".join(parts) or str(header.get("summary") or path.stem)
+        tabs.append({"name": path.stem, "summary": summary, "query": text})
     return tabs
 
 
