@@ -434,6 +434,7 @@ def editor() -> Response:
     config = {
         "endpoint": endpoint_url,
         "prefixesUrl": url_for("sparql.prefixes", _external=True),
+        "prefixes": prefixes,
         "defaultQuery": default_query,
         "tabs": named_queries(st.settings),
         "version": st.version,

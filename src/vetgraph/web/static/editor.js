@@ -20,7 +20,7 @@
       autocompleters: ["prefixes", "variables"],
       prefixCcApi: config.prefixesUrl
     },
-    yasr: { prefixes: {} }
+    yasr: { prefixes: config.prefixes }  // short IRIs in the result table
   });
 
   // Add the named queries once (by name); tabs the analyst already has are left alone.
@@ -37,18 +37,6 @@
       requestConfig: { endpoint: config.endpoint, method: "POST" }
     });
   });
-
-  // Short IRIs in the result table, with the project's prefixes.
-  fetch(config.prefixesUrl)
-    .then(function (response) { return response.json(); })
-    .then(function (prefixes) {
-      Object.keys(yasgui._tabs).forEach(function (id) {
-        var yasr = yasgui._tabs[id].getYasr && yasgui._tabs[id].getYasr();
-        if (yasr) yasr.config.prefixes = prefixes;
-      });
-      Yasgui.Yasr.defaults.prefixes = prefixes;
-    })
-    .catch(function () {});
 
   window.vetgraphYasgui = yasgui;
 })();
