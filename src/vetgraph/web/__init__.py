@@ -168,11 +168,13 @@ def create_app(
         prefixes=manifest.get("prefixes") or source_prefixes(settings),
     )
 
-    from . import api, graph, home, manners, sparql
+    from . import api, dumps, graph, home, manners, resources, sparql
 
     manners.install(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(graph.bp)
+    app.register_blueprint(resources.bp)
+    app.register_blueprint(dumps.bp)
     return app

@@ -1,0 +1,447 @@
+"""What a resource page shows, gathered from the store: labels, types, properties with labelled
+values, incoming links grouped by property, statistics observations, sources in the report, and
+a small neighbourhood graph laid out on the server (an inline SVG: no JavaScript needed).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+
+from .. import publish
+from ..store.base import Store
+
+VET = publish.VET
+RDF_TYPE = URIRef(publish.RDF_TYPE)
+RDFS_LABEL = URIRef(publish.RDFS_LABEL)
+SKOS_PREFLABEL = URIRef(publish.SKOS_PREFLABEL)
+SKOS_ALTLABEL = URIRef("http://www.w3.org/2004/02/skos/core#altLabel")
+DERIVED_FROM = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
+QB_OBSERVATION = URIRef("http://purl.org/linked-data/cube#Observation")
+QB_DATASET = URIRef("http://purl.org/linked-data/cube#DataSet")
+XSD = publish.XSD
+
+PREFIXES = """PREFIX vet: <https://w3id.org/vetgraph/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX qb: <http://purl.org/linked-data/cube#>
+PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
+PREFIX sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#>
+PREFIX sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#>
+"""
+
+LABELS_QUERY = PREFIXES + """SELECT ?s ?rank ?label WHERE {
+  { ?s rdfs:label ?label BIND(0 AS ?rank) } UNION { ?s skos:prefLabel ?label BIND(1 AS ?rank) }
+  FILTER(isIRI(?s))
+}"""
+
+PARTS_QUERY = PREFIXES + """SELECT ?part ?type ?title ?page ?parent WHERE {
+  ?part a ?type .
+  VALUES ?type { vet:Report vet:ReportSection vet:ReportTable vet:ReportFigure vet:CaseStudy }
+  OPTIONAL { ?part dcterms:title ?title }
+  OPTIONAL { ?part vet:startPage ?page }
+  OPTIONAL { ?part dcterms:isPartOf ?parent }
+}"""
+
+#: Links into the resource; a link from a blank node (a qualified association) is shown as
+#: coming from the resource holding that blank node, ``?via`` being the property between.
+INCOMING_QUERY = PREFIXES + """SELECT ?iri ?s ?p ?via ?source WHERE {
+  { ?s ?p ?iri . FILTER(isIRI(?s)) }
+  UNION
+  { ?b ?p ?iri . FILTER(isBlank(?b)) ?s ?via ?b . FILTER(isIRI(?s)) }
+  OPTIONAL { ?s prov:wasDerivedFrom ?source }
+}"""
+MAX_INCOMING_ROWS = 5000
+MAX_PER_GROUP = 60
+
+OBSERVATIONS_QUERY = PREFIXES + """SELECT ?iri ?obs ?dataset ?subject ?indicator ?category
+       ?period ?kind ?value ?unit ?status ?basePeriod ?source WHERE {
+  { ?obs vet:refSubject ?iri } UNION { ?obs qb:dataSet ?iri }
+  ?obs a qb:Observation .
+  OPTIONAL { ?obs qb:dataSet ?dataset }
+  OPTIONAL { ?obs vet:refSubject ?subject }
+  OPTIONAL { ?obs vet:indicator ?indicator }
+  OPTIONAL { ?obs vet:category ?category }
+  OPTIONAL { ?obs sdmx-dimension:refPeriod ?period }
+  OPTIONAL { ?obs vet:valueKind ?kind }
+  OPTIONAL { ?obs sdmx-measure:obsValue ?value }
+  OPTIONAL { ?obs sdmx-attribute:unitMeasure ?unit }
+  OPTIONAL { ?obs sdmx-attribute:obsStatus ?status }
+  OPTIONAL { ?obs vet:basePeriod ?basePeriod }
+  OPTIONAL { ?obs prov:wasDerivedFrom ?source }
+}"""
+MAX_OBSERVATION_ROWS = 5000
+
+
+# --- labels ---------------------------------------------------------------------------------
+
+
+class Labels:
+    """rdfs:label (else skos:prefLabel) of every IRI, by language; falls back sensibly."""
+
+    def __init__(self, rows: Iterable[dict[str, Node]]):
+        found: dict[str, dict[str, tuple[int, str]]] = defaultdict(dict)
+        for row in rows:
+            label = row["label"]
+            lang = (label.language or "") if isinstance(label, Literal) else ""
+            lang = lang.split("-")[0].lower()
+            rank = int(row["rank"])
+            current = found[str(row["s"])].get(lang)
+            if current is None or (rank, str(label)) < current:
+                found[str(row["s"])][lang] = (rank, str(label))
+        self.by_iri = {iri: {lang: v[1] for lang, v in langs.items()}
+                       for iri, langs in found.items()}
+
+    @classmethod
+    def load(cls, store: Store) -> Labels:
+        return cls(store.query(LABELS_QUERY).dicts())
+
+    def get(self, iri: str, lang: str) -> str | None:
+        langs = self.by_iri.get(iri)
+        if not langs:
+            return None
+        other = "en" if lang == "zh" else "zh"
+        for choice in (lang, other, ""):
+            if choice in langs:
+                return langs[choice]
+        return next(iter(langs.values()))
+
+    def text(self, iri: str, lang: str) -> str:
+        """A label, else a compact IRI, else the IRI's last segment."""
+        label = self.get(iri, lang)
+        if label:
+            return label
+        compact = publish.compact_iri(iri)
+        if compact != iri:
+            return compact
+        tail = iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+        return tail or iri
+
+    def both(self, iri: str) -> dict[str, str]:
+        return dict(self.by_iri.get(iri, {}))
+
+
+@dataclass
+class Part:
+    """A part of the report (or the report): what a fact's provenance points at."""
+
+    iri: str
+    type: str
+    titles: dict[str, str] = field(default_factory=dict)
+    page: str | None = None
+    parent: str | None = None
+
+
+def load_parts(store: Store) -> dict[str, Part]:
+    parts: dict[str, Part] = {}
+    for row in store.query(PARTS_QUERY).dicts():
+        iri = str(row["part"])
+        part = parts.setdefault(iri, Part(iri, str(row["type"])))
+        title = row.get("title")
+        if isinstance(title, Literal):
+            part.titles.setdefault((title.language or "zh").split("-")[0], str(title))
+        if "page" in row:
+            part.page = str(row["page"])
+        if "parent" in row:
+            part.parent = str(row["parent"])
+    return parts
+
+
+# --- the page model ---------------------------------------------------------------------------
+
+
+@dataclass
+class Value:
+    """A property value as the page shows it."""
+
+    kind: str  # "iri" | "bnode" | "literal"
+    text: str
+    iri: str | None = None
+    lang: str | None = None
+    datatype: str | None = None
+    children: list[PropertyRow] = field(default_factory=list)
+
+
+@dataclass
+class PropertyRow:
+    iri: str
+    label: str
+    values: list[Value]
+
+
+@dataclass
+class Link:
+    iri: str
+    label: str
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IncomingGroup:
+    key: str
+    label: str
+    links: list[Link]
+    total: int
+
+
+@dataclass
+class ObservationRow:
+    iri: str
+    cells: dict[str, Any]
+    sources: list[str]
+
+
+@dataclass
+class ObservationTable:
+    dataset: str | None
+    label: str
+    columns: list[tuple[str, str]]  # (key, heading)
+    rows: list[ObservationRow]
+
+
+@dataclass
+class SourceItem:
+    iri: str
+    label: str
+    title: str | None
+    page: str | None
+    parents: list[tuple[str, str]]  # (iri, label) from the report down
+
+
+@dataclass
+class GraphNode:
+    iri: str
+    label: str
+    x: float
+    y: float
+    incoming: bool
+    edge: str
+
+
+@dataclass
+class Page:
+    iri: str
+    lang: str
+    labels: dict[str, str]
+    alt_labels: list[Value]
+    types: list[Value]
+    properties: list[PropertyRow]
+    incoming: list[IncomingGroup]
+    incoming_truncated: bool
+    observations: list[ObservationTable]
+    observations_truncated: bool
+    sources: list[SourceItem]
+    graph: list[GraphNode]
+    is_dataset: bool
+
+
+def _literal_value(term: Literal, labels: Labels, lang: str) -> Value:
+    datatype = None
+    if term.datatype is not None and str(term.datatype) != XSD + "string":
+        datatype = publish.compact_iri(str(term.datatype))
+    return Value("literal", str(term), lang=term.language, datatype=datatype)
+
+
+def _value(term: Node, by_subject: dict[Node, list[tuple[Node, Node]]], labels: Labels,
+           lang: str, seen: frozenset[Node]) -> Value:
+    if isinstance(term, URIRef):
+        return Value("iri", labels.text(str(term), lang), iri=str(term))
+    if isinstance(term, BNode):
+        rows = [] if term in seen else _rows(term, by_subject, labels, lang, seen | {term})
+        return Value("bnode", "", children=rows)
+    assert isinstance(term, Literal)
+    return _literal_value(term, labels, lang)
+
+
+def _value_key(value: Value) -> tuple:
+    return (value.kind != "iri", value.text.lower(), value.lang or "", value.iri or "")
+
+
+def _rows(node: Node, by_subject: dict[Node, list[tuple[Node, Node]]], labels: Labels,
+          lang: str, seen: frozenset[Node]) -> list[PropertyRow]:
+    grouped: dict[Node, list[Node]] = defaultdict(list)
+    for p, o in by_subject.get(node, []):
+        grouped[p].append(o)
+    rows = []
+    for p, objects in grouped.items():
+        values = sorted((_value(o, by_subject, labels, lang, seen) for o in objects),
+                        key=_value_key)
+        rows.append(PropertyRow(str(p), labels.text(str(p), lang), values))
+    order = {str(RDF_TYPE): 0, str(RDFS_LABEL): 1, str(SKOS_PREFLABEL): 2, str(SKOS_ALTLABEL): 3}
+    rows.sort(key=lambda r: (order.get(r.iri, 9), r.label.lower()))
+    return rows
+
+
+def _source_item(iri: str, parts: dict[str, Part], labels: Labels, lang: str) -> SourceItem:
+    part = parts.get(iri)
+    chain: list[tuple[str, str]] = []
+    parent = part.parent if part else None
+    while parent and len(chain) < 8:
+        chain.insert(0, (parent, labels.text(parent, lang)))
+        parent = parts[parent].parent if parent in parts else None
+    title = None
+    if part and part.titles:
+        title = part.titles.get(lang) or next(iter(part.titles.values()))
+    return SourceItem(iri, labels.text(iri, lang), title, part.page if part else None, chain)
+
+
+OBS_COLUMNS = (
+    ("subject", {"zh": "统计对象", "en": "subject"}),
+    ("indicator", {"zh": "指标", "en": "indicator"}),
+    ("category", {"zh": "分类项", "en": "category"}),
+    ("period", {"zh": "年份", "en": "period"}),
+    ("kind", {"zh": "数值类型", "en": "value kind"}),
+    ("value", {"zh": "数值", "en": "value"}),
+    ("unit", {"zh": "单位", "en": "unit"}),
+    ("status", {"zh": "状态", "en": "status"}),
+)
+
+
+def _observations(rows: list[dict[str, Node]], iri: str, labels: Labels, lang: str,
+                  is_dataset: bool) -> list[ObservationTable]:
+    by_obs: dict[str, dict[str, Any]] = {}
+    sources: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        obs = str(row["obs"])
+        if "source" in row:
+            sources[obs].add(str(row["source"]))
+        if obs in by_obs:
+            continue
+        cells: dict[str, Any] = {}
+        for key in ("dataset", "subject", "indicator", "category", "kind", "unit", "status"):
+            term = row.get(key)
+            if isinstance(term, URIRef):
+                cells[key] = (str(term), labels.text(str(term), lang))
+        for key in ("period", "value", "basePeriod"):
+            if key in row:
+                cells[key] = str(row[key])
+        by_obs[obs] = cells
+    tables: dict[str | None, list[ObservationRow]] = defaultdict(list)
+    for obs, cells in by_obs.items():
+        dataset = cells.get("dataset", (None,))[0]
+        if is_dataset and dataset != iri:
+            continue
+        if not is_dataset and cells.get("subject", (None,))[0] != iri:
+            continue
+        tables[dataset].append(ObservationRow(obs, cells, sorted(sources[obs])))
+
+    def sort_key(row: ObservationRow) -> tuple:
+        c = row.cells
+        return tuple(
+            c[k][1] if isinstance(c.get(k), tuple) else str(c.get(k, ""))
+            for k in ("subject", "indicator", "category", "kind", "period")
+        ) + (row.iri,)
+
+    out = []
+    for dataset, table_rows in tables.items():
+        table_rows.sort(key=sort_key)
+        present = {k for r in table_rows for k in r.cells}
+        columns = [
+            (key, heading[lang]) for key, heading in OBS_COLUMNS
+            if key in present and not (key == "subject" and not is_dataset)
+        ]
+        label = labels.text(dataset, lang) if dataset else "—"
+        out.append(ObservationTable(dataset, label, columns, table_rows))
+    out.sort(key=lambda t: t.label)
+    return out
+
+
+def _incoming(rows: list[dict[str, Node]], skip: set[str], labels: Labels,
+              lang: str) -> list[IncomingGroup]:
+    groups: dict[str, dict[str, Link]] = defaultdict(dict)
+    names: dict[str, str] = {}
+    for row in rows:
+        subject = str(row["s"])
+        if subject in skip:
+            continue
+        p = str(row["p"])
+        via = str(row["via"]) if "via" in row else None
+        key = f"{via} {p}" if via else p
+        if key not in names:
+            names[key] = (
+                f"{labels.text(via, lang)} → {labels.text(p, lang)}" if via
+                else labels.text(p, lang)
+            )
+        link = groups[key].setdefault(subject, Link(subject, labels.text(subject, lang)))
+        if "source" in row and str(row["source"]) not in link.sources:
+            link.sources.append(str(row["source"]))
+    out = []
+    for key, links in groups.items():
+        ordered = sorted(links.values(), key=lambda link: (link.label.lower(), link.iri))
+        for link in ordered:
+            link.sources.sort()
+        out.append(IncomingGroup(key, names[key], ordered[:MAX_PER_GROUP], len(ordered)))
+    out.sort(key=lambda g: g.label.lower())
+    return out
+
+
+def _neighbourhood(iri: str, properties: list[PropertyRow], incoming: list[IncomingGroup],
+                   limit: int = 16) -> list[GraphNode]:
+    """Up to ``limit`` neighbours on a circle around the resource; entities (``/id/``) first."""
+    candidates: dict[str, tuple[str, bool, str]] = {}
+    skip = {str(RDF_TYPE), str(DERIVED_FROM)}
+    for row in properties:
+        if row.iri in skip:
+            continue
+        for value in row.values:
+            if value.kind == "iri" and value.iri and value.iri != iri:
+                candidates.setdefault(value.iri, (value.text, False, row.label))
+            for child in value.children:
+                for v in child.values:
+                    if v.kind == "iri" and v.iri and v.iri != iri and child.iri not in skip:
+                        candidates.setdefault(v.iri, (v.text, False, child.label))
+    for group in incoming:
+        for link in group.links:
+            candidates.setdefault(link.iri, (link.label, True, group.label))
+    ranked = sorted(candidates.items(), key=lambda kv: ("/id/" not in kv[0], kv[1][0]))[:limit]
+    nodes = []
+    count = len(ranked)
+    for i, (target, (label, inbound, edge)) in enumerate(ranked):
+        angle = 2 * math.pi * i / max(count, 1) - math.pi / 2
+        nodes.append(GraphNode(target, label, round(300 + 220 * math.cos(angle), 1),
+                               round(190 + 150 * math.sin(angle), 1), inbound, edge))
+    return nodes
+
+
+def build_page(store: Store, iri: str, lang: str, labels: Labels, parts: dict[str, Part],
+               triples: list[tuple[Node, Node, Node]]) -> Page:
+    """Everything the resource template shows, from the description and two more queries."""
+    by_subject: dict[Node, list[tuple[Node, Node]]] = defaultdict(list)
+    for s, p, o in triples:
+        by_subject[s].append((p, o))
+    subject = URIRef(iri)
+    properties = _rows(subject, by_subject, labels, lang, frozenset({subject}))
+    mine = by_subject.get(subject, [])
+    types = sorted((Value("iri", labels.text(str(o), lang), iri=str(o))
+                    for p, o in mine if p == RDF_TYPE and isinstance(o, URIRef)), key=_value_key)
+    alt = sorted((_literal_value(o, labels, lang) for p, o in mine
+                  if p == SKOS_ALTLABEL and isinstance(o, Literal)), key=_value_key)
+    is_dataset = any(p == RDF_TYPE and o == QB_DATASET for p, o in mine)
+
+    bound = {"iri": subject}
+    obs_result = store.query(OBSERVATIONS_QUERY, bindings=bound, max_rows=MAX_OBSERVATION_ROWS)
+    obs_rows = obs_result.dicts()
+    observations = _observations(obs_rows, iri, labels, lang, is_dataset)
+    shown_obs = {r.iri for t in observations for r in t.rows}
+
+    inc_result = store.query(INCOMING_QUERY, bindings=bound, max_rows=MAX_INCOMING_ROWS)
+    incoming = _incoming(inc_result.dicts(), shown_obs, labels, lang)
+
+    own_sources = sorted({str(o) for p, o in mine if p == DERIVED_FROM})
+    obs_sources = sorted({s for t in observations for r in t.rows for s in r.sources})
+    sources = [_source_item(s, parts, labels, lang)
+               for s in own_sources + [s for s in obs_sources if s not in own_sources]]
+    return Page(
+        iri=iri, lang=lang, labels=labels.both(iri), alt_labels=alt, types=types,
+        properties=properties, incoming=incoming, incoming_truncated=inc_result.truncated,
+        observations=observations, observations_truncated=obs_result.truncated,
+        sources=sources, graph=_neighbourhood(iri, properties, incoming), is_dataset=is_dataset,
+    )

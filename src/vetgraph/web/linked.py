@@ -1,0 +1,342 @@
+"""Machinery shared by the linked-data surfaces (resources, ontology, shapes, dumps, VoID).
+
+* :class:`WorkerStore` is the :class:`~vetgraph.store.base.Store` those surfaces read through:
+  the app's query workers answer it, so resource pages share the endpoint's timeouts, crash
+  isolation and update discipline, and :mod:`vetgraph.publish` runs unchanged on any backend.
+* :func:`cached` keeps values per dataset version (labels, the JSON-LD context ...).
+* :func:`negotiate` picks a representation from a suffix or the Accept header, and
+  :func:`finish` adds what every answer carries: ETag, Last-Modified, Cache-Control, Vary,
+  ``Link: rel=alternate`` for the other formats, and Content-Location for negotiated answers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Response, current_app, request
+from rdflib import BNode, URIRef
+from rdflib.term import Node
+
+from .. import publish
+from ..store.base import QueryResult, UnsupportedFormatError, to_rdflib
+from . import negotiation as n
+from . import state as web_state
+from .executor import QueryRequest
+from .manners import etag_matches, weak_etag
+
+HTML = n.HTML
+#: What an IRI can be answered with, in the server's order of preference (browsers: HTML).
+RESOURCE_FORMATS: tuple[str, ...] = (n.HTML, n.TURTLE, n.JSONLD, n.RDFXML, n.NTRIPLES)
+#: Suffix of a document URL -> media type.
+SUFFIXES: dict[str, str] = {
+    "html": n.HTML,
+    "ttl": n.TURTLE,
+    "jsonld": n.JSONLD,
+    "rdf": n.RDFXML,
+    "nt": n.NTRIPLES,
+}
+EXTENSION_OF: dict[str, str] = {mime: ext for ext, mime in SUFFIXES.items()}
+LANGS = ("zh", "en")
+
+
+# --- the store, through the query workers --------------------------------------------------
+
+
+class WorkerStore:
+    """The read side of :class:`~vetgraph.store.base.Store`, answered by the query workers.
+
+    Results cross the process boundary serialized (SPARQL JSON or N-Triples) and are parsed
+    back with pyoxigraph; blank node labels survive the trip, so a blank node from one answer
+    can be bound in the next query (how :func:`vetgraph.publish.describe` follows them).
+    """
+
+    def __init__(self, executor: Any) -> None:
+        self.executor = executor
+
+    def _ask(self, sparql: str, results: str | None, graph: str | None,
+             default_graph_uris: Sequence[str] | None, named_graph_uris: Sequence[str] | None,
+             bindings: Mapping[str, Node] | None, max_rows: int | None) -> Any:
+        return self.executor.query(QueryRequest(
+            sparql, results, graph, tuple(default_graph_uris or ()),
+            tuple(named_graph_uris or ()), max_rows, tuple((bindings or {}).items()),
+        ))
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph_uris: Sequence[str] | None = None,
+        named_graph_uris: Sequence[str] | None = None,
+        bindings: Mapping[str, Node] | None = None,
+        max_rows: int | None = None,
+    ) -> QueryResult:
+        reply = self._ask(sparql, n.RESULTS_JSON, n.NTRIPLES, default_graph_uris,
+                          named_graph_uris, bindings, max_rows)
+        if reply.kind == "graph":
+            triples = [
+                (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object))
+                for t in ox.parse(reply.body, format=ox.RdfFormat.N_TRIPLES)
+            ]
+            return QueryResult(kind="graph", triples=triples, truncated=reply.truncated)
+        parsed = ox.parse_query_results(reply.body, format=ox.QueryResultsFormat.JSON)
+        if isinstance(parsed, ox.QueryBoolean | bool):
+            return QueryResult(kind="boolean", boolean=bool(parsed))
+        names = [v.value for v in parsed.variables]
+        rows = [tuple(None if s[v] is None else to_rdflib(s[v]) for v in names) for s in parsed]
+        return QueryResult(kind="bindings", variables=names, rows=rows, truncated=reply.truncated)
+
+    def graph_names(self) -> list[str]:
+        return sorted(self.executor.info().graphs)
+
+    def triple_count(self, graph: str | None = None) -> int:
+        info = self.executor.info()
+        return info.quads if graph is None else info.graphs.get(graph, 0)
+
+    def dump(self, mime: str, graph: str | None = None) -> bytes:
+        """N-Quads or N-Triples of everything or of one graph (what publishing needs)."""
+        fmt = ox.RdfFormat.from_media_type(mime)
+        if fmt not in (ox.RdfFormat.N_QUADS, ox.RdfFormat.N_TRIPLES):
+            raise UnsupportedFormatError(f"the workers dump N-Quads or N-Triples, not {mime}")
+        if graph is None and fmt == ox.RdfFormat.N_TRIPLES:
+            raise UnsupportedFormatError("N-Triples holds one graph: name the graph to dump")
+        text = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+        bindings = {"g": URIRef(graph)} if graph else None
+        reply = self._ask(text, n.RESULTS_JSON, None, None, None, bindings, None)
+        solutions = ox.parse_query_results(reply.body, format=ox.QueryResultsFormat.JSON)
+        if graph is None:
+            items: list[Any] = [ox.Quad(s["s"], s["p"], s["o"], s["g"]) for s in solutions]
+        elif fmt == ox.RdfFormat.N_QUADS:
+            items = [ox.Quad(s["s"], s["p"], s["o"]) for s in solutions]
+        else:
+            items = [ox.Triple(s["s"], s["p"], s["o"]) for s in solutions]
+        return ox.serialize(items, format=fmt)
+
+    def close(self) -> None:
+        """The workers belong to the app."""
+
+
+def store() -> WorkerStore:
+    return WorkerStore(web_state().executor)
+
+
+# --- values kept per dataset version --------------------------------------------------------
+
+
+class _VersionCache:
+    """Values for one dataset version; a new version (an update, a new build) empties it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.version = ""
+        self.items: dict[Any, Any] = {}
+        self.started = datetime.now(UTC).replace(microsecond=0)
+
+    def get(self, version: str, key: Any, make: Callable[[], Any]) -> Any:
+        with self.lock:
+            if version != self.version:
+                self.version, self.items = version, {}
+                self.started = datetime.now(UTC).replace(microsecond=0)
+            if key in self.items:
+                return self.items[key]
+        value = make()  # outside the lock: one slow value must not hold up the others
+        with self.lock:
+            if version == self.version:
+                self.items.setdefault(key, value)
+        return value
+
+
+def _cache() -> _VersionCache:
+    return current_app.extensions.setdefault("vetgraph.linked", _VersionCache())
+
+
+def cached(key: Any, make: Callable[[], Any]) -> Any:
+    """``make()`` once per dataset version and key."""
+    return _cache().get(web_state().version, key, make)
+
+
+def last_modified() -> datetime:
+    """When the data served was built (the manifest's time, else when this version was seen)."""
+    built = web_state().manifest.get("built_at")
+    if built and web_state().executor.generation == 0:
+        try:
+            return datetime.fromisoformat(built).astimezone(UTC).replace(microsecond=0)
+        except ValueError:
+            pass
+    cache = _cache()
+    cached("started", lambda: None)  # make sure the cache holds the current version
+    return cache.started
+
+
+# --- IRIs and the server's paths -------------------------------------------------------------
+
+
+def base_iri() -> str:
+    return web_state().settings.base_iri
+
+
+def iri_for_path(path: str) -> str:
+    """The IRI a path of this server answers for: ``/id/x`` -> ``{base}id/x``."""
+    return base_iri() + path.lstrip("/")
+
+
+def local_href(iri: str) -> str:
+    """Where a browser on this server should go for an IRI: a local path when it is ours."""
+    base = base_iri()
+    return "/" + iri[len(base):] if iri.startswith(base) else iri
+
+
+# --- representations ------------------------------------------------------------------------
+
+
+def split_suffix(rest: str) -> tuple[str, str | None]:
+    """``school/x.ttl`` -> (``school/x``, ``text/turtle``); no known suffix -> (rest, None)."""
+    stem, dot, ext = rest.rpartition(".")
+    if dot and stem and ext in SUFFIXES and "/" not in ext:
+        return stem, SUFFIXES[ext]
+    return rest, None
+
+
+def negotiate(offered: Sequence[str] = RESOURCE_FORMATS) -> str | None:
+    """The media type to answer with, from Accept; ``application/json`` means JSON-LD here."""
+    choices = list(offered)
+    if n.JSONLD in choices:
+        choices.append(n.RESULTS_JSON)  # what negotiation makes of a plain application/json
+    chosen = n.choose(request.headers.get("Accept"), choices)
+    return n.JSONLD if chosen == n.RESULTS_JSON else chosen
+
+
+def page_lang() -> tuple[str, bool]:
+    """The page language and whether Accept-Language chose it (then answers vary by it)."""
+    asked = request.args.get("lang")
+    if asked in LANGS:
+        return asked, False
+    best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"], default="zh")
+    return ("en" if best == "en" else "zh"), True
+
+
+def content_type(mime: str) -> str:
+    if mime.startswith("text/") or mime in (n.JSONLD, n.NTRIPLES):
+        return f"{mime}; charset=utf-8"
+    return mime
+
+
+def accepts_gzip() -> bool:
+    """Whether Accept-Encoding allows gzip (explicitly or by ``*``) with a q above zero."""
+    for element in request.headers.get("Accept-Encoding", "").split(","):
+        coding, _, params = element.strip().partition(";")
+        if coding.strip().lower() not in ("gzip", "x-gzip", "*"):
+            continue
+        q = params.strip()
+        try:
+            return not q.startswith("q=") or float(q[2:]) > 0
+        except ValueError:
+            return False
+    return False
+
+
+def not_modified(etag: str) -> bool:
+    """If-None-Match (weak comparison), else If-Modified-Since against the build time."""
+    if request.headers.get("If-None-Match"):
+        return etag_matches(etag)
+    since = request.headers.get("If-Modified-Since")
+    if since:
+        try:
+            return last_modified() <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def link_header(doc_base: str, current: str | None, formats: Sequence[str]) -> str:
+    """``rel=alternate`` for each other format; ``describedby`` the dataset's VoID."""
+    links = [
+        f'<{doc_base}.{EXTENSION_OF[mime]}>; rel="alternate"; type="{mime}"'
+        for mime in formats
+        if mime != current and mime in EXTENSION_OF
+    ]
+    links.append('</.well-known/void>; rel="describedby"; type="text/turtle"')
+    return ", ".join(links)
+
+
+def conditional(etag: str, vary: Sequence[str]) -> Response | None:
+    """A 304 if the client's copy is current (same validators and caching headers as a 200)."""
+    if not not_modified(etag):
+        return None
+    response = Response(status=304)
+    set_validators(response, etag, vary)
+    return response
+
+
+def set_validators(response: Response, etag: str, vary: Sequence[str]) -> None:
+    response.headers["ETag"] = etag
+    response.headers["Last-Modified"] = format_datetime(last_modified(), usegmt=True)
+    response.headers["Cache-Control"] = f"public, max-age={web_state().cache_max_age}"
+    for header in vary:
+        response.vary.add(header)
+
+
+def represent(
+    doc_base: str,
+    suffix_mime: str | None,
+    make: Callable[[str, str], bytes],
+    *,
+    offered: Sequence[str] = RESOURCE_FORMATS,
+    key: str = "",
+) -> Response:
+    """Answer for a resource whose documents are ``{doc_base}.{ext}``.
+
+    ``suffix_mime`` is the format a suffix URL fixes; otherwise Accept chooses (406 if it
+    accepts none). ``make(mime, lang)`` writes the body; it is not called for a 304.
+    """
+    mime = suffix_mime or negotiate(offered)
+    vary: list[str] = [] if suffix_mime else ["Accept"]
+    if mime is None:
+        listing = ", ".join(offered)
+        response = Response(
+            f"406 Not Acceptable: {request.path} is available as {listing}\n",
+            406, content_type="text/plain; charset=utf-8",
+        )
+        response.headers["Link"] = link_header(doc_base, None, offered)
+        response.vary.add("Accept")
+        return response
+    lang, by_header = page_lang() if mime == HTML else ("", False)
+    if by_header:
+        vary.append("Accept-Language")
+    etag = weak_etag(web_state().version, "linked", key or request.path, mime, lang)
+    early = conditional(etag, vary)
+    if early is None:
+        response = Response(make(mime, lang), 200, content_type=content_type(mime))
+        set_validators(response, etag, vary)
+    else:
+        response = early
+    response.headers["Link"] = link_header(doc_base, mime, offered)
+    if suffix_mime is None and mime in EXTENSION_OF:
+        response.headers["Content-Location"] = f"{doc_base}.{EXTENSION_OF[mime]}"
+    return response
+
+
+def rdf_bytes(triples: Sequence[tuple[Node, Node, Node]], mime: str,
+              first: str | None = None) -> bytes:
+    """A description in an RDF syntax (JSON-LD refers to the vocabulary's context by IRI)."""
+    if first is not None:  # the resource itself first, then its blank nodes, then labels
+        triples = sorted(triples, key=lambda t: (str(t[0]) != first, not isinstance(t[0], BNode)))
+    items = publish.triples_to_ox(triples)
+    if mime == n.JSONLD:
+        import json
+
+        doc = publish.to_jsonld(items, jsonld_context(), context_ref=context_iri(), first=first)
+        return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return publish.serialize(items, publish.BY_MIME[mime])
+
+
+def context_iri() -> str:
+    return base_iri() + "context.jsonld"
+
+
+def jsonld_context() -> dict[str, Any]:
+    return cached("context", lambda: publish.jsonld_context(store()))
