@@ -63,6 +63,8 @@ def build(source: Store | Facts, name: str, lang: str = "zh", metrics: bool = Tr
     g = view.build(facts)
     g.graph.update(name=name, title=view.title(lang), title_zh=view.title_zh,
                    title_en=view.title_en, lang=lang, layered=view.layered)
+    if facts.reports:  # credited under a picture
+        g.graph["source"] = "; ".join(facts.label(r, lang) for r in facts.reports)
     for _n, data in g.nodes(data=True):
         data["label"] = data["label_zh"] if lang == "zh" else data["label_en"]
     # Stable edge ids: GEXF needs one per edge, and the explorer keys its elements by them.

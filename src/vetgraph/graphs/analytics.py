@@ -279,8 +279,11 @@ def describe_gaps(gaps: Gaps, facts: Facts, lang: str = "zh", top: int = 10) -> 
     lines = ["Industry clusters, least served first (majors / schools / partners):"]
     for rank, row in enumerate(gaps.clusters[:top], 1):
         m, s, p = row.key
-        lines.append(f"{rank:2}. {facts.label(row.cluster, lang)}  {m} / {s} / {p}")
+        category = facts.categories.get(row.cluster)
+        tag = f" [{facts.label(category, lang)}]" if category else ""
+        lines.append(f"{rank:2}. {facts.label(row.cluster, lang)}{tag}  {m} / {s} / {p}")
         lines.append(f"      majors: {names(row.majors)}")
+        lines.append(f"      schools: {names(row.schools)}; partners: {names(row.partners)}")
     lines.append("")
     lines.append("Schools, fewest partners first:")
     for rank, (school, partners) in enumerate(gaps.schools, 1):

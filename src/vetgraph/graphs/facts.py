@@ -55,6 +55,8 @@ class Facts:
     #: school -> (in-school students, year, observation IRI)
     enrolment: dict[str, tuple[float, str, str]] = field(default_factory=dict)
     triples: list[tuple[str, str, str]] = field(default_factory=list)  # among entities
+    reports: list[str] = field(default_factory=list)  # the source reports (vet:Report)
+    categories: dict[str, str] = field(default_factory=dict)  # cluster -> pillar/emerging code
 
     def label(self, iri: str, lang: str = "zh") -> str:
         """A display label in ``lang`` (falling back to the other language, then the IRI)."""
@@ -134,6 +136,13 @@ def load_facts(store: Store) -> Facts:
     )
     _load_enrolment(store, facts)
     _load_triples(store, facts)
+    facts.categories = {
+        _s(r["c"]): _s(r["k"])
+        for r in _select(store, "SELECT DISTINCT ?c ?k WHERE { ?c vet:clusterCategory ?k }")
+    }
+    facts.reports = sorted(
+        _s(r["r"]) for r in _select(store, "SELECT DISTINCT ?r WHERE { ?r a vet:Report }")
+    )
     return facts
 
 

@@ -166,7 +166,10 @@ def _header(fig: plt.Figure, g: nx.Graph) -> None:
     if handles:
         fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.72 / height),
                    ncol=ncol, frameon=False, fontsize=9, handletextpad=0.3, columnspacing=1.4)
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=1 - band / height)
+    if g.graph.get("source"):
+        credit = ("数据来源：" if lang == "zh" else "Source: ") + g.graph["source"]
+        fig.text(0.01, 0.06 / height, credit, ha="left", va="bottom", fontsize=8, color="#555555")
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.3 / height, top=1 - band / height)
 
 
 def _layered_axes(

@@ -68,6 +68,10 @@ class _Builder:
             }
             if entity.alt_labels:
                 attrs["alt_labels"] = LABEL_JOIN.join(entity.alt_labels)
+            if iri in self.facts.categories:  # pillar or emerging cluster (1.2.1)
+                category = self.facts.categories[iri]
+                attrs["category_zh"] = self.facts.label(category, "zh")
+                attrs["category_en"] = self.facts.label(category, "en")
             self.graph.add_node(iri, **attrs)
         self.graph.nodes[iri].update(extra)
         return True

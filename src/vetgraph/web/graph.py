@@ -254,7 +254,10 @@ def gaps() -> Response:
 
     return current_app.json.response({
         "clusters": [
-            {**named(c.cluster), "majors": [named(i) for i in c.majors],
+            {**named(c.cluster),
+             "category": facts.label(facts.categories[c.cluster], lang)
+             if c.cluster in facts.categories else None,
+             "majors": [named(i) for i in c.majors],
              "schools": [named(i) for i in c.schools], "partners": [named(i) for i in c.partners]}
             for c in report.clusters
         ],
