@@ -76,6 +76,9 @@ class QueryRequest:
     max_rows: int | None = None
     #: Values for variables as (name, rdflib term) pairs, bound by the store, never spliced in.
     bindings: tuple[tuple[str, Any], ...] = ()
+    #: The guard's verdict on ``text`` from an earlier run, set by the executor (never by
+    #: callers): a worker that gets it skips rdflib's parse.
+    checked: CheckedQuery | None = None
 
 
 @dataclass
@@ -88,6 +91,7 @@ class QueryReply:
     body: bytes
     truncated: bool
     elapsed: float = 0.0
+    checked: CheckedQuery | None = None  # the guard's verdict, for the executor to remember
 
 
 @dataclass
@@ -199,7 +203,7 @@ def _run_query(store: Any, graphs: frozenset[str], request: QueryRequest) -> Que
     from ..store.base import QueryError, UnsupportedFormatError
 
     started = time.perf_counter()
-    checked = _checked_query(request.text, graphs)
+    checked = request.checked or _checked_query(request.text, graphs)
     check_protocol_graphs(request.default_graph_uris, request.named_graph_uris, graphs)
     mime = request.graph_mime if checked.kind == "graph" else request.results_mime
     if mime is None:
@@ -233,7 +237,8 @@ def _run_query(store: Any, graphs: frozenset[str], request: QueryRequest) -> Que
         raise Refusal(str(error), 406, "not-acceptable") from error
     except QueryError as error:
         raise Refusal(str(error), 400, "query-error") from error
-    return QueryReply(checked.form, kind, mime, body, truncated, time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    return QueryReply(checked.form, kind, mime, body, truncated, elapsed, checked)
 
 
 def _store_info(store: Any) -> StoreInfo:
@@ -390,6 +395,8 @@ class QueryExecutor:
         self._update_lock = threading.Lock()
         self._closed = False
         self._cache: dict[str, tuple[int, Any]] = {}
+        self._verdicts: dict[tuple[int, str], CheckedQuery] = {}
+        self._verdicts_lock = threading.Lock()
 
     # life cycle
 
@@ -424,8 +431,22 @@ class QueryExecutor:
     # requests
 
     def query(self, request: QueryRequest, timeout: float | None = None) -> QueryReply:
-        """Evaluate one query in a worker; raises Refusal or an ExecutorError."""
-        return self._call("query", request, timeout or self.timeout)
+        """Evaluate one query in a worker; raises Refusal or an ExecutorError.
+
+        The guard's verdict on a query text is remembered here, for every worker: a text that
+        passed once is not parsed again until the store changes (an update).
+        """
+        key = (self.generation, request.text)
+        verdict = self._verdicts.get(key)
+        if verdict is not None:
+            request = dataclasses.replace(request, checked=verdict)
+        reply: QueryReply = self._call("query", request, timeout or self.timeout)
+        if verdict is None and reply.checked is not None:
+            with self._verdicts_lock:
+                if len(self._verdicts) >= 1024:
+                    self._verdicts.pop(next(iter(self._verdicts)))
+                self._verdicts[key] = reply.checked
+        return reply
 
     def info(self) -> StoreInfo:
         """Graph sizes, cached until the next update."""
