@@ -29,6 +29,12 @@ CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Noto 
                 "WenQuanYi Zen Hei", "Noto Serif CJK SC")
 FALLBACK = "DejaVu Sans"  # matplotlib's own font: Latin, symbols
 LABEL_PT = 8.0
+#: Above this many nodes a force-directed picture labels only organisations, majors, clusters,
+#: bases and places: offerings, agreements and the like keep their marker (the explorer and the
+#: GraphML still have every label).
+CROWDED = 100
+STATEMENT_TYPES = frozenset({"MajorOffering", "CooperationAgreement", "ArticulationPathway",
+                             "Designation", "Person", "CareerStage", "SchoolActivity", "Patent"})
 
 
 class FontError(RuntimeError):
@@ -108,7 +114,12 @@ def draw(
 
 
 def _figure(g: nx.Graph, pos: Positions, size_by: str) -> plt.Figure:
-    labels = {n: str(d.get("label", n)) for n, d in g.nodes(data=True)}
+    crowded = len(g) > CROWDED and not g.graph.get("layered")
+    labels = {
+        n: str(d.get("label", n))
+        for n, d in g.nodes(data=True)
+        if not (crowded and d.get("type") in STATEMENT_TYPES)
+    }
     if g.graph.get("layered"):
         fig, ax, align = _layered_axes(g, pos, labels)
     else:
