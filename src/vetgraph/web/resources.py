@@ -57,7 +57,8 @@ def _not_found(iri: str) -> Response:
     """404 with a page that says what was looked for and what exists nearby."""
     base = linked.base_iri()
     ours = [s for s in subjects() if s.startswith(base)]
-    folder = iri.rsplit("/", 1)[0] + "/"
+    below = iri.rstrip("/") + "/"  # /id/school names a folder: list what is in it
+    folder = below if any(s.startswith(below) for s in ours) else iri.rsplit("/", 1)[0] + "/"
     siblings = [s for s in ours if s.startswith(folder)]
     close = difflib.get_close_matches(iri, siblings or ours, n=8, cutoff=0.6)
     wants_html = linked.negotiate((n.HTML, "text/plain", n.RESULTS_JSON)) == n.HTML
