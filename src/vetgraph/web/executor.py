@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
+import json
 import logging
 import multiprocessing
 import os
@@ -40,6 +42,7 @@ from .sparql_guard import (
 )
 
 log = logging.getLogger(__name__)
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 #: Imported once by the fork server, so that a replacement worker starts in milliseconds.
 PRELOAD = [
@@ -223,22 +226,101 @@ def _run_query(store: Any, graphs: frozenset[str], request: QueryRequest) -> Que
         default, named = list(checked.from_graphs), list(checked.from_named_graphs)
     else:
         default = named = None
+    bindings = dict(request.bindings) or None
     try:
-        kind, body, truncated = store.query_serialized(
-            request.text,
-            request.results_mime or mime,
-            graph_mime=request.graph_mime,
-            default_graph_uris=default,
-            named_graph_uris=named,
-            max_rows=request.max_rows,
-            bindings=dict(request.bindings) or None,
-        )
+        if request.max_rows is not None and hasattr(store, "raw") and hasattr(store, "_run"):
+            kind, body, truncated = _oxigraph_capped(
+                store, request.text, mime, default, named, bindings, request.max_rows
+            )
+        else:
+            kind, body, truncated = store.query_serialized(
+                request.text,
+                request.results_mime or mime,
+                graph_mime=request.graph_mime,
+                default_graph_uris=default,
+                named_graph_uris=named,
+                max_rows=request.max_rows,
+                bindings=bindings,
+            )
     except UnsupportedFormatError as error:
         raise Refusal(str(error), 406, "not-acceptable") from error
     except QueryError as error:
         raise Refusal(str(error), 400, "query-error") from error
     elapsed = time.perf_counter() - started
     return QueryReply(checked.form, kind, mime, body, truncated, elapsed, checked)
+
+
+def _term_json(term: Any) -> dict[str, Any]:
+    """A pyoxigraph term in SPARQL 1.1 JSON results form (SPARQL-star for quoted triples)."""
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {
+        "type": "triple",
+        "value": {
+            "subject": _term_json(term.subject),
+            "predicate": _term_json(term.predicate),
+            "object": _term_json(term.object),
+        },
+    }
+
+
+def _oxigraph_capped(
+    store: Any,
+    text: str,
+    mime: str,
+    default: list[str] | None,
+    named: list[str] | None,
+    bindings: dict[str, Any] | None,
+    max_rows: int,
+) -> tuple[str, bytes, bool]:
+    """Evaluate on pyoxigraph, keep at most ``max_rows`` results, serialize without rdflib.
+
+    The store interface's capped path converts every term to rdflib and back, which costs
+    more than many queries; here solutions become SPARQL JSON straight from pyoxigraph terms
+    (other results formats are written by pyoxigraph from that JSON) and triples are written
+    by pyoxigraph itself. Same bytes, same dataset rules (``store._run``).
+    """
+    import pyoxigraph as ox
+
+    from ..store.base import graph_format, results_format
+    from ..store.oxigraph import _errors
+
+    answer = store._run(text, default, named, bindings)
+    with _errors():
+        if isinstance(answer, ox.QueryBoolean):
+            return "boolean", answer.serialize(format=results_format(mime)), False
+        if isinstance(answer, ox.QueryTriples):
+            fmt = graph_format(mime, None)
+            triples = list(itertools.islice(answer, max_rows + 1))
+            return "graph", ox.serialize(triples[:max_rows], format=fmt), len(triples) > max_rows
+        fmt = results_format(mime)
+        names = [v.value for v in answer.variables]
+        solutions = list(itertools.islice(answer, max_rows + 1))
+        rows = []
+        for solution in solutions[:max_rows]:
+            row = {}
+            for index, name in enumerate(names):
+                term = solution[index]
+                if term is not None:
+                    row[name] = _term_json(term)
+            rows.append(row)
+        doc = {"head": {"vars": names}, "results": {"bindings": rows}}
+        body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        if fmt != ox.QueryResultsFormat.JSON:
+            parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            body = parsed.serialize(format=fmt)
+        return "bindings", body, len(solutions) > max_rows
 
 
 def _store_info(store: Any) -> StoreInfo:
