@@ -177,3 +177,15 @@ def test_communities_and_components_are_deterministic(views):
     assert set().union(*first) == set(g)
     numbered = max(d["component"] for _n, d in g.nodes(data=True)) + 1
     assert numbered == nx.number_connected_components(g)
+
+
+def test_centrality_of_the_health_school_among_partners(views):
+    """By hand: of the 30 nodes, the health school's component holds it, the chemical school
+    and their 8 partners, 3 of them shared. Shortest paths through the health school: the 10
+    pairs of its 5 own partners, 5 own partners × the chemical school, 5 own × 3 shared
+    partners, and half of the 3 pairs of shared partners (the other half runs through the
+    chemical school): 31.5 of the 29 · 28 / 2 = 406 pairs it is not part of."""
+    health = views["school-partner"].nodes[HEALTH]
+    assert health["degree"] == 8
+    assert health["degree_centrality"] == round(8 / 29, 6)
+    assert health["betweenness"] == round(31.5 / 406, 6)
