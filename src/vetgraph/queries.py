@@ -17,22 +17,13 @@ from typing import Any
 
 import pyoxigraph as ox
 import yaml
-from pyparsing import ParseException
 from rdflib import XSD, Literal, URIRef
-from rdflib.plugins.sparql.algebra import translateQuery
-from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.term import Node
 
 from .config import Settings
 from .store.base import QueryResult, Store
 
 PARAMETER_TYPES = ("iri", "string", "integer", "decimal", "year", "language", "enum")
-FORMS = {
-    "SelectQuery": "SELECT",
-    "ConstructQuery": "CONSTRUCT",
-    "AskQuery": "ASK",
-    "DescribeQuery": "DESCRIBE",
-}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _QUERY_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -274,17 +265,41 @@ def parse_query(text: str, name: str = "-", path: Path | None = None) -> NamedQu
     )
 
 
+_SERVICE = re.compile(r"(?<![\w?$:])(SERVICE|LOAD)(?![\w:])", re.IGNORECASE)
+_POSITION = re.compile(r"error at (\d+):(\d+): ")
+
+
 def _check_sparql(text: str, where: Path) -> tuple[str, tuple[str, ...]]:
-    """Parse with rdflib: the form, the projection, and syntax errors with their line."""
+    """The form and projection, by Oxigraph's own parser; syntax errors carry their line.
+
+    The query is prepared against an empty store and never iterated, so nothing is evaluated;
+    SERVICE and LOAD (which could reach outside) are refused before that.
+    """
+    if _SERVICE.search(_strip_comments(text)):
+        raise QueryFileError(where, None, "SERVICE and LOAD are not allowed in named queries")
     try:
-        algebra = translateQuery(parseQuery(text)).algebra
-    except ParseException as exc:
-        raise QueryFileError(where, exc.lineno, f"SPARQL syntax error: {exc.msg}") from None
-    except Exception as exc:  # rdflib raises assorted errors for bad queries
+        answer = ox.Store().query(text)
+    except SyntaxError as exc:
+        message = str(exc.msg or exc)
+        position = _POSITION.match(message)
+        line = int(position.group(1)) if position else None
+        raise QueryFileError(where, line, f"SPARQL syntax error: {_POSITION.sub('', message)}") \
+            from None
+    except (ValueError, RuntimeError) as exc:
         raise QueryFileError(where, None, f"SPARQL error: {exc}") from None
-    form = FORMS.get(algebra.name, algebra.name)
-    variables = tuple(str(v) for v in algebra.get("PV", [])) if form == "SELECT" else ()
-    return form, variables
+    if isinstance(answer, ox.QuerySolutions):
+        return "SELECT", tuple(v.value for v in answer.variables)
+    if isinstance(answer, ox.QueryBoolean):
+        return "ASK", ()
+    form = re.search(r"\b(CONSTRUCT|DESCRIBE)\b", _strip_comments(text), re.IGNORECASE)
+    return (form.group(1).upper() if form else "CONSTRUCT"), ()
+
+
+def _strip_comments(text: str) -> str:
+    """The keywords of a query: comments dropped, strings and IRIs emptied."""
+    return re.sub(r'("(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>)|#[^\n]*',
+                  lambda m: (m.group(1)[0] * 2 if m.group(1) and m.group(1)[0] != "<" else
+                             "<>" if m.group(1) else ""), text)
 
 
 def _parameter(raw: Any, where: Path) -> Parameter:
@@ -370,11 +385,17 @@ def load_catalogue(settings: Settings) -> list[NamedQuery]:
 
 
 def get_query(settings: Settings, name: str) -> NamedQuery:
-    """A catalogue query by name, or :class:`UnknownQuery`."""
-    for query in load_catalogue(settings):
-        if query.name == name:
-            return query
-    raise UnknownQuery(name)
+    """A catalogue query by name (reading that file only), or :class:`UnknownQuery`."""
+    path = settings.queries_dir / f"{name}.rq"
+    if not _QUERY_NAME.match(name) or not path.is_file():
+        raise UnknownQuery(name)
+    key = (path, path.stat().st_mtime_ns, path.stat().st_size)
+    if key not in _ONE:
+        _ONE[key] = load_query(path)
+    return _ONE[key]
+
+
+_ONE: dict[tuple[Path, int, int], NamedQuery] = {}
 
 
 def resolve(settings: Settings, ref: str, stdin_text: str | None = None) -> NamedQuery:
