@@ -385,7 +385,8 @@ def _incoming(rows: list[dict[str, Node]], skip: set[str], labels: Labels,
 
 def _neighbourhood(iri: str, properties: list[PropertyRow], incoming: list[IncomingGroup],
                    limit: int = 16) -> list[GraphNode]:
-    """Up to ``limit`` neighbours on a circle around the resource; entities (``/id/``) first."""
+    """Up to ``limit`` neighbours on a circle around the resource: what it links to, then
+    what links to it, entities (``/id/``) before code-list concepts."""
     candidates: dict[str, tuple[str, bool, str]] = {}
     skip = {str(RDF_TYPE), str(DERIVED_FROM)}
     for row in properties:
@@ -401,7 +402,8 @@ def _neighbourhood(iri: str, properties: list[PropertyRow], incoming: list[Incom
     for group in incoming:
         for link in group.links:
             candidates.setdefault(link.iri, (link.label, True, group.label))
-    ranked = sorted(candidates.items(), key=lambda kv: ("/id/" not in kv[0], kv[1][0]))[:limit]
+    ranked = sorted(candidates.items(),  # what it links to first (few), then entities
+                    key=lambda kv: (kv[1][1], "/id/" not in kv[0], kv[1][0]))[:limit]
     nodes = []
     count = len(ranked)
     for i, (target, (label, inbound, edge)) in enumerate(ranked):
