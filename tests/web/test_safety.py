@@ -186,8 +186,8 @@ def test_a_query_over_the_memory_cap_costs_only_its_request(built_store, tmp_pat
     )
     try:
         response = capped.query(hungry)
-        assert response.status_code == 500
-        assert "ran out of its 512 MiB of memory" in response.text
+        assert response.status_code == 503
+        assert "the query used more than 512 MiB of memory and was stopped" in response.text
         _normal_answer(capped)
     finally:
         capped.stop()
@@ -217,10 +217,13 @@ def test_a_crashed_worker_costs_only_its_request(server):
 
 def test_idle_workers_killed_from_outside_are_replaced(server):
     _normal_answer(server)
-    workers = [pid for pid in server.descendants() if _is_worker(pid)]
+    deadline = time.monotonic() + 20
+    workers: list[int] = []
+    while len(workers) != 2 and time.monotonic() < deadline:  # replacements may be starting
+        time.sleep(0.2)
+        workers = [pid for pid in server.descendants() if _is_worker(pid)]
     assert len(workers) == 2
-    for pid in workers:
-        os.kill(pid, signal.SIGKILL)
+    os.kill(workers[0], signal.SIGKILL)  # one idle worker dies; no request may notice
     time.sleep(0.2)
     for _ in range(4):
         _normal_answer(server)

@@ -20,7 +20,7 @@ from .executor import QueryExecutor, WorkerSpec
 
 #: Brackets a query may nest (pyoxigraph's parser crashes on a few thousand); env override.
 DEFAULT_MAX_QUERY_DEPTH = 64
-#: Address space of one query worker, MiB (an ORDER BY over a cross product grows fast);
+#: Resident memory of one query worker, MiB (an ORDER BY over a cross product grows fast);
 #: env VETGRAPH_WORKER_MEMORY_MB, 0 for no cap.
 DEFAULT_WORKER_MEMORY_MB = 2048
 

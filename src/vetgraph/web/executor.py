@@ -24,7 +24,6 @@ import logging
 import multiprocessing
 import os
 import queue
-import signal
 import sys
 import threading
 import time
@@ -43,6 +42,9 @@ from .sparql_guard import (
 
 log = logging.getLogger(__name__)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+#: How often a waiting request looks at its worker's resident memory, seconds.
+MEMORY_POLL = 0.05
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 #: Imported once by the fork server, so that a replacement worker starts in milliseconds.
 PRELOAD = [
@@ -63,7 +65,7 @@ class WorkerSpec:
     store_dir: Path | None
     settings: Any = None
     read_only: bool = True
-    memory_limit: int | None = None  # bytes of address space per worker; None for no cap
+    memory_limit: int | None = None  # bytes of resident memory per worker; None for no cap
     isolate_network: bool = True  # each worker in a network namespace of its own (see below)
 
 
@@ -128,6 +130,12 @@ class QueryTimeout(ExecutorError):
     status = 503
 
 
+class QueryOverMemory(ExecutorError):
+    """The worker's resident memory passed the cap; it was killed."""
+
+    status = 503
+
+
 class WorkerDied(ExecutorError):
     """The worker crashed (or was killed from outside) while evaluating this request."""
 
@@ -168,14 +176,6 @@ def isolate_network() -> bool:
         os.strerror(ctypes.get_errno()),
     )
     return False
-
-
-def _limit_memory(limit: int | None) -> None:
-    if not limit:
-        return
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def open_store(spec: WorkerSpec) -> Any:
@@ -330,7 +330,6 @@ def _store_info(store: Any) -> StoreInfo:
 
 def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
     """Serve requests from the pipe until it closes. Replies: ("ok", value) or ("refused", r)."""
-    _limit_memory(spec.memory_limit)
     if spec.isolate_network:
         isolate_network()
     # rdflib's parser recurses a few dozen frames per bracket; the text gate caps the depth.
@@ -413,25 +412,38 @@ class _Worker:
             raise WorkerFailed(detail)
 
     def call(self, op: str, payload: Any, timeout: float) -> Any:
+        """Send one request and wait for the reply, watching the clock and the memory."""
+        deadline = time.monotonic() + timeout
         try:
             self.conn.send((op, payload))
-            if not self.conn.poll(timeout):
-                raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
+            while not self.conn.poll(min(MEMORY_POLL, max(deadline - time.monotonic(), 0))):
+                if time.monotonic() >= deadline:
+                    raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
+                if self.memory_limit and self.resident() > self.memory_limit:
+                    raise QueryOverMemory(
+                        f"the query used more than {self.memory_limit >> 20} MiB of memory "
+                        "and was stopped"
+                    )
             status, value = self.conn.recv()
         except (EOFError, OSError, BrokenPipeError) as error:
             self.process.join(1)
-            code = self.process.exitcode
-            why = ""
-            if code == -signal.SIGABRT and self.memory_limit:
-                why = f"; most likely it ran out of its {self.memory_limit >> 20} MiB of memory"
             raise WorkerDied(
-                f"the query worker died while evaluating this request (exit code {code}{why})"
+                "the query worker died while evaluating this request "
+                f"(exit code {self.process.exitcode})"
             ) from error
         if status == "refused":
             raise value
         if status == "error":
             raise WorkerFailed(value)
         return value
+
+    def resident(self) -> int:
+        """Resident memory of the worker in bytes (0 where /proc cannot tell)."""
+        try:
+            with open(f"/proc/{self.process.pid}/statm") as handle:
+                return int(handle.read().split()[1]) * PAGE_SIZE
+        except (OSError, ValueError, IndexError):
+            return 0
 
     def stop(self, timeout: float = 5.0) -> None:
         """Ask the worker to exit cleanly (it closes the store), kill it if it does not."""
@@ -574,10 +586,7 @@ class QueryExecutor:
                 writer.wait_ready(self.start_timeout)
                 try:
                     writer.call("update", text, timeout)
-                except QueryTimeout:
-                    writer.kill()
-                    raise
-                except ExecutorError:
+                except ExecutorError:  # timeout, memory, crash: the transaction is not committed
                     writer.kill()
                     raise
                 except Refusal:
@@ -611,7 +620,7 @@ class QueryExecutor:
             threading.Thread(target=self._spawn_into_pool, daemon=True).start()
         try:
             value = worker.call(op, payload, timeout)
-        except (QueryTimeout, WorkerDied) as error:
+        except (QueryTimeout, QueryOverMemory, WorkerDied) as error:
             log.warning("replacing query worker %s: %s", worker.process.pid, error)
             worker.kill()
             threading.Thread(target=self._spawn_into_pool, daemon=True).start()
