@@ -280,11 +280,8 @@ def _check_sparql(text: str, where: Path) -> tuple[str, tuple[str, ...]]:
     try:
         answer = ox.Store().query(text)
     except SyntaxError as exc:
-        message = str(exc.msg or exc)
-        position = _POSITION.match(message)
-        line = int(position.group(1)) if position else None
-        raise QueryFileError(where, line, f"SPARQL syntax error: {_POSITION.sub('', message)}") \
-            from None
+        line, message = _syntax_error(text, str(exc.msg or exc))
+        raise QueryFileError(where, line, f"SPARQL syntax error: {message}") from None
     except (ValueError, RuntimeError) as exc:
         raise QueryFileError(where, None, f"SPARQL error: {exc}") from None
     if isinstance(answer, ox.QuerySolutions):
@@ -293,6 +290,22 @@ def _check_sparql(text: str, where: Path) -> tuple[str, tuple[str, ...]]:
         return "ASK", ()
     form = re.search(r"\b(CONSTRUCT|DESCRIBE)\b", _strip_comments(text), re.IGNORECASE)
     return (form.group(1).upper() if form else "CONSTRUCT"), ()
+
+
+def _syntax_error(text: str, oxigraph_message: str) -> tuple[int | None, str]:
+    """Line and message of a syntax error. Oxigraph reports the furthest point its parser
+    reached (often the end); rdflib's parser names the line where the query goes wrong."""
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parseQuery(text)
+    except ParseException as exc:
+        return exc.lineno, f"{exc.msg} (at line {exc.lineno}, column {exc.col})"
+    except Exception:  # rdflib fails otherwise: keep Oxigraph's words
+        pass
+    position = _POSITION.match(oxigraph_message)
+    return (int(position.group(1)) if position else None), _POSITION.sub("", oxigraph_message)
 
 
 def _strip_comments(text: str) -> str:

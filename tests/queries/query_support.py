@@ -62,8 +62,9 @@ def value(term: Node | None) -> Any:
     return str(term)
 
 
-def answer(store: OxigraphStore, settings: Settings, name: str,
-           **params: str) -> list[dict[str, Any]]:
+def answer(
+    store: OxigraphStore, settings: Settings, name: str, **params: str
+) -> list[dict[str, Any]]:
     """A named query's rows as dicts of plain values (unbound columns left out)."""
     result = run(store, get_query(settings, name), params, max_rows=10_000)
     assert not result.truncated
