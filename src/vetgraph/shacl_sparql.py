@@ -1,0 +1,252 @@
+"""SHACL-SPARQL constraints evaluated by Oxigraph instead of rdflib.
+
+pyshacl evaluates ``sh:sparql`` constraints with rdflib's SPARQL engine, once per focus node;
+the project's data-quality rules (joins, subqueries, aggregates) then take minutes. Here the
+node shapes whose SPARQL constraints can be run exactly are taken out of the shapes graph
+given to pyshacl and evaluated on a pyoxigraph store, with ``$this`` pre-bound per focus node
+through Oxigraph's substitution (SEP-0007: the constant replaces the variable everywhere,
+subqueries and EXISTS included, which is SHACL's pre-binding). Results are written into
+pyshacl's report graph in the same SHACL vocabulary, so every formatter sees one report.
+
+A shape stays with pyshacl (nothing is lost, only speed) unless: it is a node shape that no
+other shape references, its targets are ``sh:targetNode``/``targetClass``/``targetSubjectsOf``/
+``targetObjectsOf``/``sh:SPARQLTarget`` or implicit class targets, and each of its constraints
+is an ``sh:select`` that projects ``$this`` and uses no ``$PATH``/``$currentShape``/
+``$shapesGraph``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef, Variable
+from rdflib.namespace import SH
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.term import Node
+
+from .store.base import to_oxigraph, to_rdflib
+
+#: Shape predicates that are not constraints: a shape with only these left has nothing to check.
+NOT_CONSTRAINTS = {
+    RDF.type, RDFS.label, RDFS.comment, SH.target, SH.targetClass, SH.targetNode,
+    SH.targetSubjectsOf, SH.targetObjectsOf, SH.severity, SH.message, SH.deactivated,
+    SH.name, SH.description, SH.order, SH.group,
+}
+_UNSUPPORTED_VARS = re.compile(r"[?$](PATH|currentShape|shapesGraph)\b")
+_TARGETS_CLASS = f"SELECT DISTINCT ?this ?c WHERE {{ ?this a/<{RDFS.subClassOf}>* ?c }}"
+_TARGETS_SUBJECTS = "SELECT DISTINCT ?this ?p WHERE { ?this ?p ?o }"
+_TARGETS_OBJECTS = "SELECT DISTINCT ?this ?p WHERE { ?s ?p ?this }"
+
+
+class SparqlConstraintError(Exception):
+    """A constraint query failed (syntax, evaluation, or it reported ``?failure``)."""
+
+
+@dataclass(frozen=True)
+class Constraint:
+    node: Node  # the sh:SPARQLConstraint
+    query: str  # with its PREFIX declarations
+
+
+def _is_true(graph: Graph, node: Node, prop: URIRef) -> bool:
+    return any(o == Literal(True) for o in graph.objects(node, prop))
+
+
+def prefixes(shapes: Graph, node: Node) -> str:
+    """PREFIX lines from ``sh:prefixes`` (following ``owl:imports``), as SHACL defines them."""
+    lines: dict[str, str] = {}
+    todo, seen = list(shapes.objects(node, SH.prefixes)), set()
+    while todo:
+        holder = todo.pop()
+        if holder in seen:
+            continue
+        seen.add(holder)
+        todo.extend(shapes.objects(holder, OWL.imports))
+        for decl in shapes.objects(holder, SH.declare):
+            prefix, namespace = shapes.value(decl, SH.prefix), shapes.value(decl, SH.namespace)
+            if prefix is not None and namespace is not None:
+                lines.setdefault(str(prefix), f"PREFIX {prefix}: <{namespace}>")
+    return "".join(line + "\n" for _, line in sorted(lines.items()))
+
+
+def _projects_this(query: str) -> bool:
+    try:
+        algebra = translateQuery(parseQuery(query)).algebra
+    except Exception:  # rdflib cannot read it: leave it to pyshacl, which uses rdflib too
+        return False
+    return algebra.name == "SelectQuery" and Variable("this") in algebra.get("PV", [])
+
+
+def _constraints(shapes: Graph, shape: Node) -> list[Constraint] | None:
+    """The shape's SPARQL constraints if all can run here, else None."""
+    found = []
+    for node in shapes.objects(shape, SH.sparql):
+        if _is_true(shapes, node, SH.deactivated):
+            continue
+        selects = list(shapes.objects(node, SH.select))
+        if len(selects) != 1 or _UNSUPPORTED_VARS.search(str(selects[0])):
+            return None
+        query = prefixes(shapes, node) + str(selects[0])
+        if not _projects_this(query):
+            return None
+        found.append(Constraint(node, query))
+    return found
+
+
+def _targets_supported(shapes: Graph, shape: Node) -> bool:
+    for target in shapes.objects(shape, SH.target):
+        if (target, RDF.type, SH.SPARQLTarget) not in shapes or len(
+            list(shapes.objects(target, SH.select))
+        ) != 1:
+            return False
+    return True
+
+
+def delegable_shapes(shapes: Graph) -> dict[Node, list[Constraint]]:
+    """Node shapes whose SPARQL constraints this module evaluates (see the module docstring)."""
+    out = {}
+    for shape in set(shapes.subjects(SH.sparql, None)):
+        if (shape, SH.path, None) in shapes or (None, None, shape) in shapes:
+            continue
+        if not _targets_supported(shapes, shape):
+            continue
+        constraints = _constraints(shapes, shape)
+        if constraints is not None:
+            out[shape] = constraints
+    return out
+
+
+def _closure(graph: Graph, node: Node, seen: set[Node] | None = None) -> Iterator[tuple]:
+    """Triples about ``node`` and, recursively, the blank nodes it points to."""
+    seen = set() if seen is None else seen
+    if node in seen:
+        return
+    seen.add(node)
+    for p, o in graph.predicate_objects(node):
+        yield node, p, o
+        if isinstance(o, BNode):
+            yield from _closure(graph, o, seen)
+
+
+def without(shapes: Graph, delegated: Iterable[Node]) -> Graph:
+    """A copy of the shapes graph with the delegated constraints (or whole shapes) removed."""
+    copy = Graph()
+    for prefix, namespace in shapes.namespaces():
+        copy.bind(prefix, namespace, override=False)
+    for triple in shapes:
+        copy.add(triple)
+    for shape in delegated:
+        checks_more = any(p not in NOT_CONSTRAINTS | {SH.sparql} for p in shapes.predicates(shape))
+        if checks_more:
+            for constraint in list(shapes.objects(shape, SH.sparql)):
+                copy.remove((shape, SH.sparql, constraint))
+                for triple in _closure(shapes, constraint):
+                    copy.remove(triple)
+        else:
+            for triple in list(_closure(shapes, shape)):
+                copy.remove(triple)
+    return copy
+
+
+def focus_nodes(store: ox.Store, shapes: Graph, shape: Node) -> list[ox.NamedNode]:
+    """The shape's focus nodes in the data, in a stable order."""
+    found: set = {to_oxigraph(n) for n in shapes.objects(shape, SH.targetNode)}
+    classes = list(shapes.objects(shape, SH.targetClass))
+    if any((shape, RDF.type, k) in shapes for k in (RDFS.Class, OWL.Class)):
+        classes.append(shape)
+    for query, values, var in (
+        (_TARGETS_CLASS, classes, "c"),
+        (_TARGETS_SUBJECTS, list(shapes.objects(shape, SH.targetSubjectsOf)), "p"),
+        (_TARGETS_OBJECTS, list(shapes.objects(shape, SH.targetObjectsOf)), "p"),
+    ):
+        for value in values:
+            subs = {ox.Variable(var): to_oxigraph(value)}
+            found.update(row["this"] for row in store.query(query, substitutions=subs))
+    for target in shapes.objects(shape, SH.target):
+        query = prefixes(shapes, target) + str(shapes.value(target, SH.select))
+        found.update(row["this"] for row in store.query(query) if row["this"] is not None)
+    return sorted(found, key=str)
+
+
+def _message(template: Literal, bindings: dict[str, Node]) -> Literal:
+    text = str(template)
+    for name, value in bindings.items():
+        text = re.sub(r"\{[?$]" + re.escape(name) + r"\}", lambda _m, v=value: str(v), text)
+    return Literal(text, lang=template.language, datatype=template.datatype)
+
+
+def evaluate(
+    store: ox.Store, shapes: Graph, delegated: dict[Node, list[Constraint]], report: Graph
+) -> int:
+    """Run the delegated constraints and add their results to pyshacl's report graph.
+
+    Returns the number of results added.
+    """
+    root = report.value(None, RDF.type, SH.ValidationReport)
+    added = 0
+    for shape, constraints in sorted(delegated.items(), key=lambda item: str(item[0])):
+        if _is_true(shapes, shape, SH.deactivated) or not constraints:
+            continue
+        severity = shapes.value(shape, SH.severity) or SH.Violation
+        nodes = focus_nodes(store, shapes, shape)
+        for c in constraints:
+            templates = list(shapes.objects(c.node, SH.message)) or list(
+                shapes.objects(shape, SH.message)
+            )
+            description_copied = False
+            for focus in nodes:
+                for bindings in _solutions(store, c, shape, focus):
+                    if not description_copied:
+                        for triple in _closure(shapes, c.node):
+                            report.add(triple)
+                        description_copied = True
+                    result = BNode()
+                    this = to_rdflib(focus)
+                    report.add((root, SH.result, result))
+                    report.add((result, RDF.type, SH.ValidationResult))
+                    report.add((result, SH.focusNode, this))
+                    report.add((result, SH.resultSeverity, severity))
+                    report.add((result, SH.sourceShape, shape))
+                    report.add((result, SH.sourceConstraint, c.node))
+                    report.add((result, SH.sourceConstraintComponent,
+                                SH.SPARQLConstraintComponent))
+                    report.add((result, SH.value, bindings.get("value", this)))
+                    if "path" in bindings:
+                        report.add((result, SH.resultPath, bindings["path"]))
+                    for template in templates:
+                        if isinstance(template, Literal):
+                            report.add((result, SH.resultMessage, _message(template, bindings)))
+                    added += 1
+    return added
+
+
+def _solutions(store: ox.Store, c: Constraint, shape: Node, focus) -> list[dict[str, Node]]:
+    """Distinct solutions for one focus node, as {variable: rdflib term}."""
+    try:
+        answer = store.query(c.query, substitutions={ox.Variable("this"): focus})
+        names = [v.value for v in answer.variables]
+        rows = []
+        for solution in answer:
+            row = {
+                n: to_rdflib(solution[i]) for i, n in enumerate(names) if solution[i] is not None
+            }
+            if row not in rows:
+                rows.append(row)
+    except (SyntaxError, RuntimeError, OSError, ValueError) as exc:
+        raise SparqlConstraintError(f"SPARQL constraint of <{shape}>: {exc}") from exc
+    if any("failure" in row and row["failure"] == Literal(True) for row in rows):
+        raise SparqlConstraintError(f"SPARQL constraint of <{shape}> reported ?failure")
+    return rows
+
+
+def set_conforms(report: Graph) -> None:
+    """sh:conforms after adding results: false only when a violation is present."""
+    root = report.value(None, RDF.type, SH.ValidationReport)
+    violation = any(
+        report.value(r, SH.resultSeverity) == SH.Violation for r in report.objects(root, SH.result)
+    )
+    report.set((root, SH.conforms, Literal(not violation)))

@@ -1,0 +1,135 @@
+"""SPARQL constraints on Oxigraph give the same report as pyshacl alone, much faster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyshacl
+import pytest
+from rdflib import RDF, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import SH
+from support import FIXTURE_TREE, edit, settings_for
+
+from vetgraph import shacl_sparql
+from vetgraph.dataset import load_dataset
+from vetgraph.validate import ShapesError, data_graph, shapes_graph, validate_dataset
+
+VSH = Namespace("https://w3id.org/vetgraph/shapes#")
+SHAPES_FILE = Path("ontology") / "shapes" / "shapes.ttl"
+
+
+def summary(report: Graph) -> set[tuple]:
+    return {
+        (
+            report.value(r, SH.focusNode),
+            report.value(r, SH.resultSeverity),
+            report.value(r, SH.value),
+            report.value(r, SH.resultPath),
+            report.value(r, SH.sourceShape) if isinstance(report.value(r, SH.sourceShape),
+                                                          URIRef) else None,
+            tuple(sorted(str(m) for m in report.objects(r, SH.resultMessage))),
+        )
+        for r in report.objects(None, SH.result)
+    }
+
+
+def pyshacl_alone(ds) -> Graph:
+    _, report, _ = pyshacl.validate(
+        data_graph(ds), shacl_graph=shapes_graph(ds), inference="none", advanced=True,
+        allow_warnings=True,
+    )
+    return report
+
+
+def test_fixture_sparql_shapes_are_delegated():
+    shapes = shapes_graph(load_dataset(settings_for(FIXTURE_TREE)))
+    delegated = shacl_sparql.delegable_shapes(shapes)
+    # OrganizationShape mixes core and SPARQL constraints; the other is SPARQL only.
+    assert set(delegated) == {VSH.OrganizationShape, VSH.OrganizationEnglishLabelShape}
+    core = shacl_sparql.without(shapes, delegated)
+    assert (VSH.OrganizationShape, SH.property, None) in core  # core part stays with pyshacl
+    assert (VSH.OrganizationShape, SH.sparql, None) not in core
+    assert (VSH.OrganizationEnglishLabelShape, None, None) not in core  # nothing left to check
+    assert not list(core.objects(None, SH.select))
+
+
+def test_same_report_as_pyshacl_alone(tree: Path):
+    schools = tree / "data" / "ttl" / "schools.ttl"
+    edit(schools, "vet:studentCount 800", "vet:studentCount -800")
+    edit(schools, '"本溪市卫生学校"@zh, "Benxi Health School"@en', '"Benxi Health School"@en')
+    ds = load_dataset(settings_for(tree))
+    ours = validate_dataset(ds)
+    reference = pyshacl_alone(ds)
+    assert summary(ours.graph) == summary(reference)
+    assert len(summary(reference)) == 3
+    root = ours.graph.value(None, RDF.type, SH.ValidationReport)
+    assert ours.graph.value(root, SH.conforms) == Literal(False)
+
+
+def test_message_placeholders_and_value_binding(tree: Path):
+    edit(tree / SHAPES_FILE, 'sh:message "缺少英文名称 / no rdfs:label in English" ;',
+         'sh:message "{$this} 缺少英文名称 ({?zh})" ;')
+    edit(tree / SHAPES_FILE, 'SELECT $this WHERE {\n                FILTER NOT EXISTS { $this rdfs'
+         ':label ?l FILTER(langMatches(lang(?l), "en")) }',
+         'SELECT $this ?zh ?value WHERE {\n                $this rdfs:label ?zh BIND(STRLEN(?zh)'
+         ' AS ?value)\n                FILTER NOT EXISTS { $this rdfs:label ?l FILTER(langMatch'
+         'es(lang(?l), "en")) }')
+    ds = load_dataset(settings_for(tree))
+    ours = validate_dataset(ds)
+    [warning] = [r for r in ours.results if r.severity == "Warning"]
+    assert warning.messages == (
+        "https://w3id.org/vetgraph/id/school/huanren 缺少英文名称 (桓仁满族自治县职业教育中心)",)
+    assert warning.value == Literal(13)
+    assert summary(ours.graph) == summary(pyshacl_alone(ds))
+
+
+def test_shapes_it_cannot_run_stay_with_pyshacl(tree: Path):
+    text = (tree / SHAPES_FILE).read_text(encoding="utf-8")
+    text += """
+vsh:Referenced a sh:NodeShape ;
+    sh:sparql [ sh:select "SELECT $this WHERE { $this ?p ?o }" ] .
+vsh:Referrer a sh:NodeShape ; sh:node vsh:Referenced .
+vsh:UsesPath a sh:NodeShape ; sh:targetClass vet:Major ;
+    sh:sparql [ sh:select "SELECT $this WHERE { $this $PATH ?o }" ] .
+vsh:NoThis a sh:NodeShape ; sh:targetClass vet:Major ;
+    sh:sparql [ sh:select "SELECT ?x WHERE { ?x ?p ?o }" ] .
+vsh:Deactivated a sh:NodeShape ; sh:targetClass vet:Major ; sh:deactivated true ;
+    sh:sparql [ sh:select "SELECT $this WHERE { $this ?p ?o }" ] .
+"""
+    (tree / SHAPES_FILE).write_text(text, encoding="utf-8")
+    shapes = shapes_graph(load_dataset(settings_for(tree)))
+    delegated = set(shacl_sparql.delegable_shapes(shapes))
+    assert VSH.Referenced not in delegated
+    assert VSH.UsesPath not in delegated
+    assert VSH.NoThis not in delegated
+    assert VSH.Deactivated in delegated  # and then skipped: deactivated shapes check nothing
+
+
+def test_failure_variable_is_an_error(tree: Path):
+    text = (tree / SHAPES_FILE).read_text(encoding="utf-8")
+    text += """
+vsh:Fails a sh:NodeShape ; sh:targetClass vet:Major ;
+    sh:sparql [ sh:select "SELECT $this ?failure WHERE { BIND(true AS ?failure) }" ] .
+"""
+    (tree / SHAPES_FILE).write_text(text, encoding="utf-8")
+    with pytest.raises(ShapesError, match="Fails> reported \\?failure"):
+        validate_dataset(load_dataset(settings_for(tree)))
+
+
+def test_sparql_targets_and_subclass_targets(tree: Path):
+    text = (tree / SHAPES_FILE).read_text(encoding="utf-8")
+    text += """
+vsh:BigSchools a sh:NodeShape ; sh:severity sh:Info ;
+    sh:target [ a sh:SPARQLTarget ; sh:prefixes vsh: ;
+        sh:select "SELECT ?this WHERE { ?this <https://w3id.org/vetgraph/ontology#studentCount> ?n FILTER(?n > 1000) }" ] ;
+    sh:sparql [ sh:prefixes vsh: ; sh:message "big" ;
+        sh:select "SELECT $this WHERE { $this rdfs:label ?l }" ] .
+"""  # noqa: E501
+    (tree / SHAPES_FILE).write_text(text, encoding="utf-8")
+    ds = load_dataset(settings_for(tree))
+    ours = validate_dataset(ds)
+    infos = [r for r in ours.results if r.severity == "Info"]
+    # Targets: benxi-health and its observation (both 1200); only the school has labels, and
+    # its two label solutions project the same $this, so they make one result.
+    assert [r.focus_node for r in infos] == ["https://w3id.org/vetgraph/id/school/benxi-health"]
+    assert summary(ours.graph) == summary(pyshacl_alone(ds))
