@@ -1,11 +1,14 @@
-"""The project's own sources (the 2024 report) in an in-memory Oxigraph store.
+"""The project's own sources (the 2024 report) in Oxigraph stores, in memory and on disk.
 
-No build (validation is the build tests' business): the views only need the store to answer
-SPARQL, and an in-memory store keeps these tests fast on a two-core machine.
+No build (validation is the build tests' business): the views only need a store to answer
+SPARQL, and loading the quads directly keeps these tests fast on a two-core machine.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pyoxigraph as ox
 import pytest
 from support import REAL_TREE_PRESENT, REPO, settings_for
 
@@ -26,6 +29,19 @@ def store() -> OxigraphStore:
         pytest.skip("project sources (ontology/, data/ttl/) not written yet")
     sources = read_sources(settings_for(REPO))
     return OxigraphStore.in_memory(sources.iter_quads(), prefixes=sources.prefixes)
+
+
+@pytest.fixture(scope="session")
+def disk_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same quads in an on-disk store, for ``vetgraph --store DIR`` in a real process."""
+    if not REAL_TREE_PRESENT:
+        pytest.skip("project sources (ontology/, data/ttl/) not written yet")
+    path = tmp_path_factory.mktemp("graph-store") / "store"
+    store = ox.Store(str(path))
+    store.bulk_extend(read_sources(settings_for(REPO)).iter_quads())
+    store.flush()
+    del store  # closes it: the CLI opens it read-only
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""``vetgraph graph``, ``path`` and ``gaps`` as a user runs them (memory backend: no build)."""
+"""``vetgraph graph``, ``path`` and ``gaps`` as a user runs them, on an Oxigraph store."""
 
 from __future__ import annotations
 
@@ -23,30 +23,30 @@ def test_list_names_every_view():
     assert unknown.returncode == 2 and "--list" in unknown.stderr
 
 
-def test_graph_writes_a_picture_and_graphml(tmp_path):
+def test_graph_writes_a_picture_and_graphml(tmp_path, disk_store):
     png = tmp_path / "smc.png"
-    done = run_cli("graph", "school-major-cluster", "--out", png, "--backend", "memory", *ROOT)
+    done = run_cli("graph", "school-major-cluster", "--out", png, "--store", disk_store, *ROOT)
     assert done.returncode == 0, done.stderr
     assert "49 nodes" in done.stderr
     assert Image.open(png).format == "PNG"
     graphml = run_cli("graph", "school-partner", "--format", "graphml", "--lang", "en",
-                      "--backend", "memory", *ROOT)
+                      "--store", disk_store, *ROOT)
     assert graphml.returncode == 0, graphml.stderr
     g = nx.read_graphml(io.StringIO(graphml.stdout))
     assert g.nodes["https://w3id.org/vetgraph/id/school/benxi-health-school"]["label"] == (
         "Benxi Health School")
 
 
-def test_path_by_labels_prints_the_triples():
-    done = run_cli("path", "市化学工业学校", "辽宁医药职业学院", "--backend", "memory", *ROOT)
+def test_path_by_labels_prints_the_triples(disk_store):
+    done = run_cli("path", "市化学工业学校", "辽宁医药职业学院", "--store", disk_store, *ROOT)
     assert done.returncode == 0, done.stderr
     first = done.stdout.splitlines()[0]
     assert first.startswith("本溪市化学工业学校 → 辽宁医药职业学院") and "2 step(s)" in first
     assert "<https://w3id.org/vetgraph/id/school/benxi-chemical-industry-school>" in done.stdout
 
 
-def test_gaps_ranks_the_unserved_pillar_clusters_first():
-    done = run_cli("gaps", "--top", "3", "--backend", "memory", *ROOT)
+def test_gaps_ranks_the_unserved_pillar_clusters_first(disk_store):
+    done = run_cli("gaps", "--top", "3", "--store", disk_store, *ROOT)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("Industry clusters, least served first")
@@ -54,3 +54,5 @@ def test_gaps_ranks_the_unserved_pillar_clusters_first():
     assert ranked == ["医药化工", "装备制造", "医药及相关产业"]
     assert "Schools, fewest partners first:" in lines
     assert " 1. 本溪市机电工程学校  1" in lines
+    missing = run_cli("path", "本溪市卫生学校", "nowhere at all", "--store", disk_store, *ROOT)
+    assert missing.returncode == 2 and "no entity" in missing.stderr
