@@ -384,7 +384,7 @@ _CACHE: dict[tuple[Path, tuple[tuple[str, int, int], ...]], list[NamedQuery]] = 
 def load_catalogue(settings: Settings) -> list[NamedQuery]:
     """Every ``queries/*.rq``, sorted by name (re-read only when a file changes)."""
     folder = settings.queries_dir
-    paths = sorted(folder.glob("*.rq")) if folder.is_dir() else []
+    paths = sorted(folder.glob("*.rq"), key=lambda p: p.stem) if folder.is_dir() else []
     key = (folder, tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in paths))
     if key not in _CACHE:
         queries = []

@@ -28,3 +28,15 @@ def qsettings() -> Settings:
 @pytest.fixture(scope="session")
 def qstore(qsettings: Settings) -> OxigraphStore:
     return load_store(qsettings)
+
+
+@pytest.fixture(scope="session")
+def api(qsettings: Settings, tmp_path_factory: pytest.TempPathFactory):
+    """A live server over the project's data, for the API, OpenAPI and browser tests."""
+    from query_support import Server
+
+    folder = tmp_path_factory.mktemp("api")
+    load_store(qsettings, folder / "store").close()
+    server = Server(folder / "store", folder / "serve.log", "--workers", "2")
+    yield server
+    server.stop()

@@ -85,3 +85,54 @@ def half_up(number: Decimal, places: int) -> Decimal:
     from decimal import ROUND_HALF_UP
 
     return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+class Server:
+    """``vetgraph serve`` on a loopback port, over a store directory."""
+
+    def __init__(self, store: Path, log: Path, *flags: str):
+        import socket
+        import subprocess
+        import sys
+        import time
+
+        import requests
+        from support import clean_env
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = log
+        command = [sys.executable, "-m", "vetgraph.cli", "serve", "--root", str(REPO),
+                   "--store", str(store), "--port", str(port), *flags]
+        with open(log, "wb") as out:
+            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
+                                            env=clean_env(), cwd=REPO)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(log.read_text(errors="replace"))
+            try:
+                requests.get(self.url + "/api/queries", timeout=2)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("vetgraph serve did not start:\n" + log.read_text(errors="replace"))
+
+    def get(self, path: str, **kwargs: Any):
+        import requests
+
+        return requests.get(self.url + path, timeout=60, **kwargs)
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
