@@ -808,6 +808,7 @@ def dataset_description(
         subset = URIRef(graph_name)
         add((ds, VOID.subset, subset))
         add((subset, RDF.type, VOID.Dataset))
+        add((subset, RDF.type, DCAT.Dataset))
         add((subset, sd.name, subset))
         add((subset, VOID.triples, Literal(count, datatype=XSD.integer)))
         add((subset, RDFS.label, Literal(graph_name.rsplit("/", 1)[-1], lang="en")))
@@ -851,10 +852,11 @@ def dataset_description(
             (dump.gzip_name, dump.gzip_size, dump.gzip_sha256, True),
         ):
             url = URIRef(f"{base}dumps/{name}")
-            if dump.graph is None and not packed:
-                add((ds, VOID.dataDump, url))
+            owner = ds if dump.graph is None else URIRef(dump.graph)  # a graph's own subset
+            if not packed:
+                add((owner, VOID.dataDump, url))
             dist = URIRef(f"{base}dumps/{name}#distribution")
-            add((ds, DCAT.distribution, dist))
+            add((owner, DCAT.distribution, dist))
             add((dist, RDF.type, DCAT.Distribution))
             what = "all graphs" if dump.graph is None else dump.graph.rsplit("/", 1)[-1]
             if dump.graph is None and not dump.format.datasets:
@@ -873,9 +875,6 @@ def dataset_description(
             add((checksum, RDF.type, spdx.Checksum))
             add((checksum, spdx.algorithm, checksum_algorithm))
             add((checksum, spdx.checksumValue, Literal(digest, datatype=XSD.hexBinary)))
-            if dump.graph is not None:
-                add((dist, DCTERMS.description,
-                     Literal(f"the named graph <{dump.graph}>", lang="en")))
     return sorted(g, key=lambda t: tuple(term_key(x) for x in t))
 
 

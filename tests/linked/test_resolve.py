@@ -284,3 +284,22 @@ def test_base_iri_maps_another_domain(tmp_path, tmp_path_factory):
         assert live.get(SCHOOL).status_code == 404  # w3id IRIs are not this deployment's
     finally:
         live.stop()
+
+
+@pytest.mark.parametrize("name", ["ontology", "codes", "data", "shapes"])
+def test_named_graph_iris_resolve(server, name):
+    """Graph IRIs (the fourth term of every N-Quads line) describe their part of the dataset."""
+    graph = f"{BASE}graph/{name}"
+    response = server.get(f"/graph/{name}", headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200
+    triples = list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
+    dumps = sorted(t.object.value for t in triples
+                   if t.subject.value == graph and t.predicate.value.endswith("#dataDump"))
+    assert dumps == [f"{BASE}dumps/vetgraph-{name}.{ext}" for ext in ("jsonld", "nt", "rdf", "ttl")]
+    size = next(t.object.value for t in triples
+                if t.subject.value == graph and t.predicate.value.endswith("#triples"))
+    listing = server.get("/dumps/", headers={"Accept": "application/json"}).json()
+    nt = next(f for f in listing["files"] if f["name"] == f"vetgraph-{name}.nt")
+    assert int(size) == server.get(nt["url"][len(BASE) - 1:]).content.count(b"\n")
+    page = server.get(f"/graph/{name}", headers={"Accept": "text/html"})
+    assert f'<span id="triples">{size}</span>' in page.text

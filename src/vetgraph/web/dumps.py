@@ -21,15 +21,22 @@ import yaml
 from flask import Blueprint, Response, abort, render_template, request, send_file
 
 from .. import publish
+from ..config import GRAPHS
 from ..queries import split_header
 from . import linked
 from . import negotiation as n
 from . import state as web_state
+from .executor import ExecutorError
 from .manners import weak_etag
 from .resources import labels, served_prefixes, subjects
 
 bp = Blueprint("dumps", __name__)
 QUERY_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # as the catalogue requires
+
+
+@bp.errorhandler(ExecutorError)
+def _unavailable(error: ExecutorError) -> Response:
+    return linked.executor_error(error)
 
 
 # --- the dump files ---------------------------------------------------------------------------
@@ -218,6 +225,44 @@ def dataset(suffix: str | None = None) -> Response:
 def well_known_void() -> Response:
     """VoID's well-known address (VoID §7): the same description, Turtle by default."""
     return _dataset(None, VOID_FORMATS)
+
+
+@bp.route("/graph/<any(ontology, codes, data, shapes):name>")
+def named_graph(name: str) -> Response:
+    """A named graph's IRI: its description as a subset of the dataset (size, dumps).
+
+    No suffix URLs here: ``/graph/{view}.{format}`` belongs to the graph explorer.
+    """
+    graph = GRAPHS[name]
+
+    def make(mime: str, lang: str) -> bytes:
+        triples = _owned(description(), graph)
+        if mime == n.HTML:
+            files = [f for f in current_dumps() if f.graph == graph]
+            html = render_template("resource_graph.html", graph=graph, name=name, lang=lang,
+                                   triples=facts().graphs.get(graph, 0), files=files,
+                                   other_lang="en" if lang == "zh" else "zh")
+            return html.encode("utf-8")
+        return linked.rdf_bytes(triples, mime, first=graph)
+
+    return linked.represent(None, None, make, key=graph)
+
+
+def _owned(triples: list[Any], start: str) -> list[Any]:
+    """The triples about ``start`` and about the fragment IRIs it leads to (its
+    distributions and their checksums): a bounded description inside the VoID."""
+    by_subject: dict[str, list[Any]] = {}
+    for t in triples:
+        by_subject.setdefault(str(t[0]), []).append(t)
+    out, todo, seen = [], [start], {start}
+    while todo:
+        for t in by_subject.get(todo.pop(), []):
+            out.append(t)
+            target = str(t[2])
+            if "#" in target and target in by_subject and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return out
 
 
 # --- context and sitemap -------------------------------------------------------------------

@@ -26,8 +26,8 @@ from .. import publish
 from ..store.base import QueryResult, UnsupportedFormatError, to_rdflib
 from . import negotiation as n
 from . import state as web_state
-from .executor import QueryRequest
-from .manners import etag_matches, weak_etag
+from .executor import ExecutorError, QueryRequest
+from .manners import error_response, etag_matches, weak_etag
 
 HTML = n.HTML
 #: What an IRI can be answered with, in the server's order of preference (browsers: HTML).
@@ -252,12 +252,12 @@ def not_modified(etag: str) -> bool:
     return False
 
 
-def link_header(doc_base: str, current: str | None, formats: Sequence[str]) -> str:
+def link_header(doc_base: str | None, current: str | None, formats: Sequence[str]) -> str:
     """``rel=alternate`` for each other format; ``describedby`` the dataset's VoID."""
     links = [
         f'<{doc_base}.{EXTENSION_OF[mime]}>; rel="alternate"; type="{mime}"'
         for mime in formats
-        if mime != current and mime in EXTENSION_OF
+        if doc_base and mime != current and mime in EXTENSION_OF
     ]
     links.append('</.well-known/void>; rel="describedby"; type="text/turtle"')
     return ", ".join(links)
@@ -281,14 +281,14 @@ def set_validators(response: Response, etag: str, vary: Sequence[str]) -> None:
 
 
 def represent(
-    doc_base: str,
+    doc_base: str | None,
     suffix_mime: str | None,
     make: Callable[[str, str], bytes],
     *,
     offered: Sequence[str] = RESOURCE_FORMATS,
     key: str = "",
 ) -> Response:
-    """Answer for a resource whose documents are ``{doc_base}.{ext}``.
+    """Answer for a resource whose documents are ``{doc_base}.{ext}`` (None: it has none).
 
     ``suffix_mime`` is the format a suffix URL fixes; otherwise Accept chooses (406 if it
     accepts none). ``make(mime, lang)`` writes the body; it is not called for a 304.
@@ -315,9 +315,16 @@ def represent(
     else:
         response = early
     response.headers["Link"] = link_header(doc_base, mime, offered)
-    if suffix_mime is None and mime in EXTENSION_OF:
+    if doc_base and suffix_mime is None and mime in EXTENSION_OF:
         response.headers["Content-Location"] = f"{doc_base}.{EXTENSION_OF[mime]}"
     return response
+
+
+def executor_error(error: ExecutorError) -> Response:
+    """The query workers could not answer (busy, timed out, crashed): say so, with the status
+    they chose (503 with Retry-After when busy)."""
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+    return error_response(error.status, str(error), "store-unavailable", headers=headers)
 
 
 def rdf_bytes(triples: Sequence[tuple[Node, Node, Node]], mime: str,

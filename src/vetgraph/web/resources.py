@@ -22,6 +22,7 @@ from ..config import BASE_IRI, GRAPH_ONTOLOGY, GRAPH_SHAPES
 from . import linked
 from . import negotiation as n
 from .entity import Labels, build_page, load_parts
+from .executor import ExecutorError
 from .manners import error_response
 from .vocab import ontology_doc, shapes_doc
 
@@ -48,6 +49,11 @@ def subjects() -> list[str]:
         return sorted(str(row[0]) for row in rows)
 
     return linked.cached("subjects", make)
+
+
+@bp.errorhandler(ExecutorError)
+def _unavailable(error: ExecutorError) -> Response:
+    return linked.executor_error(error)
 
 
 # --- resources ------------------------------------------------------------------------------
@@ -94,12 +100,23 @@ def _html(iri: str, lang: str, doc_base: str) -> bytes:
     return html.encode("utf-8")
 
 
+def _exists(iri: str) -> bool:
+    """Described here (a subject), or at least linked to (only ever an object)."""
+    if iri in subject_set():
+        return True
+    return publish.exists(linked.store(), iri)  # not cached: unknown IRIs are unbounded
+
+
+def subject_set() -> frozenset[str]:
+    return linked.cached("subject-set", lambda: frozenset(subjects()))
+
+
 def serve_iri(path: str) -> Response:
     """Answer for the IRI a path names (after taking off a format suffix)."""
     stem, suffix_mime = linked.split_suffix(path)
     iri = linked.iri_for_path(stem)
-    if not linked.cached(("exists", iri), lambda: publish.exists(linked.store(), iri)):
-        if suffix_mime is None or not publish.exists(linked.store(), linked.iri_for_path(path)):
+    if not _exists(iri):
+        if suffix_mime is None or not _exists(linked.iri_for_path(path)):
             return _not_found(iri)
         stem, suffix_mime, iri = path, None, linked.iri_for_path(path)  # a dot in a slug
 
