@@ -84,6 +84,21 @@ MAX_OBSERVATION_ROWS = 5000
 # --- labels ---------------------------------------------------------------------------------
 
 
+#: Words for the RDF and RDFS terms every page shows, which no vocabulary in the store labels.
+BUILTIN_LABELS = {
+    str(RDF_TYPE): {"zh": "类型", "en": "type"},
+    str(RDFS_LABEL): {"zh": "名称", "en": "label"},
+    "http://www.w3.org/2000/01/rdf-schema#comment": {"zh": "说明", "en": "comment"},
+    "http://www.w3.org/2000/01/rdf-schema#seeAlso": {"zh": "参见", "en": "see also"},
+    "http://www.w3.org/2000/01/rdf-schema#isDefinedBy": {"zh": "定义于", "en": "defined by"},
+    "http://www.w3.org/2000/01/rdf-schema#subClassOf": {"zh": "上位类", "en": "subclass of"},
+    "http://www.w3.org/2000/01/rdf-schema#subPropertyOf": {"zh": "上位属性",
+                                                           "en": "subproperty of"},
+    "http://www.w3.org/2000/01/rdf-schema#domain": {"zh": "定义域", "en": "domain"},
+    "http://www.w3.org/2000/01/rdf-schema#range": {"zh": "值域", "en": "range"},
+}
+
+
 class Labels:
     """rdfs:label (else skos:prefLabel) of every IRI, by language; falls back sensibly."""
 
@@ -97,8 +112,9 @@ class Labels:
             current = found[str(row["s"])].get(lang)
             if current is None or (rank, str(label)) < current:
                 found[str(row["s"])][lang] = (rank, str(label))
-        self.by_iri = {iri: {lang: v[1] for lang, v in langs.items()}
-                       for iri, langs in found.items()}
+        self.by_iri = {iri: dict(words) for iri, words in BUILTIN_LABELS.items()}
+        self.by_iri.update({iri: {lang: v[1] for lang, v in langs.items()}
+                            for iri, langs in found.items()})
 
     @classmethod
     def load(cls, store: Store) -> Labels:
