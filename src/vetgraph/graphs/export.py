@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from importlib import resources
 from typing import Any
 
@@ -75,7 +76,8 @@ def cytoscape(g: nx.Graph, pos: Positions | None = None) -> dict[str, Any]:
         xs_px = _column_offsets(g, pos)
         place = {n: (xs_px[x], (y - min(ys)) * ROW_PX) for n, (x, y) in pos.items()}
     else:
-        scale = CANVAS / max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
+        canvas = CANVAS * max(1.0, math.sqrt(len(g) / 60))  # room for labels in big views
+        scale = canvas / max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
         place = {n: ((x - min(xs)) * scale, (y - min(ys)) * scale) for n, (x, y) in pos.items()}
     nodes = []
     for n, data in sorted(g.nodes(data=True)):

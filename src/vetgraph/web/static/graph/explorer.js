@@ -58,6 +58,22 @@
     document.documentElement.lang = state.lang === "zh" ? "zh-Hans" : "en";
   }
 
+  /* Over CROWDED nodes, statement-like nodes (offerings, agreements ...) show their label only
+   * when selected, matched or on a path, and labels too small to read are not drawn. */
+  var CROWDED = 100;
+  var STATEMENTS = ["MajorOffering", "CooperationAgreement", "ArticulationPathway", "Designation",
+                    "Person", "CareerStage", "SchoolActivity", "Patent"];
+
+  function crowdedStyle(count) {
+    if (count <= CROWDED) { return []; }
+    var quiet = STATEMENTS.map(function (t) { return 'node[type = "' + t + '"]'; }).join(", ");
+    return [
+      { selector: "node", style: { "min-zoomed-font-size": 7 } },
+      { selector: quiet, style: { "label": "" } },
+      { selector: "node:selected, node.match, node.on-path", style: { "label": "data(display)" } }
+    ];
+  }
+
   function style() {
     return [
       { selector: "node", style: {
@@ -85,7 +101,8 @@
       var v = Math.max(0, Number(n.data(metric)) || 0), k = n.data("type");
       top[k] = Math.max(top[k] || 0, v);
     });
-    var range = state.payload.layered ? [10, 22] : [12, 34];
+    var count = state.cy.nodes().length;
+    var range = state.payload.layered ? [10, 22] : count > CROWDED ? [8, 22] : [12, 34];
     state.cy.batch(function () {
       state.cy.nodes().forEach(function (n) {
         var v = Math.max(0, Number(n.data(metric)) || 0), max = top[n.data("type")] || 1;
@@ -305,7 +322,8 @@
     });
     if (state.cy) { state.cy.destroy(); }
     state.cy = cytoscape({
-      container: $("gx-cy"), elements: { nodes: nodes, edges: edges }, style: style(),
+      container: $("gx-cy"), elements: { nodes: nodes, edges: edges },
+      style: style().concat(crowdedStyle(nodes.length)),
       layout: { name: "preset", fit: true, padding: 30 }, minZoom: 0.05, maxZoom: 6
     });
     state.cy.on("tap", "node", function (evt) { showDetails(evt.target); });
