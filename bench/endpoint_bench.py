@@ -236,12 +236,14 @@ def main() -> int:
         f"{datetime.now(UTC).isoformat(timespec='seconds')} · {platform.machine()} · "
         f"{os.cpu_count()} CPUs · Python {platform.python_version()} · "
         f"pyoxigraph {ox.__version__ if hasattr(ox, '__version__') else '?'} · "
-        f"server workers {args.workers} · {args.runs} runs per query",
+        f"server workers {args.workers} · {args.runs} runs per query · load average "
+        f"{os.getloadavg()[0]:.1f} at the end (other work on the machine skews the numbers)",
         "",
         "## Latency (ms): direct pyoxigraph vs HTTP POST to /sparql",
         "",
-        "HTTP includes the worker round trip; the guard's rdflib parse is cached per worker, so",
-        "a repeated query skips it. The last column is that parse, paid on a query's first run.",
+        "HTTP includes Flask, waitress and the round trip to a worker process. The guard's rdflib",
+        "parse is remembered per query text, so a repeated query skips it; the last column is that",
+        "parse, paid once per distinct query (per store version).",
         "",
         "| query | direct p50 | direct p95 | HTTP p50 | HTTP p95 | overhead p50 | guard parse |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
