@@ -181,6 +181,8 @@ def test_unknown_iri_is_a_helpful_404(server):
     siblings = folder.text.split('<ul id="siblings">')[1].split("</ul>")[0]
     assert siblings.count('href="/id/school/') == 6  # the six schools of 表 1.1
     assert server.get("/ontology/9.9.9").status_code == 404
+    for path in ("/id/school/a%20b", "/id/school/%3C%3E", "/code/x%7By", "/source/x%22y"):
+        assert server.get(path).status_code == 404, path  # not even an IRI: no 500
 
 
 def test_ontology_version_iri_resolves(server):

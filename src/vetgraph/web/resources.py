@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, abort, render_template
 from rdflib import Graph, URIRef
 
@@ -104,6 +105,10 @@ def _exists(iri: str) -> bool:
     """Described here (a subject), or at least linked to (only ever an object)."""
     if iri in subject_set():
         return True
+    try:
+        ox.NamedNode(iri)  # a path with spaces, quotes or brackets names no IRI at all
+    except ValueError:
+        return False
     return publish.exists(linked.store(), iri)  # not cached: unknown IRIs are unbounded
 
 
