@@ -5,8 +5,10 @@ native code. Each worker is a child process that opens the built store read-only
 memory backend, loads the dataset into rdflib once). The web process sends it a request over a
 pipe and waits at most the query timeout; a worker that overruns is killed with SIGKILL (so its
 CPU is freed at once) and replaced in the background, and a worker that dies answers its request
-with an error while the others keep serving. The pool size is the bound on concurrent queries: a
-request that cannot get a worker within ``queue_wait`` seconds is told to retry later.
+with an error while the others keep serving. A worker whose resident memory passes its cap is
+killed the same way. The pool size is the bound on concurrent queries: a request that cannot get
+a worker within ``queue_wait`` seconds is told to retry later. Each worker also leaves the host's
+network (a network namespace of its own) before it opens the store, behind the query guard.
 
 Updates (only when enabled) stop the world: the pool is drained, every reader is stopped (a
 read-only store must not be open while another process writes), one writer process opens the
@@ -58,12 +60,12 @@ PRELOAD = [
 
 @dataclass(frozen=True)
 class WorkerSpec:
-    """What a worker opens. ``settings`` (a :class:`vetgraph.config.Settings`) is for the memory
-    backend, which reads the Turtle sources itself."""
+    """What a worker opens: the backend over ``settings`` (:class:`vetgraph.config.Settings`),
+    with the store directory pinned to ``store_dir`` (oxigraph; None for memory)."""
 
     backend: str  # "oxigraph" | "memory"
     store_dir: Path | None
-    settings: Any = None
+    settings: Any
     read_only: bool = True
     memory_limit: int | None = None  # bytes of resident memory per worker; None for no cap
     isolate_network: bool = True  # each worker in a network namespace of its own (see below)
@@ -179,20 +181,16 @@ def isolate_network() -> bool:
 
 
 def open_store(spec: WorkerSpec) -> Any:
-    """Open the backend named in ``spec`` (in the worker process)."""
-    if spec.backend == "oxigraph":
-        from ..store.oxigraph import OxigraphStore
+    """Open the backend named in ``spec`` (in the worker), through the store package."""
+    import rdflib.plugins.sparql
 
-        return OxigraphStore.open(spec.store_dir, read_only=spec.read_only)
-    if spec.backend == "memory":
-        import rdflib.plugins.sparql
+    from ..store import open_store as open_backend
 
-        from ..dataset import load_dataset
-        from ..store.memory import MemoryStore
-
-        rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # never fetch FROM / LOAD IRIs
-        return MemoryStore(load_dataset(spec.settings))
-    raise ValueError(f"unknown backend {spec.backend!r}")
+    rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # never fetch FROM / LOAD IRIs
+    settings = spec.settings
+    if spec.store_dir is not None:  # the build pinned at start, not whatever the link says now
+        settings = settings.replace(store_dir=spec.store_dir)
+    return open_backend(settings, spec.backend, read_only=spec.read_only)
 
 
 @functools.lru_cache(maxsize=256)

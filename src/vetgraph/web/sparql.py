@@ -19,7 +19,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 from ..config import Settings
 from . import description, negotiation
 from . import state as web_state
-from .executor import Busy, ExecutorError, QueryRequest
+from .executor import ExecutorError, QueryRequest
 from .manners import error_response, etag_matches, weak_etag
 from .sparql_guard import Refusal, check_text
 
@@ -456,6 +456,3 @@ def prefixes() -> Response:
     )
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
-
-
-__all__ = ["bp", "Busy", "mark_truncated", "named_queries"]
