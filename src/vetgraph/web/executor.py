@@ -542,9 +542,9 @@ class QueryExecutor:
 
     def info(self) -> StoreInfo:
         """Graph sizes, cached until the next update."""
-        return self._cached("info", lambda: self._call("info", None, self.timeout))
+        return self.cached("info", lambda: self._call("info", None, self.timeout))
 
-    def _cached(self, key: str, make: Any) -> Any:
+    def cached(self, key: str, make: Any) -> Any:
         """A value computed once per store generation (the store only changes by updates)."""
         generation = self.generation
         hit = self._cache.get(key)
@@ -556,7 +556,7 @@ class QueryExecutor:
 
     def stats(self) -> dict[str, Any]:
         """Triples per graph, entities per class, observations per data set (vetgraph.stats)."""
-        return self._cached("stats", lambda: self._call("stats", None, self.timeout))
+        return self.cached("stats", lambda: self._call("stats", None, self.timeout))
 
     def select(self, text: str) -> list[dict[str, str]]:
         """Rows of a trusted SELECT (the app's own queries) as strings, up to 10,000."""

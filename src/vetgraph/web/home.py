@@ -52,8 +52,8 @@ def summary() -> dict[str, Any]:
     st = web_state()
     executor = st.executor
     stats = executor.stats()
-    reports = executor._cached("reports", lambda: executor.select(REPORT_QUERY))
-    entities = executor._cached("entities", lambda: executor.select(ENTITIES_QUERY))
+    reports = executor.cached("reports", lambda: executor.select(REPORT_QUERY))
+    entities = executor.cached("entities", lambda: executor.select(ENTITIES_QUERY))
     return {
         "name": "vetgraph",
         "description": DESCRIPTION,
