@@ -69,7 +69,7 @@ def message_expression(template: str) -> str:
     position = 0
     for match in _TEMPLATE_VAR.finditer(template):
         if match.start() > position:
-            parts.append(_sparql_string(template[position:match.start()]))
+            parts.append(_sparql_string(template[position : match.start()]))
         parts.append(f'COALESCE(STR(?{match.group(1)}), "")')
         position = match.end()
     if position < len(template):
@@ -110,20 +110,21 @@ def _branch(shapes: Graph, shape: URIRef) -> str | None:
     # pre-binds $this the same way); as a subquery it would be evaluated for every node first.
     plain = _PLAIN_SELECT.match(constraint_text)
     constraint_part = (
-        [_indent(plain.group(1), 4)] if plain
-        else ["    {", _indent(constraint_text, 6), "    }"]
+        [_indent(plain.group(1), 4)] if plain else ["    {", _indent(constraint_text, 6), "    }"]
     )
-    return "\n".join([
-        "  {",
-        "    {",
-        _indent(str(target_select), 6),
-        "    }",
-        *constraint_part,
-        f"    VALUES ?rule {{ <{shape}> }}",
-        f"    BIND (<{severity}> AS ?severity)",
-        f"    BIND ({message_expression(str(message))} AS ?message)",
-        "  }",
-    ])
+    return "\n".join(
+        [
+            "  {",
+            "    {",
+            _indent(str(target_select), 6),
+            "    }",
+            *constraint_part,
+            f"    VALUES ?rule {{ <{shape}> }}",
+            f"    BIND (<{severity}> AS ?severity)",
+            f"    BIND ({message_expression(str(message))} AS ?message)",
+            "  }",
+        ]
+    )
 
 
 def generate(shapes_file: Path, extra_files: list[Path] | None = None) -> str:
@@ -144,7 +145,7 @@ def generate(shapes_file: Path, extra_files: list[Path] | None = None) -> str:
         "SELECT ?rule ?ruleName ?severity (?this AS ?focus) ?message",
         "WHERE {",
         "\n  UNION\n".join(branches),
-        "  OPTIONAL { ?rule rdfs:label ?ruleName . FILTER (LANG(?ruleName) = \"zh\") }",
+        '  OPTIONAL { ?rule rdfs:label ?ruleName . FILTER (LANG(?ruleName) = "zh") }',
         "}",
         "ORDER BY ?rule ?focus ?message",
     ]

@@ -242,8 +242,9 @@ def parse_query(text: str, name: str = "-", path: Path | None = None) -> NamedQu
         header = yaml.safe_load(header_text) if header_text.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise QueryFileError(where, mark.line + 1 if mark else None, f"bad #+ header: {exc}") \
-            from None
+        raise QueryFileError(
+            where, mark.line + 1 if mark else None, f"bad #+ header: {exc}"
+        ) from None
     if not isinstance(header, dict):
         raise QueryFileError(where, 1, "the #+ header must be a YAML mapping")
     form, variables = _check_sparql(text, where)
@@ -310,9 +311,13 @@ def _syntax_error(text: str, oxigraph_message: str) -> tuple[int | None, str]:
 
 def _strip_comments(text: str) -> str:
     """The keywords of a query: comments dropped, strings and IRIs emptied."""
-    return re.sub(r'("(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>)|#[^\n]*',
-                  lambda m: (m.group(1)[0] * 2 if m.group(1) and m.group(1)[0] != "<" else
-                             "<>" if m.group(1) else ""), text)
+    return re.sub(
+        r'("(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>)|#[^\n]*',
+        lambda m: (
+            m.group(1)[0] * 2 if m.group(1) and m.group(1)[0] != "<" else "<>" if m.group(1) else ""
+        ),
+        text,
+    )
 
 
 def _parameter(raw: Any, where: Path) -> Parameter:
@@ -434,8 +439,7 @@ Ask = Callable[[str, Mapping[str, Node]], bool]
 
 EXISTS_QUERY = "ASK { { ?iri ?p ?o } UNION { ?s ?p ?iri } }"
 HAS_CLASS_QUERY = (
-    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-    "ASK { ?iri a/rdfs:subClassOf* ?class }"
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nASK { ?iri a/rdfs:subClassOf* ?class }"
 )
 
 
@@ -508,7 +512,7 @@ def compact(iri: str, known: Mapping[str, str]) -> str:
     """``prefix:local`` for an IRI under a known namespace, else the IRI itself."""
     best, chosen = "", iri
     for name, namespace in known.items():
-        local = iri[len(namespace):]
+        local = iri[len(namespace) :]
         if namespace and iri.startswith(namespace) and len(namespace) > len(best):
             if re.fullmatch(r"[\w.-]*", local):
                 best, chosen = namespace, f"{name}:{local}"

@@ -44,13 +44,19 @@ EXIT_OK, EXIT_INPUT = 0, 2
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("query", nargs="?", help="a query name (see --list), a .rq file, or - for stdin")
     p.add_argument(
-        "-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="a parameter value (repeat for several)",
     )
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--list", action="store_true", help="list the named queries and exit")
     p.add_argument(
-        "--backend", choices=("oxigraph", "memory"), default="oxigraph",
+        "--backend",
+        choices=("oxigraph", "memory"),
+        default="oxigraph",
         help="oxigraph: the built store (default); memory: read the sources, no build needed",
     )
 

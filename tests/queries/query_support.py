@@ -104,11 +104,23 @@ class Server:
             port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
         self.log = log
-        command = [sys.executable, "-m", "vetgraph.cli", "serve", "--root", str(REPO),
-                   "--store", str(store), "--port", str(port), *flags]
+        command = [
+            sys.executable,
+            "-m",
+            "vetgraph.cli",
+            "serve",
+            "--root",
+            str(REPO),
+            "--store",
+            str(store),
+            "--port",
+            str(port),
+            *flags,
+        ]
         with open(log, "wb") as out:
-            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                            env=clean_env(), cwd=REPO)
+            self.process = subprocess.Popen(
+                command, stdout=out, stderr=subprocess.STDOUT, env=clean_env(), cwd=REPO
+            )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

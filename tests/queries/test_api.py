@@ -30,7 +30,11 @@ def test_catalogue_json(api):
     assert profile["summary"]["zh"].startswith("一所学校的全部信息")
     school = profile["parameters"][0]
     assert (school["name"], school["type"], school["required"], school["class"]) == (
-        "school", "iri", True, "https://w3id.org/vetgraph/ontology#School")
+        "school",
+        "iri",
+        True,
+        "https://w3id.org/vetgraph/ontology#School",
+    )
     assert profile["links"]["self"] == "/api/queries/school-profile"
     assert profile["links"]["editor"].startswith("/sparql#query=")
     assert unquote(profile["links"]["editor"].split("#query=", 1)[1]) == profile["query"]
@@ -46,7 +50,8 @@ def test_catalogue_html(api):
 def test_answer_formats(api):
     path = "/api/queries/schools"
     assert {r["name"] for r in rows(api.get(path, headers={"Accept": SRJ}))} == set(
-        SCHOOLS.values())
+        SCHOOLS.values()
+    )
     table = api.get(path, headers={"Accept": "text/csv"})
     assert table.headers["Content-Type"].startswith("text/csv")
     assert len(list(csv.DictReader(io.StringIO(table.text)))) == 6
@@ -65,30 +70,42 @@ def test_answer_formats(api):
 
 
 def test_parameters_and_paging(api):
-    page = api.get("/api/queries/school-indicators",
-                   params={"limit": "2", "offset": "2"}, headers={"Accept": SRJ})
+    page = api.get(
+        "/api/queries/school-indicators",
+        params={"limit": "2", "offset": "2"},
+        headers={"Accept": SRJ},
+    )
     assert page.headers["X-Total-Count"] == "6"
     assert len(rows(page)) == 2
-    links = dict((rel, url) for url, rel in re.findall(r'<([^>]+)>; rel="(\w+)"',
-                                                       page.headers["Link"]))
+    links = dict(
+        (rel, url) for url, rel in re.findall(r'<([^>]+)>; rel="(\w+)"', page.headers["Link"])
+    )
     assert set(links) == {"first", "prev", "next", "last"}
     assert "offset=4" in links["next"] and "offset=0" in links["prev"]
     assert "offset=4" in links["last"]
     following = rows(api.get(links["next"], headers={"Accept": SRJ}))
     everything = rows(api.get("/api/queries/school-indicators", headers={"Accept": SRJ}))
     assert following == everything[4:6]
-    health = rows(api.get("/api/queries/school-indicators",
-                          params={"school": "benxi-health-school"}, headers={"Accept": SRJ}))
+    health = rows(
+        api.get(
+            "/api/queries/school-indicators",
+            params={"school": "benxi-health-school"},
+            headers={"Accept": SRJ},
+        )
+    )
     assert [(r["students"], r["studentsPerTeacher"]) for r in health] == [("2339", "19.49")]
 
 
-@pytest.mark.parametrize(("params", "parameter", "expected"), [
-    ({"table": "table-9-9"}, "table", "one of table-1-3-3"),
-    ({}, "table", "one of table-1-3-3"),
-    ({"table": "table-7-2", "from": "20x3"}, "from", "a four-digit year"),
-    ({"table": "table-7-2", "limit": "0"}, "limit", "an integer from 1"),
-    ({"table": "table-7-2", "tabel": "x"}, "tabel", None),
-])
+@pytest.mark.parametrize(
+    ("params", "parameter", "expected"),
+    [
+        ({"table": "table-9-9"}, "table", "one of table-1-3-3"),
+        ({}, "table", "one of table-1-3-3"),
+        ({"table": "table-7-2", "from": "20x3"}, "from", "a four-digit year"),
+        ({"table": "table-7-2", "limit": "0"}, "limit", "an integer from 1"),
+        ({"table": "table-7-2", "tabel": "x"}, "tabel", None),
+    ],
+)
 def test_bad_parameters_are_400(api, params, parameter, expected):
     response = api.get("/api/queries/change-table", params=params, headers={"Accept": JSON})
     assert response.status_code == 400
@@ -100,33 +117,46 @@ def test_bad_parameters_are_400(api, params, parameter, expected):
 
 
 def test_unknown_iri_and_class_are_400(api):
-    unknown = api.get("/api/queries/school-profile", params={"school": "atlantis-school"},
-                      headers={"Accept": JSON})
+    unknown = api.get(
+        "/api/queries/school-profile",
+        params={"school": "atlantis-school"},
+        headers={"Accept": JSON},
+    )
     assert unknown.status_code == 400 and "is not in the store" in unknown.json()["message"]
-    wrong = api.get("/api/queries/school-profile",
-                    params={"school": "https://w3id.org/vetgraph/id/area/benxi-city"},
-                    headers={"Accept": JSON})
+    wrong = api.get(
+        "/api/queries/school-profile",
+        params={"school": "https://w3id.org/vetgraph/id/area/benxi-city"},
+        headers={"Accept": JSON},
+    )
     assert wrong.status_code == 400 and "is not a <" in wrong.json()["message"]
-    twice = api.get("/api/queries/school-profile?school=benxi-health-school&school=x",
-                    headers={"Accept": JSON})
+    twice = api.get(
+        "/api/queries/school-profile?school=benxi-health-school&school=x", headers={"Accept": JSON}
+    )
     assert twice.status_code == 400 and "more than once" in twice.json()["message"]
     assert api.get("/api/queries/no-such", headers={"Accept": JSON}).status_code == 404
 
 
-@pytest.mark.parametrize("crafted", [
-    'benxi-health-school> } UNION { ?s ?p ?o } #',
-    "https://w3id.org/vetgraph/id/school/benxi-health-school> . ?x ?y ?z",
-    '"} UNION {',
-])
+@pytest.mark.parametrize(
+    "crafted",
+    [
+        "benxi-health-school> } UNION { ?s ?p ?o } #",
+        "https://w3id.org/vetgraph/id/school/benxi-health-school> . ?x ?y ?z",
+        '"} UNION {',
+    ],
+)
 def test_injection_is_a_400_not_a_different_query(api, crafted):
-    response = api.get("/api/queries/school-profile", params={"school": crafted},
-                       headers={"Accept": JSON})
+    response = api.get(
+        "/api/queries/school-profile", params={"school": crafted}, headers={"Accept": JSON}
+    )
     assert response.status_code == 400 and response.json()["parameter"] == "school"
 
 
 def test_query_page(api):
-    page = api.get("/api/queries/school-indicators", params={"school": "benxi-health-school"},
-                   headers={"Accept": "text/html"})
+    page = api.get(
+        "/api/queries/school-indicators",
+        params={"school": "benxi-health-school"},
+        headers={"Accept": "text/html"},
+    )
     assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
     assert "2339" in page.text and "19.49" in page.text and 'id="open-editor"' in page.text
     error = api.get("/api/queries/school-profile", params={"school": "nowhere", "format": "html"})
@@ -142,7 +172,8 @@ def test_openapi_document_is_valid(api):
     school = next(p for p in operation["parameters"] if p["name"] == "school")
     assert school["required"] is True
     assert sorted(school["schema"]["enum"]) == sorted(
-        "https://w3id.org/vetgraph/id/school/" + slug for slug in SCHOOLS)
+        "https://w3id.org/vetgraph/id/school/" + slug for slug in SCHOOLS
+    )
     change = doc["paths"]["/api/queries/change-table"]["get"]
     names = [p["name"] for p in change["parameters"]]
     assert names == ["table", "from", "to", "format", "limit", "offset"]

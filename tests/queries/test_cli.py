@@ -24,10 +24,20 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def query(store_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "vetgraph.cli", "query", "--root", str(REPO),
-               "--store", str(store_dir), *args]
-    return subprocess.run(command, input=stdin, capture_output=True, text=True,
-                          env=clean_env(), timeout=120, cwd=REPO)
+    command = [
+        sys.executable,
+        "-m",
+        "vetgraph.cli",
+        "query",
+        "--root",
+        str(REPO),
+        "--store",
+        str(store_dir),
+        *args,
+    ]
+    return subprocess.run(
+        command, input=stdin, capture_output=True, text=True, env=clean_env(), timeout=120, cwd=REPO
+    )
 
 
 def test_display_width_aligns_chinese():
@@ -36,8 +46,10 @@ def test_display_width_aligns_chinese():
     table = format_table(["名称", "n"], [["本溪市卫生学校", "1"], ["ab", "22"]])
     lines = table.splitlines()
     # The second column starts at display column 16 on every line (14 + two spaces).
-    assert [display_width(line[: line.rindex(last)]) for line, last in
-            zip(lines, ["n", "--", "1", "22"], strict=True)] == [16, 16, 16, 16]
+    assert [
+        display_width(line[: line.rindex(last)])
+        for line, last in zip(lines, ["n", "--", "1", "22"], strict=True)
+    ] == [16, 16, 16, 16]
     assert lines[1] == "-" * 14 + "  " + "--"
 
 
@@ -61,12 +73,14 @@ def test_table_is_aligned_by_display_width(store_dir):
 
 
 def test_formats_and_parameters(store_dir):
-    done = query(store_dir, "school-indicators", "-p", "school=benxi-health-school",
-                 "--format", "csv")
+    done = query(
+        store_dir, "school-indicators", "-p", "school=benxi-health-school", "--format", "csv"
+    )
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert [(r["schoolName"], r["students"], r["studentsPerTeacher"]) for r in rows] == [
-        ("本溪市卫生学校", "2339", "19.49")]
+        ("本溪市卫生学校", "2339", "19.49")
+    ]
     tsv = query(store_dir, "patents", "--format", "tsv")
     assert tsv.stdout.splitlines()[0].startswith("?patentNumber\t?title")
     doc = json.loads(query(store_dir, "designation-counts", "--format", "json").stdout)
@@ -76,8 +90,10 @@ def test_formats_and_parameters(store_dir):
 
 
 def test_file_and_stdin(store_dir, tmp_path):
-    text = ("PREFIX vet: <https://w3id.org/vetgraph/ontology#>\n"
-            "SELECT (COUNT(?s) AS ?n) WHERE { ?s a vet:School }\n")
+    text = (
+        "PREFIX vet: <https://w3id.org/vetgraph/ontology#>\n"
+        "SELECT (COUNT(?s) AS ?n) WHERE { ?s a vet:School }\n"
+    )
     path = tmp_path / "count.rq"
     path.write_text(text, encoding="utf-8")
     assert query(store_dir, str(path), "--format", "csv").stdout.splitlines() == ["n", "6"]
@@ -105,8 +121,19 @@ def test_errors_name_the_parameter_or_line(store_dir, tmp_path):
 
 
 def test_memory_backend_needs_no_build():
-    done = run_cli("query", "schools", "--root", REPO, "--backend", "memory", "--format", "csv",
-                   "-p", "type=vocational-high-school", env=clean_env())
+    done = run_cli(
+        "query",
+        "schools",
+        "--root",
+        REPO,
+        "--backend",
+        "memory",
+        "--format",
+        "csv",
+        "-p",
+        "type=vocational-high-school",
+        env=clean_env(),
+    )
     assert done.returncode == 0, done.stderr
     names = [row["name"] for row in csv.DictReader(io.StringIO(done.stdout))]
     assert sorted(names) == sorted(

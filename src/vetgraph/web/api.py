@@ -67,11 +67,15 @@ class ApiError(Exception):
 # --- running queries through the executor ---------------------------------------------------
 
 
-def _request(text: str, bindings: Mapping[str, Node], results: str | None,
-             graph: str | None) -> QueryRequest:
+def _request(
+    text: str, bindings: Mapping[str, Node], results: str | None, graph: str | None
+) -> QueryRequest:
     st = state()
     return QueryRequest(
-        text, results, graph, max_rows=st.settings.max_rows,
+        text,
+        results,
+        graph,
+        max_rows=st.settings.max_rows,
         bindings=tuple(bindings.items()),
     )
 
@@ -134,14 +138,12 @@ def _media_type(query: NamedQuery) -> str:
     graph = query.form in ("CONSTRUCT", "DESCRIBE")
     names = _GRAPH_NAMES if graph else _RESULT_NAMES
     wanted = request.args.get("format")
-    if wanted is not None:
-        key = wanted.strip().lower()
-        if key in names:
-            return names[key]
-        if key in names.values():
-            return key
-        raise ParameterError("format", f"{wanted!r} is not one of {', '.join(names)}",
-                             "one of " + ", ".join(names))
+    if wanted is not None:  # exactly the documented names (the OpenAPI enum)
+        if wanted in names:
+            return names[wanted]
+        raise ParameterError(
+            "format", f"{wanted!r} is not one of {', '.join(names)}", "one of " + ", ".join(names)
+        )
     offered = [*(openapi.GRAPH_TYPES if graph else openapi.RESULT_TYPES), n.HTML]
     chosen = n.choose(request.headers.get("Accept"), offered)
     if chosen is None:
@@ -178,8 +180,9 @@ def _links(query: NamedQuery, limit: int, offset: int, total: int | None) -> lis
     return links
 
 
-def _run(query: NamedQuery, mime: str, limit: int | None, offset: int,
-         bindings: Mapping[str, Node]) -> tuple[bytes, dict[str, str], dict[str, Any] | None]:
+def _run(
+    query: NamedQuery, mime: str, limit: int | None, offset: int, bindings: Mapping[str, Node]
+) -> tuple[bytes, dict[str, str], dict[str, Any] | None]:
     """Body, headers, and (for SELECT) the page as SPARQL JSON for the HTML view."""
     st = state()
     headers: dict[str, str] = {}
@@ -196,14 +199,15 @@ def _run(query: NamedQuery, mime: str, limit: int | None, offset: int,
     doc, truncated = _select(query.text, bindings)
     rows = doc["results"]["bindings"]
     total = None if truncated else len(rows)
-    page = rows[offset: offset + limit] if limit is not None else rows[offset:]
+    page = rows[offset : offset + limit] if limit is not None else rows[offset:]
     page_doc = {"head": doc["head"], "results": {"bindings": page}}
     headers["X-SPARQL-Truncated"] = "true" if truncated else "false"
     if total is not None:
         headers["X-Total-Count"] = str(total)
     if limit is not None:
-        headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"'
-                                    for rel, url in _links(query, limit, offset, total))
+        headers["Link"] = ", ".join(
+            f'<{url}>; rel="{rel}"' for rel, url in _links(query, limit, offset, total)
+        )
     body = b"" if mime == n.HTML else _serialize(page_doc, mime)
     page_doc["total"], page_doc["truncated"] = total, truncated
     return body, headers, page_doc
@@ -237,8 +241,9 @@ def answer(name: str) -> Response:
     except ExecutorError as error:
         return _executor_error(error)
     if mime == n.HTML:
-        response = _query_page(name, query=query, page=page, body=body, limit=limit,
-                               offset=offset, headers=headers)
+        response = _query_page(
+            name, query=query, page=page, body=body, limit=limit, offset=offset, headers=headers
+        )
     else:
         response = Response(body, 200, content_type=f"{mime}; charset=utf-8")
         response.headers.update(headers)
@@ -252,7 +257,7 @@ def answer(name: str) -> Response:
 
 
 def _is_html_request() -> bool:
-    if request.args.get("format", "").strip().lower() == "html":
+    if request.args.get("format") == "html":
         return True
     if request.args.get("format"):
         return False
@@ -280,8 +285,7 @@ def query_links(query: NamedQuery) -> dict[str, str]:
     base = url_for("api.answer", name=query.name)
     links = {"self": base, "html": base + "?format=html", "editor": editor_url(query)}
     if query.form == "SELECT":
-        links.update(json=base + "?format=json", csv=base + "?format=csv",
-                     tsv=base + "?format=tsv")
+        links.update(json=base + "?format=json", csv=base + "?format=csv", tsv=base + "?format=tsv")
     elif query.form in ("CONSTRUCT", "DESCRIBE"):
         links.update(turtle=base + "?format=ttl", jsonld=base + "?format=jsonld")
     return links
@@ -295,10 +299,18 @@ def _cell(term: dict[str, Any] | None) -> dict[str, str]:
     return {"text": term["value"], "lang": term.get("xml:lang", "")}
 
 
-def _query_page(name: str, *, query: NamedQuery | None = None, page: dict | None = None,
-                body: bytes = b"", limit: int | None = None, offset: int = 0,
-                headers: Mapping[str, str] | None = None, error: ParameterError | None = None,
-                status: int = 200) -> Response:
+def _query_page(
+    name: str,
+    *,
+    query: NamedQuery | None = None,
+    page: dict | None = None,
+    body: bytes = b"",
+    limit: int | None = None,
+    offset: int = 0,
+    headers: Mapping[str, str] | None = None,
+    error: ParameterError | None = None,
+    status: int = 200,
+) -> Response:
     query = query or _query(name)
     table = None
     if page is not None:
@@ -317,9 +329,13 @@ def _query_page(name: str, *, query: NamedQuery | None = None, page: dict | None
         table = {"graph": body.decode("utf-8", "replace")}
     given = {k: v for k, v in request.args.items() if k not in RESERVED}
     html = render_template(
-        "api_query.html", query=query, links=query_links(query), table=table, error=error,
-        given=given, query_string=urlencode([(k, v) for k, v in request.args.items()
-                                             if k not in ("format",)]),
+        "api_query.html",
+        query=query,
+        links=query_links(query),
+        table=table,
+        error=error,
+        given=given,
+        query_string=urlencode([(k, v) for k, v in request.args.items() if k not in ("format",)]),
     )
     response = Response(html, status, mimetype="text/html")
     response.headers.update(dict(headers or {}))
@@ -333,31 +349,37 @@ def catalogue() -> Response:
     """Every named query: JSON for programs, a table for people."""
     try:
         queries = _catalogue()
-        wanted = (request.args.get("format") or "").strip().lower()
-        if wanted and wanted not in ("json", "html"):
+        wanted = request.args.get("format")
+        if wanted is not None and wanted not in ("json", "html"):
             raise ParameterError("format", f"{wanted!r} is not json or html", "json or html")
         # Accept's application/json arrives as the SPARQL JSON type (negotiation's alias).
         chosen = n.choose(request.headers.get("Accept"), [n.JSON, n.RESULTS_JSON, n.HTML])
         chosen = n.JSON if chosen == n.RESULTS_JSON else chosen
-        mime = {"json": n.JSON, "html": n.HTML}.get(wanted) or chosen
+        mime = {"json": n.JSON, "html": n.HTML}.get(wanted or "") or chosen
         if mime is None:
-            raise ApiError(406, "the catalogue is application/json or text/html",
-                           "not-acceptable")
+            raise ApiError(406, "the catalogue is application/json or text/html", "not-acceptable")
     except ParameterError as error:
         return error_response(400, str(error), "bad-parameter", detail=error.as_dict())
     except ApiError as error:
         return error_response(error.status, error.message, error.reason, detail=error.detail)
     if mime == n.HTML:
-        response = Response(render_template(
-            "api_queries.html", queries=queries, links={q.name: query_links(q) for q in queries},
-        ), 200, mimetype="text/html")
+        response = Response(
+            render_template(
+                "api_queries.html",
+                queries=queries,
+                links={q.name: query_links(q) for q in queries},
+            ),
+            200,
+            mimetype="text/html",
+        )
     else:
         doc = {
             "queries": [{**q.to_json(), "links": query_links(q)} for q in queries],
             "openapi": url_for("api.openapi_document"),
         }
-        response = Response(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", 200,
-                            mimetype=n.JSON)
+        response = Response(
+            json.dumps(doc, ensure_ascii=False, indent=1) + "\n", 200, mimetype=n.JSON
+        )
     response.headers["Cache-Control"] = "no-cache"
     response.vary.add("Accept")
     return response
@@ -384,8 +406,7 @@ def _class_choices(queries: list[NamedQuery]) -> dict[str, dict[str, list[str]]]
         if not truncated and 0 < len(iris) <= MAX_CHOICES:
             members[cls] = iris
     found = {
-        q.name: {p.name: members[p.cls] for p in q.params if p.cls in members}
-        for q in queries
+        q.name: {p.name: members[p.cls] for p in q.params if p.cls in members} for q in queries
     }
     with _choices_lock:
         _choices_cache.clear()
@@ -404,11 +425,13 @@ def openapi_document() -> Response:
     except ExecutorError as error:
         return _executor_error(error)
     doc = openapi.build(
-        queries, server=request.host_url.rstrip("/"), max_rows=st.settings.max_rows,
-        dataset_version=st.version, choices=choices,
+        queries,
+        server=request.host_url.rstrip("/"),
+        max_rows=st.settings.max_rows,
+        dataset_version=st.version,
+        choices=choices,
     )
-    response = Response(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", 200,
-                        mimetype=n.JSON)
+    response = Response(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", 200, mimetype=n.JSON)
     response.headers["Cache-Control"] = "no-cache"
     return response
 

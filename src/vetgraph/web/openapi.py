@@ -170,10 +170,14 @@ def _errors() -> dict[str, Any]:
         "text/plain": _TEXT,
     }
     return {
-        "400": {"description": "a parameter is missing, ill-typed or names nothing in the store",
-                "content": {**error, "text/html": _TEXT}},
-        "406": {"description": "none of the accepted media types can carry this answer",
-                "content": error},
+        "400": {
+            "description": "a parameter is missing, ill-typed or names nothing in the store",
+            "content": {**error, "text/html": _TEXT},
+        },
+        "406": {
+            "description": "none of the accepted media types can carry this answer",
+            "content": error,
+        },
         "503": {"description": "busy or timed out; see Retry-After", "content": error},
     }
 
@@ -196,14 +200,18 @@ def operation(query: NamedQuery, max_rows: int, choices: Mapping[str, Sequence[s
     """The GET operation of one query."""
     graph = query.form in ("CONSTRUCT", "DESCRIBE")
     params = [_parameter(p, choices.get(p.name)) for p in query.params]
-    params.append({
-        "name": "format",
-        "in": "query",
-        "required": False,
-        "description": "answer format; overrides Accept (html is the query's page)",
-        "schema": {"type": "string",
-                   "enum": list(GRAPH_FORMAT_NAMES if graph else RESULT_FORMAT_NAMES)},
-    })
+    params.append(
+        {
+            "name": "format",
+            "in": "query",
+            "required": False,
+            "description": "answer format; overrides Accept (html is the query's page)",
+            "schema": {
+                "type": "string",
+                "enum": list(GRAPH_FORMAT_NAMES if graph else RESULT_FORMAT_NAMES),
+            },
+        }
+    )
     if query.form == "SELECT":
         params += _paging(max_rows)
     if graph:
@@ -215,14 +223,20 @@ def operation(query: NamedQuery, max_rows: int, choices: Mapping[str, Sequence[s
         content[n.RESULTS_JSON] = {"schema": {"$ref": f"#/components/schemas/{schema}"}}
     content["text/html"] = _TEXT
     headers = {
-        "X-SPARQL-Truncated": {"description": "true when the row cap cut the answer",
-                               "schema": {"type": "string", "enum": ["true", "false"]}},
+        "X-SPARQL-Truncated": {
+            "description": "true when the row cap cut the answer",
+            "schema": {"type": "string", "enum": ["true", "false"]},
+        },
     }
     if query.form == "SELECT":
-        headers["X-Total-Count"] = {"description": "rows in the whole answer (when not cut)",
-                                    "schema": {"type": "string", "pattern": "^[0-9]+$"}}
-        headers["Link"] = {"description": "first, prev, next and last pages (RFC 8288)",
-                           "schema": {"type": "string"}}
+        headers["X-Total-Count"] = {
+            "description": "rows in the whole answer (when not cut)",
+            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        }
+        headers["Link"] = {
+            "description": "first, prev, next and last pages (RFC 8288)",
+            "schema": {"type": "string"},
+        }
     description = query.description + "\n\n" + _answer_description(query)
     return {
         "operationId": query.name,
@@ -253,16 +267,28 @@ def build(
                 "operationId": "listQueries",
                 "summary": "查询目录 / The catalogue of named queries",
                 "tags": ["catalogue"],
-                "parameters": [{
-                    "name": "format", "in": "query", "required": False,
-                    "schema": {"type": "string", "enum": ["json", "html"]},
-                }],
+                "parameters": [
+                    {
+                        "name": "format",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": ["json", "html"]},
+                    }
+                ],
                 "responses": {
-                    "200": {"description": "every named query with its parameters and links",
-                            "content": {
-                                "application/json": {
-                                    "schema": {"$ref": "#/components/schemas/Catalogue"}},
-                                "text/html": _TEXT}},
+                    "200": {
+                        "description": "every named query with its parameters and links",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Catalogue"}
+                            },
+                            "text/html": _TEXT,
+                        },
+                    },
+                    "400": {
+                        "description": "an unknown format",
+                        "content": _errors()["406"]["content"],
+                    },
                     "406": _errors()["406"],
                 },
             }
