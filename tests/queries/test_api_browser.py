@@ -1,0 +1,86 @@
+"""The catalogue page and the API docs in headless Debian chromium, with the network unplugged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
+LOCAL = ("127.0.0.1", "localhost", "::1")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page; a request to any non-loopback host is aborted and remembered."""
+    context = browser.new_context(locale="zh-CN")
+    outside: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(("data:", "blob:")) or urlparse(url).hostname in LOCAL:
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.outside = outside  # type: ignore[attr-defined]
+    yield page
+    context.close()
+
+
+def test_catalogue_page_lists_every_query(api, page):
+    page.goto(api.url + "/api/queries?format=html")
+    rows = page.locator("#catalogue tbody tr")
+    names = rows.evaluate_all("rows => rows.map(r => r.dataset.name)")
+    assert len(names) >= 25 and "school-profile" in names
+    assert "六所中等职业学校" in page.locator("#q-schools").inner_text()
+    assert page.outside == []  # type: ignore[attr-defined]
+
+
+def test_query_page_runs_and_opens_in_the_editor(api, page):
+    page.goto(api.url + "/api/queries?format=html")
+    page.locator("#q-school-indicators a.query-page").click()
+    page.wait_for_selector("#results tbody tr")
+    assert page.locator("#results tbody tr").count() == 6
+    assert "共 6 行" in page.locator("#result-count").inner_text()
+    page.fill("input[name=school]", "benxi-health-school")
+    page.click("form.params button[type=submit]")
+    page.wait_for_selector("#results tbody tr")
+    assert page.locator("#results tbody tr").count() == 1
+    assert "19.49" in page.locator("#results").inner_text()
+    query_text = page.locator("#query-text").text_content()
+    page.locator("#open-editor").click()
+    page.wait_for_url("**/sparql#*", timeout=30_000)
+    page.wait_for_function(
+        "() => window.vetgraphYasgui && window.vetgraphYasgui.getTab().getQuery().length > 0",
+        timeout=30_000,
+    )
+    editor_text = page.evaluate("() => window.vetgraphYasgui.getTab().getQuery()")
+    assert editor_text.strip() == query_text.strip()
+    assert page.outside == []  # type: ignore[attr-defined]
+
+
+def test_api_docs_render_offline(api, page):
+    page.goto(api.url + "/api")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=30_000)
+    assert page.locator(".swagger-ui .opblock").count() >= 25
+    assert "school-profile" in page.content()
+    assert page.outside == []  # type: ignore[attr-defined]
