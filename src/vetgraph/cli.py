@@ -50,6 +50,8 @@ _SETTINGS_FLAGS = {
     # flag: (Settings field, type, help)
     "--root": ("root", str, "source tree (ontology/, data/ttl/, queries/); env VETGRAPH_ROOT"),
     "--store": ("store_dir", str, "store location (default ROOT/var/store); env VETGRAPH_STORE"),
+    "--data-dir": ("data_dir", str, "the data's Turtle files (default ROOT/data/ttl), e.g. the "
+                   "output of `vetgraph synth`; env VETGRAPH_DATA_DIR"),
     "--base-iri": ("base_iri", str, "base IRI served (default https://w3id.org/vetgraph/)"),
     "--query-timeout": ("query_timeout", float, "seconds per query (default 30)"),
     "--max-query-length": ("max_query_length", int, "bytes of SPARQL text (default 102400)"),
@@ -242,6 +244,38 @@ def path_command(args: argparse.Namespace, settings: Settings) -> int:
          _graphcmd("add_gaps_arguments"))
 def gaps_command(args: argparse.Namespace, settings: Settings) -> int:
     return _graphcmd("gaps_command")(args, settings)
+
+
+# --- synth ------------------------------------------------------------------------------
+
+
+def _synth_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--schools", type=int, required=True, help="synthetic schools to generate")
+    p.add_argument("--years", type=int, default=1, help="years of statistics (default 1)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--out", required=True, help="folder to write (never data/ttl)")
+
+
+@command("synth", "write a synthetic data set (seed data + N synthetic schools) for scale tests",
+         _synth_args)
+def synth_command(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+    from pathlib import Path
+
+    from .synth import synthesize
+
+    out = Path(args.out).absolute()
+    if out.resolve() == settings.data_dir.resolve():
+        print("vetgraph synth: refusing to write into the data folder", file=sys.stderr)
+        return EXIT_INPUT
+    started = time.perf_counter()
+    result = synthesize(out, args.schools, args.years, args.seed, settings)
+    _print(
+        f"wrote {len(result.files)} files to {out} in {time.perf_counter() - started:.1f} s: "
+        f"{result.schools} synthetic schools, years {result.years[0]}-{result.years[-1]}\n"
+        f"build with: vetgraph build --data-dir {out} --store STORE\n"
+    )
+    return EXIT_OK
 
 
 # --- export -----------------------------------------------------------------------------
