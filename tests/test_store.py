@@ -67,7 +67,7 @@ def both(built):
 
 
 def test_backends_registered_and_protocol(store):
-    assert sorted(BACKENDS) == ["memory", "oxigraph"]
+    assert {"memory", "oxigraph"} <= set(BACKENDS)  # others (remote) may register too
     assert isinstance(store, Store)
     with pytest.raises(StoreError, match="unknown store backend 'nope'"):
         open_store(settings_for(FIXTURE_TREE), "nope")
