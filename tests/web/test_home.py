@@ -60,13 +60,15 @@ def test_home_has_an_etag(server):
 
 
 def test_documentation_link_serves(server):
-    link = server.get("/?format=json").json()["links"]["documentation"]
-    response = server.get(link.removeprefix(server.url))
-    if REAL:
-        assert response.status_code == 200
-        assert response.headers["Content-Type"].startswith("text/markdown")
-    else:
-        assert response.status_code in (200, 404)
+    links = server.get("/?format=json").json()["links"]
+    for key in ("documentation", "sparql_documentation"):
+        response = server.get(links[key].removeprefix(server.url))
+        if REAL:
+            assert response.status_code == 200
+            assert response.headers["Content-Type"].startswith("text/markdown")
+        else:
+            assert response.status_code in (200, 404)
+    assert server.get("/docs/../README.md").status_code == 404
 
 
 def test_memory_backend_gives_the_same_answers(built_store, tmp_path, server):

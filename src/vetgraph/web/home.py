@@ -80,6 +80,7 @@ def summary() -> dict[str, Any]:
             "sparql_endpoint": url_for("sparql.endpoint", _external=True),
             "service_description": url_for("sparql.endpoint", format="ttl", _external=True),
             "documentation": url_for("home.docs", name="model.md", _external=True),
+            "sparql_documentation": url_for("home.docs", name="sparql.md", _external=True),
             "home_json": url_for("home.index", format="json", _external=True),
         },
     }
