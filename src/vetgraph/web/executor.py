@@ -113,6 +113,7 @@ class ExecutorError(Exception):
     """A request the pool could not answer; ``status`` is the HTTP status to answer with."""
 
     status = 500
+    reason = "internal-error"  # the ``error`` member of a JSON error body
     retry_after: int | None = None
 
 
@@ -120,6 +121,7 @@ class Busy(ExecutorError):
     """Every worker is taken: 503 with Retry-After."""
 
     status = 503
+    reason = "busy"
 
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
@@ -130,18 +132,21 @@ class QueryTimeout(ExecutorError):
     """The query ran past the timeout and its worker was killed."""
 
     status = 503
+    reason = "timeout"
 
 
 class QueryOverMemory(ExecutorError):
     """The worker's resident memory passed the cap; it was killed."""
 
     status = 503
+    reason = "over-memory"
 
 
 class WorkerDied(ExecutorError):
     """The worker crashed (or was killed from outside) while evaluating this request."""
 
     status = 500
+    reason = "worker-died"
 
 
 class WorkerFailed(ExecutorError):

@@ -16,7 +16,9 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
+from .executor import ExecutorError
 from .negotiation import choose
+from .sparql_guard import Refusal
 
 log = logging.getLogger("vetgraph.web.access")
 
@@ -188,6 +190,20 @@ def install(app: Flask) -> None:
             elapsed,
         )
         return response
+
+    @app.errorhandler(ExecutorError)
+    def _executor_error(error: ExecutorError) -> Response:
+        """Any surface whose query could not run (busy, timeout, worker died): say so."""
+        headers = {}
+        if error.retry_after is not None:
+            headers["Retry-After"] = str(error.retry_after)
+        return error_response(error.status, str(error), error.reason, headers=headers)
+
+    @app.errorhandler(Refusal)
+    def _refusal(error: Refusal) -> Response:
+        return error_response(
+            error.status, error.message, error.reason, detail=error.as_dict(), text=error.as_text()
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

@@ -19,9 +19,9 @@ from flask import Blueprint, Response, render_template, request, url_for
 from ..config import Settings
 from . import description, negotiation
 from . import state as web_state
-from .executor import ExecutorError, QueryRequest
+from .executor import QueryRequest
 from .manners import error_response, etag_matches, weak_etag
-from .sparql_guard import Refusal, check_text
+from .sparql_guard import check_text
 
 bp = Blueprint("sparql", __name__)
 log = logging.getLogger(__name__)
@@ -194,23 +194,6 @@ def _protocol_error(error: ProtocolError) -> Response:
     return error_response(error.status, error.message, error.reason, headers=error.headers)
 
 
-def _refusal(error: Refusal) -> Response:
-    return error_response(
-        error.status, error.message, error.reason, detail=error.as_dict(), text=error.as_text()
-    )
-
-
-def _executor_error(error: ExecutorError) -> Response:
-    headers = {}
-    if error.retry_after is not None:
-        headers["Retry-After"] = str(error.retry_after)
-    reason = type(error).__name__
-    reason = {"Busy": "busy", "QueryTimeout": "timeout", "WorkerDied": "worker-died"}.get(
-        reason, "internal-error"
-    )
-    return error_response(error.status, str(error), reason, headers=headers)
-
-
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
     """The protocol endpoint (see the module docstring)."""
@@ -223,10 +206,7 @@ def endpoint() -> Response:
         return _query(operation)
     except ProtocolError as error:
         return _protocol_error(error)
-    except Refusal as error:
-        return _refusal(error)
-    except ExecutorError as error:
-        return _executor_error(error)
+    # Refusal (400/406/413) and ExecutorError (503/500) are answered by the app-wide handlers
 
 
 def _query(operation: Operation) -> Response:
