@@ -415,3 +415,54 @@ def test_stats_cli_counts_observations_per_table(tmp_path) -> None:
     assert per_class[str(VET.School)] == 6
     assert per_class[str(VET.Patent)] == 4
     assert per_class[str(QB.Observation)] == sum(per_dataset.values())
+
+
+# ------------------------------------------------------- rules the 2024 data passes
+
+
+def _with_changed_value(real_dataset: Dataset, obs_suffix: str, value: str) -> Dataset:
+    """A copy of the real dataset with one observation's value replaced (the data stays as is)."""
+    from rdflib import Dataset as RdfDataset
+
+    copy = RdfDataset()
+    for quad in real_dataset.quads((None, None, None, None)):
+        copy.add(quad)
+    graph = copy.graph(URIRef(GRAPH_DATA))
+    obs = URIRef(BASE + "dataset/" + obs_suffix)
+    datatype = graph.value(obs, SDMX_M.obsValue).datatype
+    graph.set((obs, SDMX_M.obsValue, Literal(value, datatype=datatype)))
+    return copy
+
+
+def test_a_wrong_change_rate_is_found(real_dataset: Dataset) -> None:
+    """表 7.2 states 14.93 % for 3281.78 → 3771.70; a stated 15.93 must be reported."""
+    changed = _with_changed_value(
+        real_dataset,
+        "table-7-2/obs/benxi-electromechanical-school-fiscal-appropriation-income-relative-change-2023-2024",
+        "15.93",
+    )
+    found = [
+        r
+        for r in validate_dataset(changed).results
+        if (r.source_shape or "").endswith("#ChangeMatchesValues")
+    ]
+    assert len(found) == 1
+    message = " ".join(found[0].messages)
+    assert "15.93" in message and "14.93" in message and "表 7.2" in message
+
+
+def test_a_figure_restated_differently_is_found(real_dataset: Dataset) -> None:
+    """1.3.1 restates 机电's 780 students of 表 1.1; a prose 790 must be reported."""
+    changed = _with_changed_value(
+        real_dataset,
+        "prose-students/obs/benxi-electromechanical-school-in-school-students-2024",
+        "790",
+    )
+    found = [
+        r
+        for r in validate_dataset(changed).results
+        if (r.source_shape or "").endswith("#RestatedFigureAgrees")
+    ]
+    assert len(found) == 1
+    message = " ".join(found[0].messages)
+    assert "780" in message and "790" in message
