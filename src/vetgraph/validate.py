@@ -34,14 +34,17 @@ import pyshacl
 from pyshacl.errors import ReportableRuntimeError
 from rdflib import RDF, RDFS, XSD, BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
+from rdflib.namespace import QB
 from rdflib.term import Node
 
 from . import shacl_sparql
-from .config import GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SHAPES, Settings
+from .config import BASE_IRI, GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SHAPES, Settings
 from .dataset import load_dataset
 from .store.base import to_oxigraph
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
+VET = Namespace(BASE_IRI + "ontology#")
+SDMX_PERIOD = URIRef("http://purl.org/linked-data/sdmx/2009/dimension#refPeriod")
 SEVERITIES = ("Violation", "Warning", "Info")
 
 
@@ -165,7 +168,29 @@ def _label(graph: Graph, node: Node, lang: str) -> str | None:
         for o in graph.objects(node, RDFS.label)
         if isinstance(o, Literal) and (o.language or "").lower().split("-")[0] == lang
     )
-    return labels[0] if labels else None
+    if labels:
+        return labels[0]
+    if (node, RDF.type, QB.Observation) in graph:
+        return _observation_label(graph, node, lang)
+    return None
+
+
+def _observation_label(graph: Graph, obs: Node, lang: str) -> str | None:
+    """Observations carry no label of their own: name them by what they are about.
+
+    "本溪市机电工程学校 · 生师比 · 2024" reads better in a report than a long IRI.
+    """
+    parts = [
+        _label(graph, value, lang) if value is not None else None
+        for value in (
+            graph.value(obs, VET.refSubject),
+            graph.value(obs, VET.indicator),
+            graph.value(obs, VET.category),
+        )
+    ]
+    period = graph.value(obs, SDMX_PERIOD)
+    named = [p for p in parts if p] + ([str(period)] if period is not None else [])
+    return " · ".join(named) if parts[0] and parts[1] else None
 
 
 def _named_shape(shapes: Graph, shape: Node | None) -> str | None:
