@@ -264,3 +264,24 @@ def test_closed_store_refuses(built):
     store.close()
     with pytest.raises(StoreError, match="closed"):
         store.query("ASK { ?s ?p ?o }")
+
+
+def test_a_query_s_own_from_is_honoured_by_oxigraph() -> None:
+    """pyoxigraph's union flag would otherwise win over FROM: the query names its dataset."""
+    import pyoxigraph as ox
+
+    from vetgraph.store.oxigraph import OxigraphStore
+
+    s, p = ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p")
+    store = OxigraphStore.in_memory(
+        quads=[
+            ox.Quad(s, p, ox.Literal("1"), ox.NamedNode("http://example.org/g1")),
+            ox.Quad(s, p, ox.Literal("2"), ox.NamedNode("http://example.org/g2")),
+        ]
+    )
+    count = "SELECT (COUNT(*) AS ?n) {} WHERE {{ ?s ?p ?o }}"
+    assert int(store.query(count.format("")).rows[0][0]) == 2  # union default graph
+    assert int(store.query(count.format("FROM <http://example.org/g1>")).rows[0][0]) == 1
+    # a FROM inside a string or an IRI is not a FROM clause
+    quoted = 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(?o != "FROM <x>") }'
+    assert int(store.query(quoted).rows[0][0]) == 2

@@ -18,6 +18,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib.term import Node
 
+from ..sparql_text import names_dataset
 from .base import (
     QueryError,
     QueryResult,
@@ -108,7 +109,9 @@ class OxigraphStore:
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         kwargs: dict[str, Any] = {}
         if default_graph_uris is None and named_graph_uris is None:
-            kwargs["use_default_graph_as_union"] = True
+            # pyoxigraph's union flag would override the query's own FROM / FROM NAMED
+            if not names_dataset(sparql):
+                kwargs["use_default_graph_as_union"] = True
         else:
             kwargs["default_graph"] = [ox.NamedNode(u) for u in default_graph_uris or ()]
             kwargs["named_graphs"] = [ox.NamedNode(u) for u in named_graph_uris or ()]

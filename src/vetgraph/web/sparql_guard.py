@@ -19,6 +19,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..sparql_text import scan
+
 #: Query form → the kind of result it gives (as in the store's QueryResult.kind).
 FORM_KINDS = {
     "SelectQuery": ("SELECT", "bindings"),
@@ -26,21 +28,6 @@ FORM_KINDS = {
     "ConstructQuery": ("CONSTRUCT", "graph"),
     "DescribeQuery": ("DESCRIBE", "graph"),
 }
-
-_TOKEN = re.compile(
-    r'''
-    (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""
-      |\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'
-      |"(?:[^"\\\n\r]|\\.)*"
-      |'(?:[^'\\\n\r]|\\.)*')
-    |(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    |(?P<comment>\#[^\n\r]*)
-    |(?P<open>[({\[])
-    |(?P<close>[)}\]])
-    |(?P<other>[^"'<#(){}\[\]]+|.)
-    ''',
-    re.VERBOSE | re.DOTALL,
-)
 
 #: Keywords that reach outside the store. Not preceded or followed by name characters, so
 #: ``?service``, ``ex:load`` and ``load:x`` are not matched.
@@ -88,13 +75,6 @@ class TextStats:
 
     length: int
     max_depth: int
-
-
-def scan(text: str) -> Iterator[tuple[str, str]]:
-    """Coarse tokens of SPARQL text: (kind, text), kind in string/iri/comment/open/close/other."""
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "other"
-        yield kind, match.group()
 
 
 def check_text(text: str, *, max_length: int, max_depth: int) -> TextStats:
