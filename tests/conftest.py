@@ -22,3 +22,15 @@ def tree(tmp_path: Path) -> Path:
 @pytest.fixture
 def tree_settings(tree: Path, tmp_path: Path) -> Settings:
     return settings_for(tree, tmp_path / "var" / "store")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian chromium for every page test of the session."""
+    pytest.importorskip("playwright.sync_api")
+    from browser import CHROMIUM, launch_chromium
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed")
+    with launch_chromium() as chromium:
+        yield chromium

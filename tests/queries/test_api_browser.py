@@ -2,48 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from urllib.parse import urlparse
-
 import pytest
+from browser import needs_chromium, offline_page
 
-CHROMIUM = Path("/usr/bin/chromium")
-playwright_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
-LOCAL = ("127.0.0.1", "localhost", "::1")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def page(browser):
     """A fresh page; a request to any non-loopback host is aborted and remembered."""
-    context = browser.new_context(locale="zh-CN")
-    outside: list[str] = []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith(("data:", "blob:")) or urlparse(url).hostname in LOCAL:
-            route.continue_()
-        else:
-            outside.append(url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    page.outside = outside  # type: ignore[attr-defined]
-    yield page
-    context.close()
+    with offline_page(browser) as page:
+        yield page
 
 
 def test_catalogue_page_lists_every_query(api, page):

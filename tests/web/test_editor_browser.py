@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from browser import is_local, needs_chromium, offline_page
 from conftest import FACTS
 
-CHROMIUM = Path("/usr/bin/chromium")
-playwright_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
+pytestmark = needs_chromium
 
 TYPED = (
     "PREFIX vet: <https://w3id.org/vetgraph/ontology#> "
@@ -19,49 +17,17 @@ TYPED = (
     "SELECT ?name WHERE { ?s a vet:School ; rdfs:label ?name "
     'FILTER(lang(?name) = "zh") } ORDER BY ?name'
 )
-LOCAL = ("127.0.0.1", "localhost", "::1")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
 def page(browser):
     """A fresh profile whose requests are all recorded; any to a non-loopback host fails."""
-    context = browser.new_context(locale="zh-CN")
-    seen: list[str] = []
-
-    def guard(route):
-        url = route.request.url
-        seen.append(url)
-        host = urlparse(url).hostname
-        if url.startswith(("data:", "blob:")) or host in LOCAL:
-            route.continue_()
-        else:
-            route.abort()  # the network is "unplugged"
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    page.seen = seen  # type: ignore[attr-defined]
-    yield page
-    context.close()
+    with offline_page(browser) as page:
+        yield page
 
 
 def _outside(urls: list[str]) -> list[str]:
-    return [
-        u
-        for u in urls
-        if not u.startswith(("data:", "blob:")) and urlparse(u).hostname not in LOCAL
-    ]
+    return [u for u in urls if not is_local(u)]
 
 
 def test_editor_loads_offline_with_named_query_tabs(server, page):

@@ -10,18 +10,15 @@ import io
 import os
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlparse
 
 import numpy as np
 import pytest
 import requests
+from browser import needs_chromium, offline_page
 from PIL import Image
 
-CHROMIUM = Path("/usr/bin/chromium")
-playwright_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
+pytestmark = needs_chromium
 
-LOCAL = ("127.0.0.1", "localhost", "::1")
 HEALTH = "https://w3id.org/vetgraph/id/school/benxi-health-school"
 CHEMICAL = "https://w3id.org/vetgraph/id/school/benxi-chemical-industry-school"
 BIOMEDICAL = "https://w3id.org/vetgraph/code/industry-cluster/biomedical-cluster"
@@ -33,41 +30,14 @@ def site(request):
     return SimpleNamespace(url=url.rstrip("/")) if url else request.getfixturevalue("server")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def page(browser):
     """A fresh profile, downloads allowed; any request leaving loopback is aborted and kept."""
-    context = browser.new_context(locale="zh-CN", accept_downloads=True,
-                                  viewport={"width": 1500, "height": 950})
-    outside: list[str] = []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith(("data:", "blob:")) or urlparse(url).hostname in LOCAL:
-            route.continue_()
-        else:
-            outside.append(url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.outside, page.errors = outside, errors  # type: ignore[attr-defined]
-    yield page
-    assert outside == [] and errors == []
-    context.close()
+    with offline_page(
+        browser, accept_downloads=True, viewport={"width": 1500, "height": 950}
+    ) as page:
+        yield page
+        assert page.outside == [] and page.errors == []
 
 
 #: Draws each character of a string alone on a canvas in the explorer's font; returns the
@@ -86,15 +56,18 @@ def _inked(alpha: str) -> int:
 
 def open_view(page, site, view: str, lang: str = "zh") -> None:
     page.goto(f"{site.url}/graph?view={view}&lang={lang}")
-    page.wait_for_function("window.vetgraphExplorer && window.vetgraphExplorer.ready",
-                           timeout=60_000)
+    page.wait_for_function(
+        "window.vetgraphExplorer && window.vetgraphExplorer.ready", timeout=60_000
+    )
 
 
 def click_node(page, iri: str) -> None:
     box = page.locator("#gx-cy").bounding_box()
     x, y = page.evaluate(
         "iri => { const p = vetgraphExplorer.cy.getElementById(iri).renderedPosition();"
-        " return [p.x, p.y]; }", iri)
+        " return [p.x, p.y]; }",
+        iri,
+    )
     page.mouse.click(box["x"] + x, box["y"] + y)
 
 
@@ -160,8 +133,12 @@ def test_png_export_is_a_picture_not_a_blank(site, page):
 
 
 def test_downloads_and_the_standalone_page(site, page):
-    for fmt, kind in (("png", "image/png"), ("svg", "image/svg+xml"),
-                      ("graphml", "application/graphml+xml"), ("gexf", "application/gexf+xml")):
+    for fmt, kind in (
+        ("png", "image/png"),
+        ("svg", "image/svg+xml"),
+        ("graphml", "application/graphml+xml"),
+        ("gexf", "application/gexf+xml"),
+    ):
         response = requests.get(f"{site.url}/graph/school-partner.{fmt}?lang=en", timeout=120)
         assert response.status_code == 200 and response.headers["Content-Type"].startswith(kind)
     assert requests.get(f"{site.url}/graph/nope.json", timeout=30).status_code == 404
