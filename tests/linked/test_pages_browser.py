@@ -7,48 +7,18 @@ property, the statistics observations, where the facts come from, the neighbourh
 
 from __future__ import annotations
 
-from pathlib import Path
-from urllib.parse import urlparse
-
 import pytest
+from browser import needs_chromium, offline_page
 
-CHROMIUM = Path("/usr/bin/chromium")
-playwright_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
-LOCAL = ("127.0.0.1", "localhost", "::1")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def page(browser):
-    """No JavaScript (the pages must not need it); every request outside loopback fails."""
-    context = browser.new_context(locale="zh-CN", java_script_enabled=False)
-    outside: list[str] = []
-
-    def guard(route):
-        url = route.request.url
-        if urlparse(url).hostname in LOCAL or url.startswith("data:"):
-            route.continue_()
-        else:
-            outside.append(url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    page.outside = outside  # type: ignore[attr-defined]
-    yield page
-    assert outside == [], f"the page reached outside: {outside}"
-    context.close()
+    """JavaScript off (the pages must not need it); no request may leave loopback."""
+    with offline_page(browser, java_script_enabled=False) as page:
+        yield page
+        assert page.outside == [], f"the page reached outside: {page.outside}"
 
 
 def texts(page, selector: str) -> list[str]:

@@ -26,17 +26,11 @@ from ..queries import split_header
 from . import linked
 from . import negotiation as n
 from . import state as web_state
-from .executor import ExecutorError
 from .manners import weak_etag
 from .resources import labels, served_prefixes, subjects
 
 bp = Blueprint("dumps", __name__)
 QUERY_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # as the catalogue requires
-
-
-@bp.errorhandler(ExecutorError)
-def _unavailable(error: ExecutorError) -> Response:
-    return linked.executor_error(error)
 
 
 # --- the dump files ---------------------------------------------------------------------------

@@ -26,8 +26,8 @@ from .. import publish
 from ..store.base import QueryResult, UnsupportedFormatError, to_rdflib
 from . import negotiation as n
 from . import state as web_state
-from .executor import ExecutorError, QueryRequest
-from .manners import error_response, etag_matches, weak_etag
+from .executor import QueryRequest
+from .manners import etag_matches, weak_etag
 
 HTML = n.HTML
 #: What an IRI can be answered with, in the server's order of preference (browsers: HTML).
@@ -318,13 +318,6 @@ def represent(
     if doc_base and suffix_mime is None and mime in EXTENSION_OF:
         response.headers["Content-Location"] = f"{doc_base}.{EXTENSION_OF[mime]}"
     return response
-
-
-def executor_error(error: ExecutorError) -> Response:
-    """The query workers could not answer (busy, timed out, crashed): say so, with the status
-    they chose (503 with Retry-After when busy)."""
-    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
-    return error_response(error.status, str(error), "store-unavailable", headers=headers)
 
 
 def rdf_bytes(triples: Sequence[tuple[Node, Node, Node]], mime: str,

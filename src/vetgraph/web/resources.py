@@ -23,7 +23,6 @@ from ..config import BASE_IRI, GRAPH_ONTOLOGY, GRAPH_SHAPES
 from . import linked
 from . import negotiation as n
 from .entity import Labels, build_page, load_parts
-from .executor import ExecutorError
 from .manners import error_response
 from .vocab import ontology_doc, shapes_doc
 
@@ -50,11 +49,6 @@ def subjects() -> list[str]:
         return sorted(str(row[0]) for row in rows)
 
     return linked.cached("subjects", make)
-
-
-@bp.errorhandler(ExecutorError)
-def _unavailable(error: ExecutorError) -> Response:
-    return linked.executor_error(error)
 
 
 # --- resources ------------------------------------------------------------------------------
