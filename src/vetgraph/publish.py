@@ -226,15 +226,15 @@ def run_export(args: Any, settings: Any) -> int:
 
 # --- the JSON-LD context --------------------------------------------------------------------
 
-_TERMS_QUERY = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-SELECT ?term ?role ?datatype ?lang (COUNT(*) AS ?n) WHERE {
-  { ?s ?term ?o . BIND("property" AS ?role)
-    BIND(IF(isIRI(?o) || isBlank(?o), "@id",
-         IF(LANG(?o) != "", "@language", STR(DATATYPE(?o)))) AS ?datatype)
-    FILTER(?term != rdf:type) }
-  UNION
-  { ?s rdf:type ?term . FILTER(isIRI(?term)) BIND("class" AS ?role) }
-} GROUP BY ?term ?role ?datatype ?lang"""
+#: What each property's values are (IRIs or blank nodes, a datatype, language-tagged) and
+#: which classes are used; two plain queries that every SPARQL engine takes.
+_PROPERTY_USE_QUERY = """SELECT DISTINCT ?term ?kind WHERE {
+  ?s ?term ?o .
+  BIND(IF(isLiteral(?o), IF(LANG(?o) != "", "@language", STR(DATATYPE(?o))), "@id") AS ?kind)
+}"""
+_CLASS_USE_QUERY = """SELECT DISTINCT ?term WHERE {
+  ?s a ?term . FILTER(isIRI(?term))
+}"""
 
 _DECLARED_QUERY = """PREFIX owl: <http://www.w3.org/2002/07/owl#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
@@ -282,13 +282,10 @@ def jsonld_context(store: Store) -> dict[str, Any]:
     word: object properties ``@id``, a datatype range its datatype, ``rdf:langString`` a map.
     """
     usage: dict[str, set[str]] = defaultdict(set)
-    classes: set[str] = set()
-    for row in store.query(_TERMS_QUERY).dicts():
-        term = str(row["term"])
-        if str(row["role"]) == "class":
-            classes.add(term)
-        else:
-            usage[term].add(str(row["datatype"]))
+    for row in store.query(_PROPERTY_USE_QUERY).dicts():
+        if str(row["term"]) != RDF_TYPE:
+            usage[str(row["term"])].add(str(row["kind"]))
+    classes = {str(row["term"]) for row in store.query(_CLASS_USE_QUERY).dicts()}
     declared: dict[str, str | None] = {}
     for row in store.query(_DECLARED_QUERY).dicts():
         term, kind = str(row["term"]), str(row["kind"])
@@ -502,20 +499,38 @@ def to_jsonld(items: Iterable[ox.Triple] | Iterable[ox.Quad], context: Mapping[s
 
 # --- describing one resource ------------------------------------------------------------------
 
-#: At most this many blank nodes are followed from one resource (a guard, never reached by
-#: the data: a prov:qualifiedAssociation is one, an RDF list in the ontology a few).
-MAX_BNODES = 1000
+#: Blank nodes are followed this deep (a qualified association is 1; an RDF list in the
+#: ontology, one level per member); a guard, never reached by the data.
+MAX_BNODE_DEPTH = 12
 LABEL_PROPERTIES = (RDFS_LABEL, SKOS_PREFLABEL)
 
-#: One node's outgoing triples plus the labels of the IRIs it points at. OPTIONALs, not a
-#: UNION with a label pattern: both engines then start from the bound node.
-NODE_QUERY = f"""CONSTRUCT {{
-  ?node ?p ?o . ?o <{RDFS_LABEL}> ?label . ?o <{SKOS_PREFLABEL}> ?prefLabel .
+
+def _level_query(depth: int) -> str:
+    """CONSTRUCT the triples of the nodes ``depth`` blank nodes away from ``?iri``, the path
+    to them, and the labels of the IRIs they point at.
+
+    The path is spelled out from the bound IRI (``?iri ?q0 ?b1 . ?b1 ?q1 ?b2 …``), so no
+    blank node is ever bound from outside: a remote store, whose blank node labels mean
+    nothing in the next request, answers the same way. OPTIONALs for the labels keep every
+    engine starting from ``?iri``.
+    """
+    nodes = ["?iri"] + [f"?b{i}" for i in range(1, depth + 1)]
+    path = " ".join(f"{nodes[i]} ?q{i} {nodes[i + 1]} ." for i in range(depth))
+    where = " ".join(
+        f"{nodes[i]} ?q{i} {nodes[i + 1]} . FILTER(isBlank({nodes[i + 1]}))"
+        for i in range(depth)
+    )
+    here = nodes[-1]
+    return f"""CONSTRUCT {{
+  {path} {here} ?p ?o . ?o <{RDFS_LABEL}> ?label . ?o <{SKOS_PREFLABEL}> ?prefLabel .
 }} WHERE {{
-  ?node ?p ?o .
+  {where} {here} ?p ?o .
   OPTIONAL {{ ?o <{RDFS_LABEL}> ?label . FILTER(isIRI(?o)) }}
   OPTIONAL {{ ?o <{SKOS_PREFLABEL}> ?prefLabel . FILTER(isIRI(?o)) }}
 }}"""
+
+
+LEVEL_QUERIES = [_level_query(d) for d in range(MAX_BNODE_DEPTH + 1)]
 
 EXISTS_QUERY = "ASK { { ?iri ?p ?o } UNION { ?s ?p ?iri } }"
 
@@ -529,22 +544,17 @@ def describe(store: Store, iri: str) -> list[tuple[Node, Node, Node]]:
     """The resource's concise bounded description plus the labels of everything it links to.
 
     The CBD is the resource's outgoing triples and, recursively, those of the blank nodes they
-    reach (``prov:qualifiedAssociation``, RDF lists). Each blank node is asked for by binding
-    it, which the embedded backends resolve to the stored node.
+    reach (``prov:qualifiedAssociation``, RDF lists): one query per blank-node depth, until a
+    depth has nothing (blank node labels must be stable within the store, as they are in the
+    embedded backends and in Virtuoso).
     """
     out: set[tuple[Node, Node, Node]] = set()
-    todo: list[Node] = [URIRef(iri)]
-    seen: set[Node] = set(todo)
-    while todo:
-        node = todo.pop()
-        for triple in store.query(NODE_QUERY, bindings={"node": node}).triples:
-            out.add(triple)
-            obj = triple[2]
-            if triple[0] == node and isinstance(obj, BNode) and obj not in seen:
-                if len(seen) > MAX_BNODES:
-                    raise ValueError(f"{iri}: more than {MAX_BNODES} blank nodes to follow")
-                seen.add(obj)
-                todo.append(obj)
+    bound = {"iri": URIRef(iri)}
+    for depth, text in enumerate(LEVEL_QUERIES):
+        found = store.query(text, bindings=bound).triples
+        out.update(found)
+        if not found or (depth == 0 and not any(isinstance(o, BNode) for _, _, o in found)):
+            break
     return sorted(out, key=lambda t: tuple(term_key(x) for x in t))
 
 
