@@ -51,8 +51,7 @@ class WorkerStore:
     """The read side of :class:`~vetgraph.store.base.Store`, answered by the query workers.
 
     Results cross the process boundary serialized (SPARQL JSON or N-Triples) and are parsed
-    back with pyoxigraph; blank node labels survive the trip, so a blank node from one answer
-    can be bound in the next query (how :func:`vetgraph.publish.describe` follows them).
+    back with pyoxigraph, blank node labels kept.
     """
 
     def __init__(self, executor: Any) -> None:
