@@ -17,8 +17,8 @@ from support import REPO, needs_real_tree, run_cli, settings_for
 from vetgraph import publish
 from vetgraph.dataset import read_sources, to_dataset
 from vetgraph.store.memory import MemoryStore
-from vetgraph.store.remote import RemoteStore
 
+remote_backend = pytest.importorskip("vetgraph.store.remote")
 pytestmark = needs_real_tree
 BASE = "https://w3id.org/vetgraph/"
 DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
@@ -30,10 +30,15 @@ def sources():
 
 
 @pytest.fixture(scope="module")
-def remote(virtuoso, sources) -> RemoteStore:
+def remote(request, sources):
+    """The project's data loaded into the session's Virtuoso by ``vetgraph build``."""
+    try:
+        virtuoso = request.getfixturevalue("virtuoso")
+    except pytest.FixtureLookupError:
+        pytest.skip("no Virtuoso fixture in this tree")
     done = run_cli("build", "--backend", "remote", *virtuoso.flags(), "--root", str(REPO))
     assert done.returncode == 0, done.stderr
-    return RemoteStore(virtuoso.query_url)
+    return remote_backend.RemoteStore(virtuoso.query_url)
 
 
 @pytest.fixture(scope="module")
