@@ -502,7 +502,6 @@ def to_jsonld(items: Iterable[ox.Triple] | Iterable[ox.Quad], context: Mapping[s
 #: Blank nodes are followed this deep (a qualified association is 1; an RDF list in the
 #: ontology, one level per member); a guard, never reached by the data.
 MAX_BNODE_DEPTH = 12
-LABEL_PROPERTIES = (RDFS_LABEL, SKOS_PREFLABEL)
 
 
 def _level_query(depth: int) -> str:
