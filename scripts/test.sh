@@ -7,11 +7,13 @@ export DEBIAN_FRONTEND=noninteractive
 SUDO=""
 if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
 
-# System packages: chromium + CJK fonts (browser tests, Chinese text), rapper (independent parser).
+# System packages: chromium + CJK fonts (browser tests, Chinese text), rapper (independent parser),
+# Virtuoso open source (the remote-backend tests start one on loopback).
 APT_PACKAGES=(
   chromium
   fonts-noto-cjk
   raptor2-utils
+  virtuoso-opensource-7-bin
 )
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${APT_PACKAGES[@]}"

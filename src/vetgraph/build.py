@@ -206,3 +206,22 @@ def _relative(path: Path, root: Path) -> str:
 def store_manifest(store_dir: Path) -> dict[str, Any] | None:
     """The manifest of the store a target currently points to, or None."""
     return read_manifest(os.path.realpath(store_dir)) if Path(store_dir).exists() else None
+
+
+def build_remote(settings: Settings) -> tuple[dict[str, int], ValidationReport, str]:
+    """Validate, then replace each named graph of the remote store (``--backend remote``).
+
+    Returns triples sent per graph, the validation report and the dataset version. Not atomic
+    (see :mod:`vetgraph.store.remote`): serve from a store nobody reads while it loads, or
+    load a second store and switch the load balancer.
+    """
+    from .store import open_store
+
+    sources = read_sources(settings)
+    report = validate_dataset(to_dataset(sources))
+    if not report.conforms:
+        raise BuildRefused(report)
+    store = open_store(settings, "remote", read_only=False)
+    counts = {graph: store.replace_graph(graph, quads) for graph, quads in sources.quads.items()}
+    return counts, report, sources.version
+

@@ -58,6 +58,13 @@ _SETTINGS_FLAGS = {
     "--max-body": ("max_body", int, "bytes of request body (default 1048576)"),
     "--max-rows": ("max_rows", int, "result rows before truncation (default 10000)"),
     "--max-concurrent-queries": ("max_concurrent_queries", int, "per process (default 4)"),
+    "--endpoint": ("remote_endpoint", str, "--backend remote: SPARQL query URL; "
+                   "env VETGRAPH_REMOTE_ENDPOINT"),
+    "--update-endpoint": ("remote_update_endpoint", str, "--backend remote: SPARQL update URL "
+                          "(default the query URL); env VETGRAPH_REMOTE_UPDATE_ENDPOINT"),
+    "--user": ("remote_user", str, "--backend remote: HTTP user; env VETGRAPH_REMOTE_USER"),
+    "--password": ("remote_password", str, "--backend remote: HTTP password; "
+                   "env VETGRAPH_REMOTE_PASSWORD"),
 }
 
 
@@ -132,11 +139,31 @@ def validate_command(args: argparse.Namespace, settings: Settings) -> int:
 # --- build ------------------------------------------------------------------------------
 
 
-@command("build", "validate, then build the store atomically")
+def _build_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--backend", choices=["oxigraph", "remote"], default="oxigraph",
+        help="oxigraph: build --store atomically (default); remote: replace the named graphs "
+        "of the SPARQL store at --endpoint/--update-endpoint",
+    )
+
+
+@command("build", "validate, then build the store atomically", _build_args)
 def build_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .build import BuildRefused, build_store
+    from .build import BuildRefused, build_remote, build_store
     from .validate import format_text
 
+    if getattr(args, "backend", "oxigraph") == "remote":
+        try:
+            counts, report, version = build_remote(settings)
+        except BuildRefused as refused:
+            _print(format_text(refused.report))
+            print("vetgraph build: refused, the remote store was not changed", file=sys.stderr)
+            return EXIT_VIOLATIONS
+        _print(
+            f"loaded {settings.remote_update_endpoint or settings.remote_endpoint}\n"
+            f"version {version}, {sum(counts.values())} triples in {len(counts)} graphs\n"
+        )
+        return EXIT_OK
     try:
         outcome = build_store(settings)
     except BuildRefused as refused:

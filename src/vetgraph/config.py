@@ -66,6 +66,12 @@ class Settings:
     max_body: int = 1024 * 1024  # bytes of request body
     max_rows: int = 10_000  # result rows (or triples) before truncation
     max_concurrent_queries: int = 4  # per process
+    #: The remote backend (``--backend remote``): SPARQL 1.1 Protocol query and update URLs
+    #: and HTTP credentials (Basic or Digest); see :mod:`vetgraph.store.remote`.
+    remote_endpoint: str | None = None
+    remote_update_endpoint: str | None = None
+    remote_user: str | None = None
+    remote_password: str | None = None
 
     #: Environment variable for each field; fields not listed use ``VETGRAPH_<FIELD>``.
     ENV_NAMES = {"store_dir": "VETGRAPH_STORE", "ontology_file": "VETGRAPH_ONTOLOGY"}

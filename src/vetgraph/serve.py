@@ -31,9 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--backend",
-        choices=["oxigraph", "memory"],
+        choices=["oxigraph", "memory", "remote"],
         default="oxigraph",
-        help="oxigraph (the built store) or memory (rdflib's engine, for comparison)",
+        help="oxigraph (the built store), memory (rdflib's engine, for comparison) or remote "
+        "(a SPARQL 1.1 store at --endpoint, loaded by `vetgraph build --backend remote`)",
     )
     parser.add_argument(
         "--allow-update",

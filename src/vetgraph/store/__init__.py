@@ -1,6 +1,7 @@
 """Open the store every surface reads through: ``open_store(settings, backend=...)``.
 
-Backends register an opener in :data:`BACKENDS`; a remote SPARQL backend plugs in the same way.
+Backends register an opener in :data:`BACKENDS`: oxigraph (the built store), memory (rdflib),
+remote (any SPARQL 1.1 store over the protocol, see :mod:`.remote`).
 """
 
 from __future__ import annotations
@@ -48,10 +49,27 @@ def _open_memory(settings: Settings, read_only: bool = False) -> Store:
     return MemoryStore(to_dataset(sources), read_only=read_only, prefixes=sources.prefixes)
 
 
+def _open_remote(settings: Settings, read_only: bool = True) -> Store:
+    """A SPARQL 1.1 Protocol endpoint (``--endpoint``, ``--update-endpoint``, credentials)."""
+    from .remote import RemoteStore
+
+    if not settings.remote_endpoint:
+        raise StoreError("the remote backend needs --endpoint URL (or VETGRAPH_REMOTE_ENDPOINT)")
+    return RemoteStore(
+        settings.remote_endpoint,
+        update_endpoint=settings.remote_update_endpoint,
+        user=settings.remote_user,
+        password=settings.remote_password,
+        read_only=read_only,
+        timeout=max(settings.query_timeout * 2, 60.0),
+    )
+
+
 #: backend name -> opener(settings, **options) returning a Store.
 BACKENDS: dict[str, Callable[..., Store]] = {
     "oxigraph": _open_oxigraph,
     "memory": _open_memory,
+    "remote": _open_remote,
 }
 
 

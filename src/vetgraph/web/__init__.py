@@ -90,6 +90,23 @@ def source_prefixes(settings: Settings) -> dict[str, str]:
     return found
 
 
+def _remote_version(settings: Settings) -> str:
+    """A version for ETags over a remote store: its endpoint and the size of each graph."""
+    import hashlib
+
+    from ..store import open_store
+
+    store = open_store(settings, "remote")
+    sizes = {name: store.triple_count(name) for name in store.graph_names()}
+    if not sizes:
+        raise ValueError(
+            f"the remote store at {settings.remote_endpoint} holds none of the dataset's "
+            "graphs: run `vetgraph build --backend remote` first"
+        )
+    key = f"{settings.remote_endpoint}\0{sorted(sizes.items())}"
+    return "remote-" + hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -129,6 +146,9 @@ def create_app(
             raise FileNotFoundError(f"no store at {settings.store_dir}: run `vetgraph build`")
         manifest = _store_manifest(store_dir)
         version = manifest.get("version") or "unversioned"
+    elif backend == "remote":
+        store_dir, manifest = None, {}
+        version = _remote_version(settings)
     else:
         from ..dataset import dataset_version
 
@@ -142,7 +162,8 @@ def create_app(
         read_only=True,
         memory_limit=worker_memory_mb << 20 or None,
         # VETGRAPH_WORKER_NETNS=0 keeps workers in the host network (see executor.isolate_network)
-        isolate_network=os.environ.get("VETGRAPH_WORKER_NETNS", "1") != "0",
+        # The remote backend's workers talk to the store over the network: they keep it.
+        isolate_network=backend != "remote" and os.environ.get("VETGRAPH_WORKER_NETNS", "1") != "0",
     )
     executor = QueryExecutor(
         spec,
