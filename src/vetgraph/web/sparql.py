@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, Response, render_template, request, url_for
 
 from ..config import Settings
+from ..publish import PREFIXES
 from . import description, negotiation
 from . import state as web_state
 from .executor import QueryRequest
@@ -31,27 +32,8 @@ SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 ACCEPT_POST = f"{SPARQL_QUERY}, {SPARQL_UPDATE}, {FORM}"
 
-#: Prefixes offered by the editor besides the dataset's own.
-COMMON_PREFIXES = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "void": "http://rdfs.org/ns/void#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "org": "http://www.w3.org/ns/org#",
-    "schema": "https://schema.org/",
-    "qb": "http://purl.org/linked-data/cube#",
-    "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
-    "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
-    "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
-    "sh": "http://www.w3.org/ns/shacl#",
-    "sd": "http://www.w3.org/ns/sparql-service-description#",
-    "vet": "https://w3id.org/vetgraph/ontology#",
-}
+#: Prefixes offered by the editor besides the dataset's own: the project's one list.
+COMMON_PREFIXES = PREFIXES
 
 
 class ProtocolError(Exception):
