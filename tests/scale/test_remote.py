@@ -180,9 +180,11 @@ def test_query_library_memory_backend_sample(oxigraph: OxigraphStore, sources) -
 @pytest.fixture(scope="module")
 def served(loaded: RemoteStore, virtuoso, tmp_path_factory: pytest.TempPathFactory):
     """`vetgraph serve --backend remote` on a free port, two workers."""
-    from conftest import _free_port
+    import socket
 
-    port = _free_port()
+    with socket.socket() as sock:  # not conftest's helper: `conftest` is another module later
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
     log = tmp_path_factory.mktemp("serve-remote") / "serve.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
