@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 from rdflib import BNode, URIRef
@@ -194,6 +194,20 @@ def _json_term(term: Node) -> dict[str, str]:
     elif term.datatype is not None and str(term.datatype) != XSD_STRING:
         out["datatype"] = str(term.datatype)
     return out
+
+
+def query_then_serialize(
+    store: Store, sparql: str, mime: str, *, graph_mime: str | None = None, **options: Any
+) -> tuple[ResultKind, bytes, bool]:
+    """``query_serialized`` for a backend without native serializers: refuse an unknown
+    format before evaluating, then write the typed result with :func:`serialize_result`."""
+    if (
+        ox.QueryResultsFormat.from_media_type(mime) is None
+        and ox.RdfFormat.from_media_type(graph_mime or mime) is None
+    ):
+        raise UnsupportedFormatError(f"no serializer for {mime!r}")
+    result = store.query(sparql, **options)
+    return result.kind, serialize_result(result, mime, graph_mime), result.truncated
 
 
 def serialize_result(result: QueryResult, mime: str, graph_mime: str | None = None) -> bytes:

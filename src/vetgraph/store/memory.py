@@ -27,8 +27,8 @@ from .base import (
     ResultKind,
     StoreError,
     UnsupportedFormatError,
+    query_then_serialize,
     rdf_format,
-    serialize_result,
     to_oxigraph,
 )
 
@@ -138,16 +138,10 @@ class MemoryStore:
         max_rows: int | None = None,
     ) -> tuple[ResultKind, bytes, bool]:
         """See :meth:`Store.query_serialized`; written by pyoxigraph's serializers."""
-        if (
-            ox.QueryResultsFormat.from_media_type(mime) is None
-            and ox.RdfFormat.from_media_type(graph_mime or mime) is None
-        ):
-            raise UnsupportedFormatError(f"no serializer for {mime!r}")
-        result = self.query(
-            sparql, default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris,
-            bindings=bindings, max_rows=max_rows,
+        return query_then_serialize(
+            self, sparql, mime, graph_mime=graph_mime, default_graph_uris=default_graph_uris,
+            named_graph_uris=named_graph_uris, bindings=bindings, max_rows=max_rows,
         )
-        return result.kind, serialize_result(result, mime, graph_mime), result.truncated
 
     def update(self, sparql: str) -> None:
         if self.read_only:
