@@ -16,8 +16,10 @@ triple present in two graphs is one solution, as on the memory backend (Oxigraph
 once per graph).
 
 Bindings. The protocol has no way to pre-bind variables, so they travel as a ``VALUES`` block
-placed first in the query's WHERE group (a join with its top-level pattern, before grouping,
-ordering and slicing; Virtuoso refuses the trailing ``VALUES`` clause after ASK). For the
+placed last in the query's WHERE group (a join with its top-level pattern, before grouping,
+ordering and slicing; Virtuoso refuses the trailing ``VALUES`` clause after ASK). Not first:
+Virtuoso 7.2 pushes a leading block into an ``OPTIONAL { SELECT ... GROUP BY }`` and drops the
+solutions that subquery does not extend (partners-by-school came back empty). For the
 queries of this project, whose bound variables are projected (a rule of the interface) and
 appear in the top-level pattern, the answers are those of Oxigraph's substitution; a variable
 used only inside a sub-select would not be restricted there.
@@ -90,6 +92,33 @@ def _ascii_separators(sparql: str) -> tuple[str, dict[str, str]]:
         return f'{match.group(1)}"{token}"'
 
     return _SEPARATOR.sub(swap, sparql), found
+
+
+#: What may hold a brace that is not one of the query's: strings, IRIs and comments.
+_OPAQUE = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*'
+)
+
+
+def _group_end(sparql: str, start: int) -> int | None:
+    """Offset of the ``}`` closing the group whose body begins at ``start``."""
+    depth, position = 1, start
+    while position < len(sparql):
+        char = sparql[position]
+        if char in "\"'<#":
+            opaque = _OPAQUE.match(sparql, position)
+            if opaque:
+                position = opaque.end()
+                continue
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return position
+        position += 1
+    return None
 
 
 def _term(value: Mapping[str, str], separators: Mapping[str, str] | None = None) -> Node:
@@ -194,11 +223,12 @@ class RemoteStore:
             return sparql
         names = " ".join(f"?{name}" for name in bindings)
         values = " ".join(_sparql_term(term) for term in bindings.values())
-        block = f" VALUES ({names}) {{ ({values}) }} "
+        block = f"\n  VALUES ({names}) {{ ({values}) }}\n"
         start = cls._body_start(sparql)
-        if start is None:  # no WHERE group found: a trailing VALUES clause (same answers here)
+        end = None if start is None else _group_end(sparql, start)
+        if end is None:  # no WHERE group found: a trailing VALUES clause (same answers here)
             return f"{sparql}\nVALUES ({names}) {{ ({values}) }}"
-        return sparql[:start] + block + sparql[start:]
+        return sparql[:end] + block + sparql[end:]
 
     @staticmethod
     def _body_start(sparql: str) -> int | None:
