@@ -1,32 +1,57 @@
-"""Scale benchmark (not a test): vetgraph at the seed's size and on synthetic data sets.
+"""Scale benchmark (not a test): vetgraph and its peers at the seed's size and on synthetic data.
 
-For each size (the seed; ``vetgraph synth`` sets of N schools, default 100 and 1,000, five
-years), in one run:
+For each size (the seed; ``vetgraph synth`` sets of N schools, default 100, 1,000 and 9,000,
+five years) and each system of ``--systems`` (default all), in one run:
 
-- load: parse the Turtle (pyoxigraph) and bulk-load it into a new on-disk Oxigraph store
-  (``Store.bulk_extend``, as ``vetgraph build`` does): triples/s of the load step;
-- SHACL: the project's validation (``vetgraph.validate``) up to ``--validate-up-to`` schools;
-- latency: p50/p95 of every named query (``queries/*.rq`` with its example parameters) through
-  HTTP (``vetgraph serve``, ``/api/queries/{name}``, SPARQL JSON) against raw pyoxigraph on the
-  same store in this process (evaluation + SPARQL JSON serialization: the limit);
+- ``oxigraph``: vetgraph on its Oxigraph store (``vetgraph serve --workers 8``), and raw
+  pyoxigraph on the same store in this process (evaluation + SPARQL JSON serialization: the
+  limit);
+- ``memory``: vetgraph on its memory backend (``vetgraph serve --backend memory``: rdflib);
+- ``rdflib-endpoint``: the PyPI package (``pip install '.[bench]'``) serving the same four
+  named graphs as one rdflib Dataset with a union default graph, on uvicorn
+  (``bench/rdflib_endpoint_serve.py``);
+- ``virtuoso``: Virtuoso open source 7.2 (Debian's ``virtuoso-t``), started as the tests start
+  it (``tests/virtuoso_server.py``) and loaded the way ``vetgraph build --backend remote``
+  loads it (``RemoteStore.replace_graph`` per graph).
+
+Measured:
+
+- load, triples/s: oxigraph: ``vetgraph.build._load`` (the function ``vetgraph build`` loads
+  with) after parsing; memory and rdflib-endpoint: parse + load into an rdflib Dataset;
+  virtuoso: the remote backend's chunked ``INSERT DATA`` over HTTP after parsing;
+- SHACL: ``vetgraph.validate.validate`` (vetgraph's own; same for both vetgraph backends), up
+  to ``--validate-up-to`` schools;
+- latency: p50/p95 of every named query (``queries/*.rq`` with its example parameters) over
+  HTTP: vetgraph at ``/api/queries/NAME``; rdflib-endpoint and Virtuoso at their SPARQL
+  endpoint with the same text, the parameter values bound by ``vetgraph.queries.bind`` and
+  substituted as the remote backend does (a ``VALUES`` block; Virtuoso also gets the four
+  graphs as the dataset, as the remote backend sends them). A query slower than
+  ``--query-timeout`` is reported as "> N s" and left out of the throughput mix;
 - throughput: requests/s with 1, 2, 4 and 8 concurrent clients cycling through the queries;
-- memory: peak resident memory of the server and its workers, and bytes per triple on disk.
+- memory: peak resident memory (VmHWM) of the serving processes and their children, bytes
+  per triple; a system whose memory, extrapolated from the smaller sizes, would not fit in
+  the machine's available memory is skipped at that size, with the reason in the results.
 
-Writes ``bench/results/scale.md`` and ``bench/results/scale.png`` (with the machine and the
-versions). ``--smoke`` runs the seed and a 5-school set with a handful of requests (a test
-runs it). Not measured here (yet): the memory backend, rdflib-endpoint and Virtuoso columns of
-issue 7; the remote backend is exercised by ``tests/scale/test_remote.py``.
+Every client holds one persistent keep-alive HTTP connection (``http.client``), for every
+system alike. Writes ``bench/results/scale.md``, ``scale.json`` (every number) and
+``scale.png`` (with the machine and the versions). ``--smoke`` runs the seed and a 5-school
+set with a handful of requests (``tests/scale/test_scale_bench.py`` runs it).
 
-    python bench/scale_bench.py [--sizes 100 1000] [--years 5] [--runs 20] [--seconds 5]
-                                [--validate-up-to 1000] [--out bench/results] [--smoke]
+    python bench/scale_bench.py [--sizes 100 1000 9000] [--systems oxigraph,memory,...]
+                                [--years 5] [--runs 20] [--seconds 5] [--query-timeout 60]
+                                [--validate-up-to 1000] [--skip QUERY ...] [--out DIR] [--smoke]
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import importlib.metadata
+import importlib.util
 import json
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -34,7 +59,8 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,16 +69,38 @@ import pyoxigraph as ox
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "tests"))
+
+from virtuoso_server import (  # noqa: E402
+    VIRTUOSO,
+    start_virtuoso,
+    stop_process,
+    stop_virtuoso,
+)
 
 from vetgraph import __version__  # noqa: E402
+from vetgraph.build import _load as build_load  # noqa: E402
 from vetgraph.config import Settings  # noqa: E402
-from vetgraph.dataset import read_sources  # noqa: E402
+from vetgraph.dataset import Sources, read_sources, to_dataset  # noqa: E402
 from vetgraph.queries import bind, load_catalogue  # noqa: E402
 from vetgraph.store.base import to_oxigraph  # noqa: E402
+from vetgraph.store.oxigraph import MANIFEST_NAME  # noqa: E402
+from vetgraph.store.remote import (  # noqa: E402
+    NTRIPLES,
+    RESULTS_JSON,
+    RemoteStore,
+    _ascii_separators,
+)
 from vetgraph.synth import synthesize  # noqa: E402
 
-JSON = "application/sparql-results+json"
 CLIENTS = (1, 2, 4, 8)
+SYSTEMS = ("oxigraph", "memory", "rdflib-endpoint", "virtuoso")
+VETGRAPH_SYSTEMS = ("oxigraph", "memory")
+#: A system is skipped at a size when its extrapolated memory passes this share of the
+#: machine's available memory.
+MEMORY_SHARE = 0.8
+#: Queries of ``--smoke``: quick on every system (rdflib takes minutes on some at the seed).
+SMOKE_QUERIES = ("designation-counts", "designations", "festival-activities", "schools")
 
 
 def free_port() -> int:
@@ -66,125 +114,332 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def load_store(settings: Settings, target: Path) -> dict:
-    started = time.perf_counter()
-    sources = read_sources(settings)
-    parsed = time.perf_counter() - started
-    triples = sum(sources.counts().values())
-    store = ox.Store(str(target))
-    started = time.perf_counter()
-    store.bulk_extend(sources.iter_quads())
-    store.flush()
-    loaded = time.perf_counter() - started
-    store.optimize()
-    del store
-    (target / "vetgraph-manifest.json").write_text(json.dumps(
-        {"version": sources.version, "prefixes": sources.prefixes, "triples": triples}))
-    size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
-    return {"triples": triples, "parse_s": parsed, "load_s": loaded,
-            "load_rate": triples / loaded, "disk_bytes": size}
+def available_memory() -> int:
+    """MemAvailable of /proc/meminfo, bytes."""
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
-def queries(settings: Settings, skip=()) -> list[tuple[str, str, dict, dict[str, str]]]:
-    """(name, text, bindings, raw parameters) for every named query not in ``skip``."""
+def version_of(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def virtuoso_version() -> str:
+    if VIRTUOSO is None:
+        return "not installed"
+    done = subprocess.run([VIRTUOSO, "-?"], capture_output=True, text=True, timeout=30)
+    for line in (done.stdout + done.stderr).splitlines():
+        if "Version" in line:
+            return line.strip()
+    return "installed"
+
+
+# --- data and the named queries ------------------------------------------------------------
+
+
+@dataclass
+class Named:
+    """One named query with its example parameters, as each kind of server is asked it."""
+
+    name: str
+    text: str
+    bindings: dict
+    given: dict[str, str]
+
+    def vetgraph_request(self) -> tuple[str, str, bytes | None, dict[str, str]]:
+        path = f"/api/queries/{self.name}?" + urllib.parse.urlencode(self.given)
+        return "GET", path, None, {"Accept": f"{RESULTS_JSON}, text/turtle;q=0.9"}
+
+    def sparql_request(self, path: str, dataset: list[tuple[str, str]] | None,
+                       separators: bool) -> tuple[str, str, bytes | None, dict[str, str]]:
+        """POST to a SPARQL endpoint, bindings as the remote backend sends them."""
+        text = RemoteStore._with_bindings(self.text, self.bindings)
+        if separators:  # what the remote backend does for Virtuoso's sake
+            text, _ = _ascii_separators(text)
+        form = [("query", text), *(dataset or [])]
+        graph = RemoteStore._form(self.text) == "graph"
+        return "POST", path, urllib.parse.urlencode(form).encode(), {
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+            "Accept": f"{NTRIPLES}, text/plain;q=0.9" if graph else RESULTS_JSON,
+        }
+
+
+def named_queries(settings: Settings, skip=(), only=None) -> list[Named]:
+    """Every named query (of ``only`` if given) not in ``skip``, example parameters bound."""
     out = []
     for query in load_catalogue(settings):
-        if query.name in skip:
+        if query.name in skip or (only and query.name not in only):
             continue
         given = {p.name: p.example for p in query.params if p.example is not None}
-        out.append((query.name, query.text, bind(query, given), given))
+        out.append(Named(query.name, query.text, bind(query, given), given))
     return out
 
 
-def raw_latency(store_dir: Path, named, runs: int) -> dict[str, list[float]]:
+def load_oxigraph(sources: Sources, target: Path) -> dict:
+    """Load with the function ``vetgraph build`` uses; write the manifest the server reads."""
+    started = time.perf_counter()
+    counts = build_load(target, sources)
+    loaded = time.perf_counter() - started
+    triples = sum(counts.values())
+    (target / MANIFEST_NAME).write_text(json.dumps(
+        {"version": sources.version, "prefixes": sources.prefixes, "graphs": counts,
+         "triples": triples}))
+    size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
+    return {"load_s": loaded, "load_rate": triples / loaded, "disk_bytes": size}
+
+
+def raw_latency(store_dir: Path, named: list[Named], runs: int, budget: float) -> dict:
+    """p50/p95 of pyoxigraph itself on the store (evaluation + serialization), in process."""
     store = ox.Store.read_only(str(store_dir))
-    times: dict[str, list[float]] = {}
-    for name, text, bindings, _ in named:
-        subs = {ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()}
-        times[name] = []
-        for _ in range(runs):
+    out = {}
+    for q in named:
+        subs = {ox.Variable(k): to_oxigraph(v) for k, v in q.bindings.items()}
+        times: list[float] = []
+        while len(times) < runs + 1 and sum(times) <= budget:  # the first one warms
             started = time.perf_counter()
-            answer = store.query(text, use_default_graph_as_union=True, substitutions=subs)
+            answer = store.query(q.text, use_default_graph_as_union=True, substitutions=subs)
             if isinstance(answer, ox.QueryTriples):
                 answer.serialize(format=ox.RdfFormat.N_TRIPLES)
             else:
                 answer.serialize(format=ox.QueryResultsFormat.JSON)
-            times[name].append(time.perf_counter() - started)
-    return times
+            times.append(time.perf_counter() - started)
+        times = times[1:] or times
+        out[q.name] = {"p50": percentile(times, .5), "p95": percentile(times, .95),
+                       "n": len(times)}
+    del store
+    return out
 
 
-class Server:
-    def __init__(self, settings: Settings, store_dir: Path, workers: int, log: Path):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("VETGRAPH_")}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "vetgraph.cli", "serve", "--store", str(store_dir),
-             "--root", str(settings.root), "--data-dir", str(settings.data_dir),
-             "--port", str(self.port), "--workers", str(workers), "--queue-wait", "30",
-             "--query-timeout", "120", "--max-rows", "100000"],
-            env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
-        )
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.base + "/?format=json", timeout=5).read()
-                return
-            except OSError:
-                if self.process.poll() is not None:
-                    raise RuntimeError(log.read_text()[-3000:]) from None
-                time.sleep(0.5)
-        raise RuntimeError("server did not start")
+# --- servers --------------------------------------------------------------------------------
 
-    def get(self, name: str, given: dict[str, str]) -> float:
-        url = f"{self.base}/api/queries/{name}?" + urllib.parse.urlencode(given)
-        request = urllib.request.Request(url, headers={"Accept": f"{JSON}, text/turtle;q=0.9"})
+
+class QueryTimedOut(Exception):
+    pass
+
+
+class QueryFailed(Exception):
+    pass
+
+
+class Client:
+    """One persistent keep-alive HTTP connection to a server."""
+
+    def __init__(self, port: int, timeout: float):
+        self.port, self.timeout = port, timeout
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+
+    def send(self, request: tuple[str, str, bytes | None, dict[str, str]]) -> float:
+        method, path, body, headers = request
         started = time.perf_counter()
-        with urllib.request.urlopen(request, timeout=300) as response:
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
             response.read()
-        return time.perf_counter() - started
+        except TimeoutError:
+            self.reconnect()
+            raise QueryTimedOut from None
+        except (http.client.HTTPException, OSError) as error:
+            self.reconnect()
+            raise QueryFailed(type(error).__name__) from error
+        elapsed = time.perf_counter() - started
+        if response.will_close:
+            self.reconnect()
+        if elapsed >= 0.95 * self.timeout:  # the server's own timeout (vetgraph: 503;
+            raise QueryTimedOut  # Virtuoso: a partial answer at MaxQueryExecutionTime)
+        if response.status >= 400:
+            raise QueryFailed(f"HTTP {response.status}")
+        return elapsed
 
-    def peak_memory(self) -> int:
-        """Peak resident bytes (VmHWM) of the server and its worker processes."""
-        pids = [self.process.pid]
+    def reconnect(self) -> None:
+        self.conn.close()
+        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def process_tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
         try:
-            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-            pids += [int(p) for p in children.read_text().split()]
-            for pid in list(pids[1:]):
-                grand = Path(f"/proc/{pid}/task/{pid}/children")
-                if grand.exists():
-                    pids += [int(p) for p in grand.read_text().split()]
+            todo += [int(p) for p in
+                     Path(f"/proc/{current}/task/{current}/children").read_text().split()]
         except OSError:
-            pass
-        total = 0
-        for pid in pids:
-            try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        total += int(line.split()[1]) * 1024
-            except OSError:
-                continue
-        return total
+            continue
+    return pids
 
-    def stop(self) -> None:
-        self.process.terminate()
+
+def peak_memory(pid: int) -> int:
+    """Peak resident bytes (VmHWM) of a process and all its descendants."""
+    total = 0
+    for each in process_tree(pid):
         try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+            for line in Path(f"/proc/{each}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return total
 
 
-def throughput(server: Server, named, clients: int, seconds: float) -> float:
-    stop = time.monotonic() + seconds
-    counts = [0] * clients
+def spawn(command: list[str], port: int, log: Path, timeout: float) -> subprocess.Popen:
+    """Start a server and wait until it accepts connections on ``port``."""
+    process = subprocess.Popen(command, env=child_env(), stdout=open(log, "wb"),  # noqa: SIM115
+                               stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2):
+                return process
+        except OSError:
+            time.sleep(0.5)
+    stop_process(process)
+    raise RuntimeError(f"server did not start within {timeout:.0f} s")
+
+
+def child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VETGRAPH_")}
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])
+    return env
+
+
+@dataclass
+class System:
+    """A running server of one system; ``request(q)`` is how it is asked a named query."""
+
+    name: str
+    port: int
+    pid: int
+    stopper: Callable[[], None]
+    restart: Callable[[], None] | None = None  # rdflib-endpoint: a timed-out query blocks it
+    extra: dict = field(default_factory=dict)
+    dataset: list[tuple[str, str]] | None = None  # Virtuoso: the remote backend's dataset form
+
+    def request(self, q: Named) -> tuple[str, str, bytes | None, dict[str, str]]:
+        if self.name in VETGRAPH_SYSTEMS:
+            return q.vetgraph_request()
+        if self.name == "virtuoso":
+            return q.sparql_request("/sparql", self.dataset, separators=True)
+        return q.sparql_request("/", None, separators=False)
+
+
+def start_vetgraph(backend: str, settings: Settings, store_dir: Path, work: Path,
+                   args) -> System:
+    port = free_port()
+    log = work / f"serve-{backend}.log"
+    process = spawn(
+        [sys.executable, "-m", "vetgraph.cli", "serve", "--backend", backend,
+         "--store", str(store_dir), "--root", str(settings.root),
+         "--data-dir", str(settings.data_dir), "--port", str(port),
+         "--workers", str(args.workers), "--queue-wait", str(args.query_timeout * 2),
+         "--query-timeout", str(args.query_timeout), "--max-rows", "100000",
+         "--worker-memory", "0"], port, log, args.start_timeout)
+    return System(backend, port, process.pid, lambda: stop_process(process))
+
+
+def start_rdflib_endpoint(settings: Settings, work: Path, args) -> System:
+    port = free_port()
+    log, report = work / "serve-rdflib-endpoint.log", work / "rdflib-endpoint.json"
+    process = spawn(
+        [sys.executable, str(HERE / "rdflib_endpoint_serve.py"), "--root", str(settings.root),
+         "--data-dir", str(settings.data_dir), "--port", str(port), "--report", str(report)],
+        port, log, args.start_timeout)
+    # a short grace: after a timed-out query uvicorn would wait for it to finish
+    system = System("rdflib-endpoint", port, process.pid, lambda: stop_process(process, 3),
+                    extra=json.loads(report.read_text()))
+    system.restart = lambda: restart_rdflib_endpoint(system, settings, work, args)
+    return system
+
+
+def restart_rdflib_endpoint(system: System, settings: Settings, work: Path, args) -> None:
+    system.stopper()
+    fresh = start_rdflib_endpoint(settings, work, args)
+    system.port, system.pid, system.stopper = fresh.port, fresh.pid, fresh.stopper
+    system.extra["restarts"] = system.extra.get("restarts", 0) + 1
+
+
+def start_virtuoso_loaded(sources: Sources, work: Path, args) -> System:
+    server = start_virtuoso(work / "virtuoso", max_seconds=int(args.query_timeout))
+    try:
+        store = RemoteStore(server.query_url, update_endpoint=server.update_url,
+                            user=server.user, password=server.password, read_only=False)
+        started = time.perf_counter()
+        # the loading step of vetgraph.build.build_remote (which validates first)
+        sent = sum(store.replace_graph(graph, quads) for graph, quads in sources.quads.items())
+        load_s = time.perf_counter() - started
+    except BaseException:
+        stop_virtuoso(server)
+        raise
+    return System("virtuoso", server.http_port, server.process.pid,
+                  lambda: stop_virtuoso(server), extra={"load_s": load_s, "sent": sent},
+                  dataset=store._dataset_form(None, None))
+
+
+# --- measuring one system --------------------------------------------------------------------
+
+
+def http_latency(system: System, named: list[Named], slow: dict[str, str], label: str,
+                 args) -> dict:
+    """Warm once, then up to ``--runs`` requests per query (fewer past the timeout's worth).
+
+    ``slow`` maps the queries that already timed out on this system at a smaller size to that
+    size; they are not sent again (the data only grows), and a new timeout is added to it."""
+    client = Client(system.port, args.query_timeout)
+    out: dict[str, dict] = {}
+    for q in named:
+        if q.name in slow:
+            out[q.name] = {"timeout": True, "at": slow[q.name]}
+            continue
+        times: list[float] = []
+        try:
+            spent = client.send(system.request(q))  # warm: guard verdict, caches
+            while len(times) < args.runs and spent <= args.query_timeout:
+                times.append(client.send(system.request(q)))
+                spent += times[-1]
+        except QueryTimedOut:
+            out[q.name] = {"timeout": True}
+            slow[q.name] = label
+            if system.restart:
+                client.close()
+                system.restart()
+                client = Client(system.port, args.query_timeout)
+            continue
+        except QueryFailed as error:
+            out[q.name] = {"error": str(error)}
+            continue
+        out[q.name] = {"p50": percentile(times, .5), "p95": percentile(times, .95),
+                       "n": len(times)}
+    client.close()
+    return out
+
+
+def throughput(system: System, mix: list[Named], clients: int, args) -> dict:
+    if not mix:
+        return {"rps": None, "errors": 0}
+    stop = time.monotonic() + args.seconds
+    counts, errors = [0] * clients, [0] * clients
 
     def client(i: int) -> None:
+        conn = Client(system.port, args.query_timeout)
         k = i
         while time.monotonic() < stop:
-            name, _, _, given = named[k % len(named)]
-            server.get(name, given)
-            counts[i] += 1
+            try:
+                conn.send(system.request(mix[k % len(mix)]))
+                counts[i] += 1
+            except (QueryTimedOut, QueryFailed):
+                errors[i] += 1
             k += 1
+        conn.close()
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     started = time.monotonic()
@@ -192,138 +447,364 @@ def throughput(server: Server, named, clients: int, seconds: float) -> float:
         t.start()
     for t in threads:
         t.join()
-    return sum(counts) / (time.monotonic() - started)
+    return {"rps": sum(counts) / (time.monotonic() - started), "errors": sum(errors)}
 
 
-def run_size(label: str, settings: Settings, work: Path, args) -> dict:
-    store_dir = work / f"store-{label}"
-    result = {"size": label, **load_store(settings, store_dir)}
+def measure(system: System, named: list[Named], slow: dict[str, str], label: str, args,
+            peer_mix: list[str] | None = None) -> dict:
+    """Latency, throughput and peak memory of a running system. ``peer_mix``: the queries
+    of rdflib-endpoint's mix when it is not the whole list (its others timed out); the
+    throughput is measured on that mix too, so that the two can be compared."""
+    queries = http_latency(system, named, slow, label, args)
+    mix = [q for q in named if "p50" in queries[q.name]]
+    rps = {c: throughput(system, mix, c, args) for c in CLIENTS}
+    out = {"queries": queries, "rps": {c: r["rps"] for c, r in rps.items()},
+           "rps_errors": {c: r["errors"] for c, r in rps.items()},
+           "mix": [q.name for q in mix]}
+    if peer_mix is not None and peer_mix != out["mix"]:
+        common = [q for q in mix if q.name in peer_mix]
+        out["rps_on_peer_mix"] = {c: throughput(system, common, c, args)["rps"]
+                                  for c in CLIENTS}
+    out["peak_memory"] = peak_memory(system.pid)
+    return out
+
+
+def memory_estimate(history: list[tuple[int, int]], triples: int) -> int | None:
+    """Resident bytes at ``triples``, from (triples, peak bytes) of smaller sizes: a line
+    through the two largest, or bytes per triple when only one was measured."""
+    if not history:
+        return None
+    if len(history) == 1 or history[-1][0] == history[-2][0]:
+        t, m = history[-1]
+        return m * triples // t
+    (t1, m1), (t2, m2) = history[-2], history[-1]
+    return int(m2 + max(0.0, (m2 - m1) / (t2 - t1)) * (triples - t2))
+
+
+def run_system(name: str, size: dict, settings: Settings, sources: Sources, store_dir: Path,
+               named: list[Named], work: Path, history: dict, slow: dict, args) -> dict:
+    triples = size["triples"]
+    if name == "rdflib-endpoint" and not all(
+            importlib.util.find_spec(m) for m in ("rdflib_endpoint", "uvicorn")):
+        return {"skipped": "rdflib-endpoint is not installed (pip install '.[bench]')"}
+    if name == "virtuoso" and VIRTUOSO is None:
+        return {"skipped": "virtuoso-t is not installed (Debian: virtuoso-opensource-7-bin)"}
+    estimate, free = memory_estimate(history.get(name, []), triples), available_memory()
+    if estimate is not None and estimate > MEMORY_SHARE * free:
+        return {"skipped": f"needs about {estimate / 2**30:,.1f} GiB (extrapolated from "
+                f"{history[name][-1][1] / history[name][-1][0]:,.0f} B/triple measured at "
+                f"{history[name][-1][0]:,} triples), more than {MEMORY_SHARE:.0%} of the "
+                f"{free / 2**30:,.1f} GiB available"}
+    result: dict = {}
+    folder = work / name
+    folder.mkdir()
+    try:
+        if name == "oxigraph":
+            result.update(load_oxigraph(sources, store_dir))
+            system = start_vetgraph("oxigraph", settings, store_dir, folder, args)
+        elif name == "memory":
+            started = time.perf_counter()
+            dataset = to_dataset(read_sources(settings))
+            result["load_s"] = time.perf_counter() - started
+            del dataset
+            system = start_vetgraph("memory", settings, store_dir, folder, args)
+        elif name == "rdflib-endpoint":
+            system = start_rdflib_endpoint(settings, folder, args)
+            result["load_s"] = system.extra["load_s"]
+        else:
+            system = start_virtuoso_loaded(sources, folder, args)
+            result["load_s"] = system.extra["load_s"]
+    except Exception as error:  # noqa: BLE001 (a failing system is a result, not the end)
+        return {"failed": f"{type(error).__name__}: {str(error)[-500:]}"}
+    result["load_rate"] = triples / result["load_s"]
+    try:
+        peer = size["systems"].get("rdflib-endpoint", {}).get("mix")
+        result.update(measure(system, named, slow.setdefault(name, {}), size["size"], args,
+                              peer if name == "oxigraph" else None))
+        result["restarts"] = system.extra.get("restarts", 0)
+    finally:
+        system.stopper()
+    history.setdefault(name, []).append((triples, result["peak_memory"]))
+    return result
+
+
+def run_size(label: str, settings: Settings, work: Path, history: dict, slow: dict,
+             args) -> dict:
+    started = time.perf_counter()
+    sources = read_sources(settings)
+    size = {"size": label, "parse_s": time.perf_counter() - started,
+            "triples": sum(sources.counts().values()), "systems": {}}
     schools = 6 if label == "seed" else int(label) + 6
-    if schools <= args.validate_up_to:
+    if schools <= args.validate_up_to and set(args.systems) & set(VETGRAPH_SYSTEMS):
         from vetgraph.validate import validate
 
         started = time.perf_counter()
         report = validate(settings)
-        result["shacl_s"] = time.perf_counter() - started
-        result["violations"] = report.counts.get("Violation", 0)
-    named = queries(settings, args.skip)
-    raw = raw_latency(store_dir, named, args.runs)
-    server = Server(settings, store_dir, max(CLIENTS), work / f"serve-{label}.log")
-    try:
-        http: dict[str, list[float]] = {}
-        for name, _, _, given in named:
-            server.get(name, given)  # warm: guard verdict, caches
-            http[name] = [server.get(name, given) for _ in range(args.runs)]
-        result["queries"] = {
-            name: {"raw_p50": percentile(raw[name], .5), "raw_p95": percentile(raw[name], .95),
-                   "http_p50": percentile(http[name], .5),
-                   "http_p95": percentile(http[name], .95)}
-            for name in http
-        }
-        result["rps"] = {c: throughput(server, named, c, args.seconds) for c in CLIENTS}
-        result["peak_memory"] = server.peak_memory()
-    finally:
-        server.stop()
-    return result
+        size["shacl_s"] = time.perf_counter() - started
+        size["violations"] = report.counts.get("Violation", 0)
+    named = named_queries(settings, args.skip, args.queries)
+    folder = work / f"size-{label}"
+    store_dir = folder / "oxigraph-store"
+    folder.mkdir(parents=True, exist_ok=True)
+    # oxigraph last, so that it can also be measured on rdflib-endpoint's query mix
+    for name in sorted(args.systems, key=lambda s: s == "oxigraph"):
+        started = time.monotonic()
+        size["systems"][name] = run_system(name, size, settings, sources, store_dir, named,
+                                           folder.resolve(), history, slow, args)
+        print(f"{label}: {name} {time.monotonic() - started:.0f} s", file=sys.stderr,
+              flush=True)
+        if name == "oxigraph" and store_dir.exists():
+            size["raw"] = raw_latency(store_dir, named, args.runs, args.query_timeout)
+    del sources
+    shutil.rmtree(folder, ignore_errors=True)
+    size["systems"] = {name: size["systems"][name] for name in args.systems}
+    return size
 
 
-def write(results: list[dict], out: Path, args) -> None:
+# --- report ---------------------------------------------------------------------------------
+
+
+def ms(entry: dict | None, key: str, timeout: float) -> str:
+    if entry is None:
+        return "–"
+    if entry.get("timeout"):
+        return f"> {timeout:g} s" + (f" (at {entry['at']})" if "at" in entry else "")
+    if "error" in entry:
+        return f"error ({entry['error']})"
+    return f"{entry[key] * 1e3:.1f}"
+
+
+def targets(results: list[dict], args) -> list[str]:
+    """The issue's targets, checked against this run's numbers."""
+    ok = {True: "met", False: "**missed**"}
+    lines = ["## Targets", ""]
+    ran = [(r, r["systems"].get("oxigraph", {})) for r in results]
+    ran = [(r, s) for r, s in ran if "load_rate" in s]
+    lines.append("- Load ≥ 200,000 triples/s (vetgraph on Oxigraph, `build._load`): " + (
+        "; ".join(f"{r['size']}: {s['load_rate']:,.0f} ({ok[s['load_rate'] >= 200_000]})"
+                  for r, s in ran) or "not measured") + ".")
+    reference = next((r for r, _ in ran if r["size"] == "1000"), ran[-1][0] if ran else None)
+    if reference is None or "raw" not in reference:
+        lines.append("- HTTP within 1.5× raw pyoxigraph: not measured.")
+    else:
+        http, raw = reference["systems"]["oxigraph"]["queries"], reference["raw"]
+        misses = [f"{n} ({http[n]['p50'] / raw[n]['p50']:.1f}×)" if "p50" in http[n]
+                  else f"{n} ({ms(http[n], 'p50', args.query_timeout)})"
+                  for n in raw if "p50" not in http[n]
+                  or http[n]["p50"] > 1.5 * raw[n]["p50"]]
+        note = "" if reference["size"] == "1000" else " (no 1,000-school set in this run)"
+        lines.append(f"- Each named query through HTTP within 1.5× raw pyoxigraph (p50) at "
+                     f"{reference['size']}{note}: {len(raw) - len(misses)} of {len(raw)} met"
+                     + (f"; missed: {', '.join(misses)}" if misses else "") + ".")
+    ratios = []
+    for r in results:
+        ours, peer = r["systems"].get("oxigraph", {}), r["systems"].get("rdflib-endpoint", {})
+        if "rps" in ours and "rps" in peer:
+            mine = ours.get("rps_on_peer_mix", ours["rps"])
+            parts = [f"{c}: {mine[c] / peer['rps'][c]:.1f}× ({ok[mine[c] >= 10 * peer['rps'][c]]})"
+                     if mine[c] and peer["rps"][c] else f"{c}: n/a" for c in CLIENTS]
+            mix = (f" (both on rdflib-endpoint's {len(peer['mix'])} queries under "
+                   f"{args.query_timeout:g} s)" if "rps_on_peer_mix" in ours else "")
+            ratios.append(f"{r['size']}{mix}: " + ", ".join(parts))
+    lines.append("- Throughput ≥ 10× rdflib-endpoint (vetgraph on Oxigraph req/s ÷ "
+                 "rdflib-endpoint req/s, per client count): "
+                 + ("; ".join(ratios) or "not measured (rdflib-endpoint did not run)") + ".")
+    shacl = next((r for r in results if r["size"] == "1000" and "shacl_s" in r), None)
+    lines.append("- SHACL of the 1,000-school set within 60 s: " + (
+        f"{shacl['shacl_s']:.1f} s ({ok[shacl['shacl_s'] <= 60]})" if shacl else "not measured")
+        + ".")
+    per = []
+    for name in SYSTEMS:
+        measured = [(r["size"], r["triples"], r["systems"][name]) for r in results
+                    if "peak_memory" in r["systems"].get(name, {})]
+        if measured:
+            label, triples, s = measured[-1]
+            disk = (f", {s['disk_bytes'] / triples:.0f} B/triple on disk"
+                    if "disk_bytes" in s else "")
+            per.append(f"{name} {s['peak_memory'] / triples:,.0f} B/triple resident at "
+                       f"{label}{disk}")
+    lines.append("- Memory per triple (largest size each system ran): "
+                 + ("; ".join(per) or "not measured") + ".")
+    return lines
+
+
+def write(results: list[dict], out: Path, args, versions: dict[str, str]) -> None:
     out.mkdir(parents=True, exist_ok=True)
+    t = args.query_timeout
     lines = [
         "# Scale benchmark",
         "",
         f"{datetime.now(UTC).isoformat(timespec='seconds')} · {platform.node()} · "
         f"{platform.processor() or platform.machine()} · {os.cpu_count()} CPUs · "
-        f"Python {platform.python_version()} · vetgraph {__version__} · "
-        f"pyoxigraph {ox.__version__} · `{' '.join(sys.argv[1:]) or '(defaults)'}`",
+        f"{available_memory() / 2**30:.1f} GiB available · "
+        + " · ".join(f"{k} {v}" for k, v in versions.items())
+        + f" · `{' '.join(sys.argv[1:]) or '(defaults)'}`",
         "",
         "Sizes: the seed report, and `vetgraph synth` sets (seed + N synthetic schools, "
-        f"{args.years} year(s)). HTTP: `vetgraph serve --workers 8`, `/api/queries/NAME` "
-        "in SPARQL JSON, one client; raw: pyoxigraph on the same store, evaluation + SPARQL "
-        "JSON serialization, in process.",
-        "",
-        "| size | triples | load triples/s | parse s | SHACL s | disk B/triple | peak RSS MiB "
-        "| RSS B/triple | " + " | ".join(f"req/s {c}" for c in CLIENTS) + " |",
-        "| --- " * (8 + len(CLIENTS)) + "|",
+        f"{args.years} year(s)). Systems: vetgraph on Oxigraph (`vetgraph serve --workers "
+        f"{args.workers}`) and raw pyoxigraph on the same store (in process: evaluation + "
+        "SPARQL JSON serialization, the limit); vetgraph on its memory backend (`--backend "
+        "memory`, rdflib); rdflib-endpoint on uvicorn (one rdflib Dataset, union default "
+        "graph); Virtuoso loaded as `vetgraph build --backend remote` loads it. Load: "
+        "Oxigraph `build._load` after parsing; memory and rdflib-endpoint parse + rdflib "
+        "Dataset; Virtuoso chunked `INSERT DATA` over HTTP after parsing. Every client keeps "
+        f"one keep-alive HTTP connection; a query slower than {t:g} s is reported as "
+        f"\"> {t:g} s\" and left out of the req/s mix. Peak RSS: the serving processes and "
+        "their children (VmHWM).",
     ]
     for r in results:
         shacl = f"{r['shacl_s']:.1f}" if "shacl_s" in r else "not run"
-        lines.append(
-            f"| {r['size']} | {r['triples']:,} | {r['load_rate']:,.0f} | {r['parse_s']:.1f} | "
-            f"{shacl} | {r['disk_bytes'] / r['triples']:.0f} | {r['peak_memory'] / 2**20:,.0f} "
-            f"| {r['peak_memory'] / r['triples']:.0f} | "
-            + " | ".join(f"{r['rps'][c]:.1f}" for c in CLIENTS) + " |"
-        )
-    for r in results:
-        lines += ["", f"## Latency per named query, {r['size']} (ms; HTTP/raw = ratio of p50)",
-                  "", "| query | raw p50 | raw p95 | HTTP p50 | HTTP p95 | HTTP/raw |",
-                  "| --- | --- | --- | --- | --- | --- |"]
-        for name, q in r["queries"].items():
+        lines += ["", f"## {r['size']}: {r['triples']:,} triples (parsed in "
+                  f"{r['parse_s']:.1f} s)", "",
+                  "| system | load triples/s | SHACL s | "
+                  + " | ".join(f"req/s {c}" for c in CLIENTS)
+                  + " | peak RSS MiB | B/triple |",
+                  "| --- " * (5 + len(CLIENTS)) + "|"]
+        for name, s in r["systems"].items():
+            if "skipped" in s or "failed" in s:
+                reason = s.get("skipped") or "failed: " + s["failed"]
+                lines.append(f"| {name} | {reason.replace('|', '/')} |"
+                             + " |" * (3 + len(CLIENTS)))
+                continue
+            rps = [f"{s['rps'][c]:.1f}" if s["rps"][c] is not None else "–" for c in CLIENTS]
             lines.append(
-                f"| {name} | {q['raw_p50'] * 1e3:.1f} | {q['raw_p95'] * 1e3:.1f} | "
-                f"{q['http_p50'] * 1e3:.1f} | {q['http_p95'] * 1e3:.1f} | "
-                f"{q['http_p50'] / max(q['raw_p50'], 1e-9):.1f} |"
-            )
+                f"| {name} | {s['load_rate']:,.0f} | "
+                f"{shacl if name in VETGRAPH_SYSTEMS else 'n/a'} | " + " | ".join(rps)
+                + f" | {s['peak_memory'] / 2**20:,.0f} | {s['peak_memory'] / r['triples']:,.0f} |")
+        notes = [f"{name}: req/s over {len(s['mix'])} of {len(s['queries'])} queries (the "
+                 "others timed out or failed)" for name, s in r["systems"].items()
+                 if "mix" in s and len(s["mix"]) < len(s["queries"])]
+        notes += [f"{name}: restarted {s['restarts']} time(s) after a timed-out query"
+                  for name, s in r["systems"].items() if s.get("restarts")]
+        if notes:
+            lines += [""] + [f"- {n}" for n in notes]
+    for r in results:
+        served = [n for n, s in r["systems"].items() if "queries" in s]
+        if not served:
+            continue
+        raw = r.get("raw", {})
+        head = ["query"] + (["raw p50", "raw p95"] if raw else [])
+        for n in served:
+            head += [f"{n} p50", f"{n} p95"]
+        if raw and "oxigraph" in served:
+            head.append("oxigraph HTTP/raw")
+        lines += ["", f"## Latency per named query, {r['size']} (ms; HTTP unless raw; "
+                  "HTTP/raw = ratio of p50)", "", "| " + " | ".join(head) + " |",
+                  "| --- " * len(head) + "|"]
+        for name in r["systems"][served[0]]["queries"]:
+            cells = [name]
+            if raw:
+                cells += [ms(raw.get(name), "p50", t), ms(raw.get(name), "p95", t)]
+            for n in served:
+                entry = r["systems"][n]["queries"].get(name)
+                cells += [ms(entry, "p50", t), ms(entry, "p95", t)]
+            if raw and "oxigraph" in served:
+                entry = r["systems"]["oxigraph"]["queries"][name]
+                cells.append(f"{entry['p50'] / max(raw[name]['p50'], 1e-9):.1f}"
+                             if "p50" in entry else "–")
+            lines.append("| " + " | ".join(cells) + " |")
+    lines += [""] + targets(results, args)
     if args.skip:
         lines += ["", f"Left out: {', '.join(args.skip)}."]
-    lines += ["", "Not measured in this run: the memory backend, rdflib-endpoint and Virtuoso "
-              "columns (see the issue); see `tests/scale/test_remote.py` for Virtuoso."]
     (out / "scale.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (out / "scale.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    (out / "scale.json").write_text(json.dumps(
+        {"versions": versions, "args": vars(args), "results": results}, indent=1),
+        encoding="utf-8")
+    chart(results, out / "scale.png")
 
+
+def chart(results: list[dict], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    for r in results:
-        left.plot(list(CLIENTS), [r["rps"][c] for c in CLIENTS], marker="o", label=r["size"])
-        names = list(r["queries"])
-        right.plot(range(len(names)),
-                   [r["queries"][n]["http_p50"] * 1e3 for n in names], marker=".",
-                   label=f"HTTP {r['size']}")
-        right.plot(range(len(names)),
-                   [r["queries"][n]["raw_p50"] * 1e3 for n in names], linestyle=":",
-                   label=f"raw {r['size']}")
-    left.set(xlabel="concurrent clients", ylabel="requests/s", title="throughput")
-    right.set(xlabel="named query (catalogue order)", ylabel="p50 ms", yscale="log",
-              title="latency: HTTP vs raw pyoxigraph")
-    left.legend()
-    right.legend(fontsize=7)
+    colors = dict(zip(SYSTEMS, ("tab:blue", "tab:orange", "tab:green", "tab:red"), strict=True))
+    styles = ("-", "--", "-.", ":")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
+    for i, r in enumerate(results):
+        for name, s in r["systems"].items():
+            if "rps" in s:
+                left.plot(list(CLIENTS), [s["rps"][c] or 0 for c in CLIENTS], marker="o",
+                          color=colors[name], linestyle=styles[i % len(styles)],
+                          label=f"{name} {r['size']}")
+    largest = next((r for r in reversed(results)
+                    if any("queries" in s for s in r["systems"].values())), None)
+    if largest is not None:
+        names = list(next(s for s in largest["systems"].values() if "queries" in s)["queries"])
+        if "raw" in largest:
+            right.plot(range(len(names)), [largest["raw"][n]["p50"] * 1e3 for n in names],
+                       color="black", linestyle=":", marker=".", label="raw pyoxigraph")
+        for name, s in largest["systems"].items():
+            if "queries" in s:
+                points = [(i, s["queries"][n]["p50"] * 1e3) for i, n in enumerate(names)
+                          if "p50" in s["queries"].get(n, {})]
+                right.plot([p[0] for p in points], [p[1] for p in points], marker=".",
+                           color=colors[name], label=name)
+        right.set_xticks(range(len(names)), names, rotation=90, fontsize=6)
+        right.set(ylabel="p50 ms (HTTP)", yscale="log",
+                  title=f"latency per named query, {largest['size']}")
+        right.legend(fontsize=7)
+    left.set(xlabel="concurrent clients", ylabel="requests/s", yscale="log",
+             title="throughput (size: line style)")
+    left.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(out / "scale.png", dpi=100)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="*", default=[100, 1000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100, 1000, 9000])
+    parser.add_argument("--systems", default=",".join(SYSTEMS),
+                        help=f"comma-separated, of {', '.join(SYSTEMS)} (default all)")
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--workers", type=int, default=max(CLIENTS),
+                        help="vetgraph serve --workers (default 8)")
+    parser.add_argument("--query-timeout", type=float, default=60.0,
+                        help="seconds before a query counts as too slow (default 60)")
+    parser.add_argument("--start-timeout", type=float, default=1800.0,
+                        help="seconds a server may take to load and start (default 1800)")
     parser.add_argument("--validate-up-to", type=int, default=1000)
     parser.add_argument("--out", default=str(HERE / "results"))
     parser.add_argument("--skip", nargs="*", default=[], metavar="QUERY",
                         help="named queries to leave out (e.g. data-quality-findings, whose "
                         "time grows much faster than the data: 0.5 s at the seed, 51 s at 100 "
                         "synthetic schools)")
-    parser.add_argument("--smoke", action="store_true", help="seed + 5 schools, few requests")
+    parser.add_argument("--queries", nargs="*", default=None, metavar="QUERY",
+                        help="only these named queries (default all)")
+    parser.add_argument("--smoke", action="store_true",
+                        help=f"seed + 5 schools, {len(SMOKE_QUERIES)} quick queries, few "
+                        "requests")
     args = parser.parse_args(argv)
+    args.systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    unknown = sorted(set(args.systems) - set(SYSTEMS))
+    if unknown:
+        parser.error(f"unknown system(s) {', '.join(unknown)}; known: {', '.join(SYSTEMS)}")
     if args.smoke:
-        args.sizes, args.years, args.runs, args.seconds, args.validate_up_to = [5], 1, 2, 0.5, 0
+        args.sizes, args.years, args.runs, args.seconds, args.validate_up_to = [5], 1, 1, 0.5, 0
+        args.workers, args.query_timeout = 2, 20.0
+        args.queries = args.queries or list(SMOKE_QUERIES)
+    versions = {"Python": platform.python_version(), "vetgraph": __version__,
+                "pyoxigraph": ox.__version__, "rdflib": version_of("rdflib"),
+                "rdflib-endpoint": version_of("rdflib-endpoint"),
+                "uvicorn": version_of("uvicorn"), "Virtuoso": virtuoso_version()}
     base = Settings.load(root=str(REPO))
-    results = []
+    results, history, slow = [], {}, {}
     with tempfile.TemporaryDirectory(prefix="vetgraph-scale-") as tmp:
         work = Path(tmp)
-        results.append(run_size("seed", base, work, args))
+        results.append(run_size("seed", base, work, history, slow, args))
         for n in args.sizes:
             data = work / f"data-{n}"
             synthesize(data, n, args.years, args.seed, base)
-            results.append(run_size(str(n), base.replace(data_dir=data), work, args))
-            print(f"{n} schools done", file=sys.stderr)
-    write(results, Path(args.out), args)
+            results.append(run_size(str(n), base.replace(data_dir=data), work, history, slow,
+                                    args))
+            shutil.rmtree(data, ignore_errors=True)
+            print(f"{n} schools done", file=sys.stderr, flush=True)
+    write(results, Path(args.out), args, versions)
     print((Path(args.out) / "scale.md").read_text())
     return 0
 
