@@ -36,9 +36,9 @@ import pyoxigraph as ox
 
 from . import __version__
 from .config import Settings
-from .dataset import Sources, read_sources, to_dataset
+from .dataset import Sources, read_sources
 from .store.oxigraph import MANIFEST_NAME, read_manifest
-from .validate import ValidationReport, validate_dataset
+from .validate import ValidationReport, validate_sources
 
 
 class BuildError(Exception):
@@ -158,7 +158,7 @@ def build_store(settings: Settings, store_dir: Path | None = None) -> BuildOutco
     store_dir = Path(store_dir or settings.store_dir).absolute()
     sources = read_sources(settings)
     version = sources.version
-    report = validate_dataset(to_dataset(sources))
+    report = validate_sources(sources)
     if not report.conforms:
         raise BuildRefused(report)
 
@@ -218,7 +218,7 @@ def build_remote(settings: Settings) -> tuple[dict[str, int], ValidationReport, 
     from .store import open_store
 
     sources = read_sources(settings)
-    report = validate_dataset(to_dataset(sources))
+    report = validate_sources(sources)
     if not report.conforms:
         raise BuildRefused(report)
     store = open_store(settings, "remote", read_only=False)

@@ -8,6 +8,13 @@ through Oxigraph's substitution (SEP-0007: the constant replaces the variable ev
 subqueries and EXISTS included, which is SHACL's pre-binding). Results are written into
 pyshacl's report graph in the same SHACL vocabulary, so every formatter sees one report.
 
+Pre-binding runs a query once per focus node: with thousands of observations that is
+quadratic. A constraint whose ``$this`` can be joined instead of substituted (see
+:func:`joinable`) runs once, unbound, and its solutions are grouped by ``?this`` and kept for
+the focus nodes. That is the same answer when every subquery that mentions ``$this`` projects
+it, ``$this`` is not re-bound (BIND, VALUES) nor used under MINUS, and every solution binds it;
+a solution that leaves ``?this`` unbound sends the constraint back to pre-binding.
+
 A shape stays with pyshacl (nothing is lost, only speed) unless: it is a node shape that no
 other shape references, its targets are ``sh:targetNode``/``targetClass``/``targetSubjectsOf``/
 ``targetObjectsOf``/``sh:SPARQLTarget`` or implicit class targets, and each of its constraints
@@ -24,10 +31,12 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef, Variable
 from rdflib.namespace import SH
-from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.algebra import translateQuery, traverse
 from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
+from .sparql_text import scan
 from .store.base import to_oxigraph, to_rdflib
 
 #: Shape predicates that are not constraints: a shape with only these left has nothing to check.
@@ -50,6 +59,7 @@ class SparqlConstraintError(Exception):
 class Constraint:
     node: Node  # the sh:SPARQLConstraint
     query: str  # with its PREFIX declarations
+    joinable: bool = False  # may run once with $this unbound (see :func:`joinable`)
 
 
 def _is_true(graph: Graph, node: Node, prop: URIRef) -> bool:
@@ -73,12 +83,57 @@ def prefixes(shapes: Graph, node: Node) -> str:
     return "".join(line + "\n" for _, line in sorted(lines.items()))
 
 
-def _projects_this(query: str) -> bool:
+def _algebra(query: str) -> CompValue | None:
     try:
-        algebra = translateQuery(parseQuery(query)).algebra
+        return translateQuery(parseQuery(query)).algebra
     except Exception:  # rdflib cannot read it: leave it to pyshacl, which uses rdflib too
-        return False
-    return algebra.name == "SelectQuery" and Variable("this") in algebra.get("PV", [])
+        return None
+
+
+def _projects_this(algebra: CompValue | None) -> bool:
+    return (
+        algebra is not None
+        and algebra.name == "SelectQuery"
+        and Variable("this") in algebra.get("PV", [])
+    )
+
+
+def _is_group_key(extend: CompValue) -> bool:
+    """rdflib projects a GROUP BY variable as ``BIND(SAMPLE(?this) AS ?this)``: not a re-binding."""
+    expr = extend.get("expr")
+    return isinstance(expr, Variable) and str(expr).startswith("__agg_")
+
+
+def joinable(algebra: CompValue) -> bool:
+    """True when joining on an unbound ``?this`` gives what pre-binding ``$this`` gives.
+
+    Pre-binding replaces ``$this`` everywhere, inside subqueries too; a join only reaches a
+    subquery through its projection. So every subquery that mentions ``?this`` must project
+    it, and ``?this`` must not be bound by BIND or VALUES nor appear under MINUS (which does
+    not join). Runtime adds the last condition: every solution binds ``?this``.
+    """
+    this = Variable("this")
+    safe = True
+    top = algebra["p"]
+
+    def visit(node: object) -> None:
+        nonlocal safe
+        if not isinstance(node, CompValue):
+            return
+        mentions = this in (node.get("_vars") or set())
+        if node.name == "Project" and node is not top and mentions and this not in node["PV"]:
+            safe = False
+        elif node.name == "Extend" and node.get("var") == this and not _is_group_key(node):
+            safe = False
+        elif node.name == "Minus" and this in (node["p2"].get("_vars") or set()):
+            safe = False
+        elif node.name == "values":
+            safe = False
+        elif node.name == "Slice" and mentions:  # LIMIT/OFFSET: restricting rows changes them
+            safe = False
+
+    traverse(top, visitPre=visit)
+    return safe
 
 
 def _constraints(shapes: Graph, shape: Node) -> list[Constraint] | None:
@@ -91,9 +146,10 @@ def _constraints(shapes: Graph, shape: Node) -> list[Constraint] | None:
         if len(selects) != 1 or _UNSUPPORTED_VARS.search(str(selects[0])):
             return None
         query = prefixes(shapes, node) + str(selects[0])
-        if not _projects_this(query):
+        algebra = _algebra(query)
+        if not _projects_this(algebra):
             return None
-        found.append(Constraint(node, query))
+        found.append(Constraint(node, query, joinable(algebra)))
     return found
 
 
@@ -120,7 +176,7 @@ def delegable_shapes(shapes: Graph) -> dict[Node, list[Constraint]]:
     return out
 
 
-def _closure(graph: Graph, node: Node, seen: set[Node] | None = None) -> Iterator[tuple]:
+def closure(graph: Graph, node: Node, seen: set[Node] | None = None) -> Iterator[tuple]:
     """Triples about ``node`` and, recursively, the blank nodes it points to."""
     seen = set() if seen is None else seen
     if node in seen:
@@ -129,7 +185,7 @@ def _closure(graph: Graph, node: Node, seen: set[Node] | None = None) -> Iterato
     for p, o in graph.predicate_objects(node):
         yield node, p, o
         if isinstance(o, BNode):
-            yield from _closure(graph, o, seen)
+            yield from closure(graph, o, seen)
 
 
 def without(shapes: Graph, delegated: Iterable[Node]) -> Graph:
@@ -144,10 +200,10 @@ def without(shapes: Graph, delegated: Iterable[Node]) -> Graph:
         if checks_more:
             for constraint in list(shapes.objects(shape, SH.sparql)):
                 copy.remove((shape, SH.sparql, constraint))
-                for triple in _closure(shapes, constraint):
+                for triple in closure(shapes, constraint):
                     copy.remove(triple)
         else:
-            for triple in list(_closure(shapes, shape)):
+            for triple in list(closure(shapes, shape)):
                 copy.remove(triple)
     return copy
 
@@ -198,10 +254,10 @@ def evaluate(
                 shapes.objects(shape, SH.message)
             )
             description_copied = False
-            for focus in nodes:
-                for bindings in _solutions(store, c, shape, focus):
+            for focus, solutions in _solutions_by_focus(store, c, shape, nodes):
+                for bindings in solutions:
                     if not description_copied:
-                        for triple in _closure(shapes, c.node):
+                        for triple in closure(shapes, c.node):
                             report.add(triple)
                         description_copied = True
                     result = BNode()
@@ -224,18 +280,78 @@ def evaluate(
     return added
 
 
-def _solutions(store: ox.Store, c: Constraint, shape: Node, focus) -> list[dict[str, Node]]:
-    """Distinct solutions for one focus node, as {variable: rdflib term}."""
+def _solutions_by_focus(
+    store: ox.Store, c: Constraint, shape: Node, nodes: list[ox.NamedNode]
+) -> Iterator[tuple[ox.NamedNode, list[dict[str, Node]]]]:
+    """Each focus node with its distinct solutions: one joined query when the constraint
+    allows it (see :func:`joinable`), else one pre-bound query per node."""
+    if c.joinable:
+        rows = _rows(store, c, shape, {}, restrict_to=nodes)
+        if all("this" in row for row in rows):
+            wanted = {to_rdflib(n): n for n in nodes}
+            grouped: dict[ox.NamedNode, list[dict[str, Node]]] = {}
+            for row in rows:
+                focus = wanted.get(row["this"])
+                if focus is not None:
+                    grouped.setdefault(focus, []).append(row)
+            for focus in nodes:
+                if focus in grouped:
+                    yield focus, _distinct(grouped[focus])
+            return
+    for focus in nodes:
+        yield focus, _distinct(_rows(store, c, shape, {ox.Variable("this"): focus}))
+
+
+def _distinct(rows: list[dict[str, Node]]) -> list[dict[str, Node]]:
+    unique: list[dict[str, Node]] = []
+    for row in rows:
+        if row not in unique:
+            unique.append(row)
+    return unique
+
+
+_SELECT = re.compile(r"(?<![\w?$])SELECT(?!\w)", re.IGNORECASE)
+_THIS = re.compile(r"[?$]this(?!\w)")
+
+
+def _with_values(query: str, nodes: list[ox.NamedNode]) -> str:
+    """The query with ``VALUES ?this {…}`` first in the group of every SELECT that projects
+    ``?this``, the outer one and subqueries alike, so the engine starts from the focus
+    nodes instead of every candidate in the data. (A subquery that projects ``?this`` only
+    meets the outer solutions through it: keeping its other rows cannot change the join.)"""
+    values = " VALUES ?this { " + " ".join(str(n) for n in nodes) + " } "
+    out: list[str] = []
+    projection: list[str] | None = None
+    for kind, token in scan(query):
+        out.append(token)
+        if kind == "other" and projection is None and _SELECT.search(token):
+            projection = [token[_SELECT.search(token).end():]]
+        elif projection is not None:
+            if kind == "open" and token == "{":
+                if _THIS.search(" ".join(projection)):
+                    out.append(values)
+                projection = None
+            else:
+                projection.append(token)
+    return "".join(out)
+
+
+def _rows(
+    store: ox.Store,
+    c: Constraint,
+    shape: Node,
+    substitutions: dict,
+    restrict_to: list[ox.NamedNode] | None = None,
+) -> list[dict]:
+    """The query's solutions as {variable: rdflib term}; ``?failure`` true is an error."""
+    query = c.query if restrict_to is None else _with_values(c.query, restrict_to)
     try:
-        answer = store.query(c.query, substitutions={ox.Variable("this"): focus})
+        answer = store.query(query, substitutions=substitutions)
         names = [v.value for v in answer.variables]
-        rows = []
-        for solution in answer:
-            row = {
-                n: to_rdflib(solution[i]) for i, n in enumerate(names) if solution[i] is not None
-            }
-            if row not in rows:
-                rows.append(row)
+        rows = [
+            {n: to_rdflib(solution[i]) for i, n in enumerate(names) if solution[i] is not None}
+            for solution in answer
+        ]
     except (SyntaxError, RuntimeError, OSError, ValueError) as exc:
         raise SparqlConstraintError(f"SPARQL constraint of <{shape}>: {exc}") from exc
     if any("failure" in row and row["failure"] == Literal(True) for row in rows):

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -37,10 +37,10 @@ from rdflib.collection import Collection
 from rdflib.namespace import QB
 from rdflib.term import Node
 
-from . import shacl_sparql
+from . import shacl_screen, shacl_sparql
 from .config import BASE_IRI, GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SHAPES, Settings
-from .dataset import load_dataset
-from .store.base import to_oxigraph
+from .dataset import Sources, read_sources
+from .store.base import to_oxigraph, to_rdflib
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 VET = Namespace(BASE_IRI + "ontology#")
@@ -111,51 +111,140 @@ def shapes_graph(ds: Dataset) -> Graph:
     return shapes
 
 
-def _oxigraph_data(ds: Dataset) -> ox.Store:
-    """Data + codes + ontology in one default graph, for the SPARQL constraints."""
-    store = ox.Store()
-    store.extend(
-        ox.Quad(*(to_oxigraph(t) for t in triple))
-        for graph in (GRAPH_DATA, GRAPH_CODES, GRAPH_ONTOLOGY)
-        for triple in ds.graph(URIRef(graph))
-    )
-    return store
+def _graph(quads: Iterable[ox.Quad], prefixes: dict[str, str]) -> Graph:
+    graph = Graph()
+    for prefix, namespace in prefixes.items():
+        graph.bind(prefix, namespace, override=False)
+    for q in quads:
+        graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+    return graph
 
 
 def validate_dataset(ds: Dataset) -> ValidationReport:
-    """Run pyshacl (SHACL-SPARQL on, no inference) and type its report.
+    """Validate an rdflib Dataset with the four named graphs (see :func:`validate_sources`)."""
+    quads = {
+        graph: [ox.Quad(*(to_oxigraph(t) for t in triple)) for triple in ds.graph(URIRef(graph))]
+        for graph in (GRAPH_DATA, GRAPH_CODES, GRAPH_ONTOLOGY, GRAPH_SHAPES)
+    }
+    return validate_graphs(quads, {p: str(n) for p, n in ds.namespaces()})
 
-    SPARQL constraints that can run exactly on Oxigraph do (see :mod:`vetgraph.shacl_sparql`):
-    rdflib's engine needs minutes for the project's data-quality rules.
+
+def validate_sources(sources: Sources) -> ValidationReport:
+    """Validate what :func:`~vetgraph.dataset.read_sources` parsed, without an rdflib copy."""
+    return validate_graphs(sources.quads, sources.prefixes)
+
+
+def validate_graphs(quads: dict[str, list[ox.Quad]], prefixes: dict[str, str]) -> ValidationReport:
+    """Data + codes + ontology against the shapes: one report, as pyshacl writes it.
+
+    The data goes into an in-memory Oxigraph store. SPARQL constraints run there (see
+    :mod:`vetgraph.shacl_sparql`); core constraints are screened there (see
+    :mod:`vetgraph.shacl_screen`) and pyshacl reports on the focus nodes that fail, reading
+    only their neighbourhood. Shapes the screen cannot compile get pyshacl on all the data.
     """
-    data, shapes = data_graph(ds), shapes_graph(ds)
+    shapes = _graph(quads.get(GRAPH_SHAPES, []), prefixes)
+    store = ox.Store()
+    store.bulk_extend(
+        ox.Quad(q.subject, q.predicate, q.object)
+        for graph in (GRAPH_DATA, GRAPH_CODES, GRAPH_ONTOLOGY)
+        for q in quads.get(graph, [])
+    )
+    schema = _graph(
+        (q for graph in (GRAPH_CODES, GRAPH_ONTOLOGY) for q in quads.get(graph, [])), prefixes
+    )
     delegated = shacl_sparql.delegable_shapes(shapes)
+    core = shacl_sparql.without(shapes, delegated) if delegated else shapes
     try:
-        _, report_graph, _ = pyshacl.validate(
-            data,
-            shacl_graph=shacl_sparql.without(shapes, delegated) if delegated else shapes,
-            inference="none",
-            advanced=True,
-            allow_warnings=True,
-            abort_on_first=False,
-        )
+        report_graph = _core_report(store, core, schema, quads, prefixes)
         if delegated:
-            shacl_sparql.evaluate(_oxigraph_data(ds), shapes, delegated, report_graph)
+            shacl_sparql.evaluate(store, shapes, delegated, report_graph)
             shacl_sparql.set_conforms(report_graph)
     except ReportableRuntimeError as exc:
         raise ShapesError(str(exc.message if hasattr(exc, "message") else exc)) from exc
     except shacl_sparql.SparqlConstraintError as exc:
         raise ShapesError(str(exc)) from exc
-    for prefix, namespace in data.namespaces():
+    for prefix, namespace in prefixes.items():
         report_graph.bind(prefix, namespace, override=False)
-    results = [_result(report_graph, node, data, shapes) for node in _result_nodes(report_graph)]
+    nodes = _result_nodes(report_graph)
+    focus = {report_graph.value(n, SH.focusNode) for n in nodes} - {None}
+    labels = shacl_screen.neighbourhood(store, focus, 2, prefixes) if focus else Graph()
+    results = [_result(report_graph, node, labels, shapes) for node in nodes]
     results.sort(key=ValidationResult.sort_key)
     return ValidationReport(results=results, graph=report_graph)
 
 
+def _pyshacl(data: Graph, shapes: Graph) -> Graph:
+    _, report_graph, _ = pyshacl.validate(
+        data,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        abort_on_first=False,
+    )
+    return report_graph
+
+
+def _core_report(
+    store: ox.Store,
+    shapes: Graph,
+    schema: Graph,
+    quads: dict[str, list[ox.Quad]],
+    prefixes: dict[str, str],
+) -> Graph:
+    """pyshacl's report on the core constraints, for the focus nodes the screen found.
+
+    pyshacl runs on the failing nodes' neighbourhood, which also holds other nodes that
+    shapes target, seen there only in part: their results are dropped. (pyshacl's own
+    ``focus_nodes`` option cannot be used: version 0.40 filters the value nodes of nested
+    shapes by it too and then misjudges ``sh:node``, ``sh:or`` and qualified counts.)
+    """
+    try:
+        failing = shacl_screen.failing_focus_nodes(store, shapes)
+        steps = shacl_screen.reach(shapes)
+    except shacl_screen.Unsupported:
+        failing = None
+    if failing is not None:
+        if not failing:
+            return _empty_report()
+        flagged = set().union(*failing.values())
+        data = shacl_screen.neighbourhood(store, flagged, steps, prefixes)
+        for triple in schema:
+            data.add(triple)
+        return _only_about(_pyshacl(data, shapes), flagged)
+    everything = _graph(
+        (q for graph in (GRAPH_DATA, GRAPH_CODES, GRAPH_ONTOLOGY) for q in quads.get(graph, [])),
+        prefixes,
+    )
+    return _pyshacl(everything, shapes)
+
+
+def _only_about(report: Graph, focus: set[Node]) -> Graph:
+    """The report with only the results (and their details) whose focus node is in ``focus``."""
+    kept = _empty_report()
+    root = kept.value(None, RDF.type, SH.ValidationReport)
+    for prefix, namespace in report.namespaces():
+        kept.bind(prefix, namespace, override=False)
+    for result in report.objects(None, SH.result):
+        if report.value(result, SH.focusNode) in focus and (None, SH.detail, result) not in report:
+            kept.add((root, SH.result, result))
+            for triple in shacl_sparql.closure(report, result):
+                kept.add(triple)
+    shacl_sparql.set_conforms(kept)
+    return kept
+
+
+def _empty_report() -> Graph:
+    report = Graph()
+    root = BNode()
+    report.add((root, RDF.type, SH.ValidationReport))
+    report.add((root, SH.conforms, Literal(True)))
+    return report
+
+
 def validate(settings: Settings) -> ValidationReport:
     """Parse the source tree and validate it (raises ``SourceError`` on unreadable input)."""
-    return validate_dataset(load_dataset(settings))
+    return validate_sources(read_sources(settings))
 
 
 def _result_nodes(report: Graph) -> list[Node]:
