@@ -491,10 +491,11 @@ def run_system(name: str, size: dict, settings: Settings, sources: Sources, stor
         return {"skipped": "virtuoso-t is not installed (Debian: virtuoso-opensource-7-bin)"}
     estimate, free = memory_estimate(history.get(name, []), triples), available_memory()
     if estimate is not None and estimate > MEMORY_SHARE * free:
-        return {"skipped": f"needs about {estimate / 2**30:,.1f} GiB (extrapolated from "
-                f"{history[name][-1][1] / history[name][-1][0]:,.0f} B/triple measured at "
-                f"{history[name][-1][0]:,} triples), more than {MEMORY_SHARE:.0%} of the "
-                f"{free / 2**30:,.1f} GiB available"}
+        measured = history[name][-2:]
+        return {"skipped": f"needs about {estimate / 2**30:,.1f} GiB, extrapolated from its "
+                "peak RSS at " + " and ".join(f"{t:,} triples ({m / t:,.0f} B/triple)"
+                                              for t, m in measured)
+                + f": more than {MEMORY_SHARE:.0%} of the {free / 2**30:,.1f} GiB available"}
     result: dict = {}
     folder = work / name
     folder.mkdir()
@@ -522,6 +523,8 @@ def run_system(name: str, size: dict, settings: Settings, sources: Sources, stor
         result.update(measure(system, named, slow.setdefault(name, {}), size["size"], args,
                               peer if name == "oxigraph" else None))
         result["restarts"] = system.extra.get("restarts", 0)
+    except Exception as error:  # noqa: BLE001 (e.g. a restart that failed)
+        return {"failed": f"while measuring: {type(error).__name__}: {str(error)[-500:]}"}
     finally:
         system.stopper()
     history.setdefault(name, []).append((triples, result["peak_memory"]))
