@@ -21,6 +21,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, Graph, Namespace, URIRef
 
 from .config import Settings
+from .shacl_sparql import restrict_this
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 QUALITY_FILE = "quality.ttl"
@@ -108,9 +109,13 @@ def _branch(shapes: Graph, shape: URIRef) -> str | None:
     constraint_text = _THIS.sub("?this", str(constraint_select))
     # Inlined, the constraint sees the target's focus nodes as the optimizer joins (pyshacl
     # pre-binds $this the same way); as a subquery it would be evaluated for every node first.
+    # Subqueries about ?this start from the rule's focus nodes too (see restrict_this).
+    focus = "{ " + str(target_select).strip() + " }"
     plain = _PLAIN_SELECT.match(constraint_text)
     constraint_part = (
-        [_indent(plain.group(1), 4)] if plain else ["    {", _indent(constraint_text, 6), "    }"]
+        [_indent(restrict_this(plain.group(1), focus), 4)]
+        if plain
+        else ["    {", _indent(restrict_this(constraint_text, focus), 6), "    }"]
     )
     return "\n".join(
         [

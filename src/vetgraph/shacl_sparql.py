@@ -314,26 +314,30 @@ _SELECT = re.compile(r"(?<![\w?$])SELECT(?!\w)", re.IGNORECASE)
 _THIS = re.compile(r"[?$]this(?!\w)")
 
 
-def _with_values(query: str, nodes: list[ox.NamedNode]) -> str:
-    """The query with ``VALUES ?this {…}`` first in the group of every SELECT that projects
-    ``?this``, the outer one and subqueries alike, so the engine starts from the focus
-    nodes instead of every candidate in the data. (A subquery that projects ``?this`` only
-    meets the outer solutions through it: keeping its other rows cannot change the join.)"""
-    values = " VALUES ?this { " + " ".join(str(n) for n in nodes) + " } "
+def restrict_this(query: str, pattern: str) -> str:
+    """The query with ``pattern`` (binding ``?this``) first in the group of every SELECT that
+    projects ``?this``, the outer one and subqueries alike, so the engine starts from the
+    focus nodes instead of every candidate in the data. (A subquery that projects ``?this``
+    only meets the outer solutions through it: dropping its other rows cannot change the join.)
+    """
     out: list[str] = []
     projection: list[str] | None = None
     for kind, token in scan(query):
         out.append(token)
-        if kind == "other" and projection is None and _SELECT.search(token):
-            projection = [token[_SELECT.search(token).end():]]
+        if kind == "other" and projection is None and (start := _SELECT.search(token)):
+            projection = [token[start.end():]]
         elif projection is not None:
             if kind == "open" and token == "{":
                 if _THIS.search(" ".join(projection)):
-                    out.append(values)
+                    out.append(f" {pattern} ")
                 projection = None
             else:
                 projection.append(token)
     return "".join(out)
+
+
+def _with_values(query: str, nodes: list[ox.NamedNode]) -> str:
+    return restrict_this(query, "VALUES ?this { " + " ".join(str(n) for n in nodes) + " }")
 
 
 def _rows(
