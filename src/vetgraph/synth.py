@@ -90,6 +90,7 @@ import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 
 from .config import Settings
@@ -113,11 +114,11 @@ class Table:
     category: bool  # the structure has the category dimension
     attributes: tuple[str, ...] = ()  # optional attributes after unit and status, in order
 
-    @property
+    @cached_property
     def key(self) -> str:
         return self.number.replace(".", "-")
 
-    @property
+    @cached_property
     def prefix(self) -> str:
         return "t" + self.number.replace(".", "")
 
