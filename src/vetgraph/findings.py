@@ -25,6 +25,7 @@ from .shacl_sparql import restrict_this
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 QUALITY_FILE = "quality.ttl"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _TEMPLATE_VAR = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
 _THIS = re.compile(r"\$this\b")
 #: A SELECT projecting plain variables only: its WHERE body can be inlined after the target.
@@ -64,17 +65,25 @@ def _sparql_string(text: str) -> str:
     return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r") + '"'
 
 
+def _text_piece(text: str) -> str:
+    """A constant of the message. Non-ASCII text is typed ``xsd:string`` (the same literal in
+    SPARQL 1.1): Virtuoso 7.2 concatenates a plain non-ASCII constant with stored values by
+    reading their UTF-8 bytes as Latin-1, or writes it as ``?``."""
+    literal = _sparql_string(text)
+    return literal if text.isascii() else f"{literal}^^<{XSD_STRING}>"
+
+
 def message_expression(template: str) -> str:
     """``{?var}`` placeholders become ``COALESCE(STR(?var), "")`` inside one CONCAT."""
     parts: list[str] = []
     position = 0
     for match in _TEMPLATE_VAR.finditer(template):
         if match.start() > position:
-            parts.append(_sparql_string(template[position : match.start()]))
+            parts.append(_text_piece(template[position : match.start()]))
         parts.append(f'COALESCE(STR(?{match.group(1)}), "")')
         position = match.end()
     if position < len(template):
-        parts.append(_sparql_string(template[position:]))
+        parts.append(_text_piece(template[position:]))
     return "CONCAT(" + ", ".join(parts or ['""']) + ")"
 
 
@@ -105,7 +114,6 @@ def _branch(shapes: Graph, shape: URIRef) -> str | None:
     if target_select is None or constraint_select is None:
         return None
     message = shapes.value(constraint, SH.message) or shapes.value(shape, SH.message) or ""
-    severity = shapes.value(shape, SH.severity) or SH.Violation
     constraint_text = _THIS.sub("?this", str(constraint_select))
     # Inlined, the constraint sees the target's focus nodes as the optimizer joins (pyshacl
     # pre-binds $this the same way); as a subquery it would be evaluated for every node first.
@@ -125,7 +133,6 @@ def _branch(shapes: Graph, shape: URIRef) -> str | None:
             "    }",
             *constraint_part,
             f"    VALUES ?rule {{ <{shape}> }}",
-            f"    BIND (<{severity}> AS ?severity)",
             f"    BIND ({message_expression(str(message))} AS ?message)",
             "  }",
         ]
@@ -138,10 +145,12 @@ def generate(shapes_file: Path, extra_files: list[Path] | None = None) -> str:
     for path in [shapes_file, *(extra_files or [])]:
         shapes.parse(path, format="turtle")
     rules = Graph().parse(shapes_file, format="turtle")
-    branches = []
+    branches, severities = [], []
     for shape in sorted(rules.subjects(RDF.type, SH.NodeShape), key=str):
         if isinstance(shape, URIRef) and (branch := _branch(shapes, shape)):
             branches.append(branch)
+            severity = shapes.value(shape, SH.severity) or SH.Violation
+            severities.append(f"(<{shape}> <{severity}>)")
     prefixes = {"rdfs": str(RDFS), **_prefixes(shapes)}
     lines = [HEADER.rstrip("\n")]
     lines += [f"PREFIX {name}: <{iri}>" for name, iri in prefixes.items()]
@@ -150,6 +159,11 @@ def generate(shapes_file: Path, extra_files: list[Path] | None = None) -> str:
         "SELECT ?rule ?ruleName ?severity (?this AS ?focus) ?message",
         "WHERE {",
         "\n  UNION\n".join(branches),
+        # Each rule's severity joined here, not bound in its branch: Virtuoso 7.2 answers an
+        # IRI bound (BIND or VALUES) in a branch of this UNION as a literal.
+        "  VALUES (?rule ?severity) {",
+        *(f"    {pair}" for pair in severities),
+        "  }",
         '  OPTIONAL { ?rule rdfs:label ?ruleName . FILTER (LANG(?ruleName) = "zh") }',
         "}",
         "ORDER BY ?rule ?focus ?message",
