@@ -38,6 +38,7 @@ TransactionFile = {dir}/virtuoso-temp.trx
 ServerPort = 127.0.0.1:{sql_port}
 NumberOfBuffers = 170000
 MaxDirtyBuffers = 130000
+MaxMemPoolSize = 2000000000
 DirsAllowed = ., {dir}
 CheckpointInterval = 60
 
