@@ -16,7 +16,7 @@ five years) and each system of ``--systems`` (default all), in one run:
 
 Measured:
 
-- load, triples/s: oxigraph: ``vetgraph.build._load`` (the function ``vetgraph build`` loads
+- load, triples/s: oxigraph: ``vetgraph.build.load_store`` (the function ``vetgraph build`` loads
   with) after parsing; memory and rdflib-endpoint: parse + load into an rdflib Dataset;
   virtuoso: the remote backend's chunked ``INSERT DATA`` over HTTP after parsing;
 - SHACL: ``vetgraph.validate.validate`` (vetgraph's own; same for both vetgraph backends), up
@@ -81,7 +81,7 @@ from virtuoso_server import (  # noqa: E402
 )
 
 from vetgraph import __version__  # noqa: E402
-from vetgraph.build import _load as build_load  # noqa: E402
+from vetgraph.build import load_remote, load_store  # noqa: E402
 from vetgraph.config import Settings  # noqa: E402
 from vetgraph.dataset import Sources, read_sources, to_dataset  # noqa: E402
 from vetgraph.queries import bind, load_catalogue  # noqa: E402
@@ -185,7 +185,7 @@ def named_queries(settings: Settings, skip=(), only=None) -> list[Named]:
 def load_oxigraph(sources: Sources, target: Path) -> dict:
     """Load with the function ``vetgraph build`` uses; write the manifest the server reads."""
     started = time.perf_counter()
-    counts = build_load(target, sources)
+    counts = load_store(target, sources)
     loaded = time.perf_counter() - started
     triples = sum(counts.values())
     (target / MANIFEST_NAME).write_text(json.dumps(
@@ -382,7 +382,7 @@ def start_virtuoso_loaded(sources: Sources, work: Path, args) -> System:
                             user=server.user, password=server.password, read_only=False)
         started = time.perf_counter()
         # the loading step of vetgraph.build.build_remote (which validates first)
-        sent = sum(store.replace_graph(graph, quads) for graph, quads in sources.quads.items())
+        sent = sum(load_remote(store, sources).values())
         load_s = time.perf_counter() - started
     except BaseException:
         stop_virtuoso(server)
@@ -615,7 +615,7 @@ def targets(results: list[dict], args) -> list[str]:
     lines = ["## Targets", ""]
     ran = [(r, r["systems"].get("oxigraph", {})) for r in results]
     ran = [(r, s) for r, s in ran if "load_rate" in s]
-    lines.append("- Load ≥ 200,000 triples/s (vetgraph on Oxigraph, `build._load`): " + (
+    lines.append("- Load ≥ 200,000 triples/s (vetgraph on Oxigraph, `build.load_store`): " + (
         "; ".join(f"{r['size']}: {s['load_rate']:,.0f} ({ok[s['load_rate'] >= 200_000]})"
                   for r, s in ran) or "not measured") + ".")
     reference = next((r for r, _ in ran if r["size"] == "1000"), ran[-1][0] if ran else None)
@@ -681,7 +681,7 @@ def write(results: list[dict], out: Path, args, versions: dict[str, str]) -> Non
         "SPARQL JSON serialization, the limit); vetgraph on its memory backend (`--backend "
         "memory`, rdflib); rdflib-endpoint on uvicorn (one rdflib Dataset, union default "
         "graph); Virtuoso loaded as `vetgraph build --backend remote` loads it. Load: "
-        "Oxigraph `build._load` after parsing; memory and rdflib-endpoint parse + rdflib "
+        "Oxigraph `build.load_store` after parsing; memory and rdflib-endpoint parse + rdflib "
         "Dataset; Virtuoso chunked `INSERT DATA` over HTTP after parsing. Every client keeps "
         f"one keep-alive HTTP connection; a query slower than {t:g} s is reported as "
         f"\"> {t:g} s\" and left out of the req/s mix. Peak RSS: the serving processes and "

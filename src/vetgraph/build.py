@@ -127,7 +127,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _load(target: Path, sources: Sources) -> dict[str, int]:
+def load_store(target: Path, sources: Sources) -> dict[str, int]:
     """Bulk-load every graph into a new store at ``target``; return triples per graph."""
     pause = float(os.environ.get("VETGRAPH_BUILD_PAUSE", "0") or 0)
     store = ox.Store(str(target))
@@ -140,11 +140,12 @@ def _load(target: Path, sources: Sources) -> dict[str, int]:
                 time.sleep(pause)
         store.flush()
         store.optimize()
-        counts = {}
-        for graph in sources.quads:
-            counts[graph] = sum(1 for _ in store.quads_for_pattern(None, None, None,
-                                                                   ox.NamedNode(graph)))
-        return counts
+        return {
+            graph: int(next(iter(store.query(
+                f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+            )))["n"].value)
+            for graph in sources.quads
+        }
     finally:
         del store  # closes RocksDB before anyone opens the directory read-only
 
@@ -170,7 +171,7 @@ def build_store(settings: Settings, store_dir: Path | None = None) -> BuildOutco
         target = folder / f"{name}-{version}-{secrets.token_hex(4)}"
         link = store_dir.parent / f".{name}.{secrets.token_hex(4)}.tmp"
         try:
-            counts = _load(target, sources)
+            counts = load_store(target, sources)
             manifest = {
                 "version": version,
                 "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -211,9 +212,8 @@ def store_manifest(store_dir: Path) -> dict[str, Any] | None:
 def build_remote(settings: Settings) -> tuple[dict[str, int], ValidationReport, str]:
     """Validate, then replace each named graph of the remote store (``--backend remote``).
 
-    Returns triples sent per graph, the validation report and the dataset version. Not atomic
-    (see :mod:`vetgraph.store.remote`): serve from a store nobody reads while it loads, or
-    load a second store and switch the load balancer.
+    Returns triples sent per graph, the validation report and the dataset version. The graphs
+    are switched in one update request at the end (see :func:`load_remote`).
     """
     from .store import open_store
 
@@ -221,7 +221,32 @@ def build_remote(settings: Settings) -> tuple[dict[str, int], ValidationReport, 
     report = validate_sources(sources)
     if not report.conforms:
         raise BuildRefused(report)
-    store = open_store(settings, "remote", read_only=False)
-    counts = {graph: store.replace_graph(graph, quads) for graph, quads in sources.quads.items()}
-    return counts, report, sources.version
+    return load_remote(open_store(settings, "remote", read_only=False), sources), report, \
+        sources.version
+
+
+def load_remote(store: Any, sources: Sources) -> dict[str, int]:
+    """Replace each named graph of a remote store with the sources' triples; triples sent.
+
+    Every graph is first loaded under a staging name (``<graph>/staging-<random>``, outside the
+    dataset the remote backend queries), then one update request moves them all into place. A
+    load that fails part way drops its staging graphs and leaves the served graphs as they
+    were; readers never see a graph half loaded.
+    """
+    token = secrets.token_hex(4)
+    staging = {graph: f"{graph}/staging-{token}" for graph in sources.quads}
+    try:
+        counts = {
+            graph: store.replace_graph(staging[graph], quads)
+            for graph, quads in sources.quads.items()
+        }
+        store.update(" ;\n".join(f"MOVE SILENT <{staging[g]}> TO <{g}>" for g in staging))
+    except BaseException:
+        for name in staging.values():
+            try:
+                store.update(f"DROP SILENT GRAPH <{name}>")
+            except Exception:  # the store is gone: nothing more to clean from here
+                break
+        raise
+    return counts
 

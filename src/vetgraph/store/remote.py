@@ -30,8 +30,9 @@ used only inside a sub-select would not be restricted there.
 Loading (``vetgraph build --backend remote``) drops each graph and inserts its triples with
 ``INSERT DATA`` in chunks (:data:`CHUNK_TRIPLES`); the triples with blank nodes go by
 ``INSERT {...} WHERE {}`` (Virtuoso refuses blank nodes in INSERT DATA), and a chunk never
-splits the triples of a blank node, whose label is scoped to one request. It is not atomic:
-readers may see a graph half loaded. Dumps are one CONSTRUCT per graph.
+splits the triples of a blank node, whose label is scoped to one request. ``vetgraph build``
+loads into staging graphs and moves them into place with one update request at the end
+(:func:`vetgraph.build.load_remote`). Dumps are one CONSTRUCT per graph.
 """
 
 from __future__ import annotations
