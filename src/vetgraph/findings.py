@@ -158,12 +158,13 @@ def generate(shapes_file: Path, extra_files: list[Path] | None = None) -> str:
         "",
         "SELECT ?rule ?ruleName ?severity (?this AS ?focus) ?message",
         "WHERE {",
-        "\n  UNION\n".join(branches),
         # Each rule's severity joined here, not bound in its branch: Virtuoso 7.2 answers an
-        # IRI bound (BIND or VALUES) in a branch of this UNION as a literal.
+        # IRI bound (BIND or VALUES) in a branch of this UNION as a literal. First: Virtuoso
+        # lost rows when the remote backend's VALUES block (the rule parameter) followed it.
         "  VALUES (?rule ?severity) {",
         *(f"    {pair}" for pair in severities),
         "  }",
+        "\n  UNION\n".join(branches),
         '  OPTIONAL { ?rule rdfs:label ?ruleName . FILTER (LANG(?ruleName) = "zh") }',
         "}",
         "ORDER BY ?rule ?focus ?message",
