@@ -32,6 +32,7 @@ NUMERIC = {XSD + t for t in (
     "negativeInteger nonPositiveInteger unsignedInt unsignedLong").split()}
 #: The separators the named queries give GROUP_CONCAT.
 SEPARATORS = re.compile(r"、|; |, | \| ")
+TRAILING_ZEROS = re.compile(r"(?<![\d.])(\d+)\.(\d*?)0+(?![\d.])")
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +80,8 @@ def _key(term: Node | None) -> object:
     - numbers by value (Virtuoso writes 3.50 as 3.5 and may type a count xsd:int);
     - plain and xsd:string literals alike (SPARQL JSON may or may not carry xsd:string);
     - GROUP_CONCAT lists as sorted parts (the order of an aggregate's values is unspecified);
+    - decimals inside text without trailing zeros (STR of a decimal: Oxigraph writes the
+      canonical 9 and 3771.7 where rdflib keeps the source's 9.0 and 3771.70);
     - language tags ignored (Oxigraph's GROUP_CONCAT keeps a tag its values share, SPARQL 1.1
       and the others return a simple literal); blank nodes by kind only (labels are local).
     """
@@ -88,7 +91,8 @@ def _key(term: Node | None) -> object:
         return ("iri", str(term))
     if isinstance(term, BNode):
         return ("bnode",)
-    text = str(term)
+    text = TRAILING_ZEROS.sub(lambda m: m.group(1) + (("." + m.group(2)) if m.group(2) else ""),
+                              str(term))
     if term.language:  # GROUP_CONCAT keeps a shared tag on Oxigraph, not on rdflib/Virtuoso
         return ("lit", tuple(sorted(SEPARATORS.split(text))))
     datatype = str(term.datatype) if term.datatype else XSD + "string"
@@ -145,6 +149,30 @@ def test_query_library_same_answers_on_oxigraph_and_virtuoso(
     assert _answer(loaded.query(text, bindings=bindings)) == expected
 
 
+def _findings(result: QueryResult) -> set[tuple]:
+    """Findings as (rule, severity, focus, the message's words, sorted): the lists inside a
+    message (sources, parts) come in an engine's own order, and _key cannot split them out of
+    the sentence around them; decimals as in :func:`_key`."""
+    return {
+        (str(rule), str(severity), str(focus), tuple(sorted(re.split(
+            r"[\s、;,]+", TRAILING_ZEROS.sub(lambda m: m.group(1) + (
+                ("." + m.group(2)) if m.group(2) else ""), str(message))))))
+        for rule, _name, severity, focus, message in result.rows
+    }
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Virtuoso 7.2 finds 4 ChangeMatchesValues and 1 BreakdownAddsUp finding that Oxigraph and "
+    "rdflib do not (recomputed changes of -3.3, -11.5, -99.55, -100): not yet explained; each "
+    "rule alone with its example parameter agrees"))
+def test_every_data_quality_finding_on_virtuoso(loaded: RemoteStore, oxigraph: OxigraphStore):
+    """All five rules at once (no ``rule`` parameter): the 14 findings of the seed."""
+    text, _ = _example("data-quality-findings")
+    expected = _findings(oxigraph.query(text))
+    assert len(expected) == 14
+    assert _findings(loaded.query(text)) == expected
+
+
 @pytest.fixture(scope="module")
 def memory(sources) -> MemoryStore:
     return MemoryStore(to_dataset(sources))
@@ -162,6 +190,13 @@ def test_query_library_same_answers_on_oxigraph_and_memory(
     started = time.monotonic()
     assert _answer(memory.query(text, bindings=bindings)) == expected
     assert time.monotonic() - started < 60  # seconds; the slowest (findings) takes ~15 s
+
+
+def test_every_data_quality_finding_on_memory(memory: MemoryStore, oxigraph: OxigraphStore):
+    text, _ = _example("data-quality-findings")
+    expected = _findings(oxigraph.query(text))
+    assert len(expected) == 14
+    assert _findings(memory.query(text)) == expected
 
 
 @pytest.fixture(scope="module")
