@@ -832,14 +832,15 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="vetgraph-scale-") as tmp:
         work = Path(tmp)
         results.append(run_size("seed", base, work, history, slow, args))
-        for n in args.sizes:
+        write(results, Path(args.out), args, versions)  # after each size: a long run that is
+        for n in args.sizes:                               # stopped keeps what it measured
             data = work / f"data-{n}"
             synthesize(data, n, args.years, args.seed, base)
             results.append(run_size(str(n), base.replace(data_dir=data), work, history, slow,
                                     args))
             shutil.rmtree(data, ignore_errors=True)
             print(f"{n} schools done", file=sys.stderr, flush=True)
-    write(results, Path(args.out), args, versions)
+            write(results, Path(args.out), args, versions)
     print((Path(args.out) / "scale.md").read_text())
     return 0
 
