@@ -17,7 +17,7 @@ SYSTEMS = ["oxigraph", "memory", "rdflib-endpoint", "virtuoso"]
 SUMMARY = ("| system | load triples/s | SHACL s | req/s 1 | req/s 2 | req/s 4 | req/s 8 "
            "| peak RSS MiB | B/triple |")
 TARGETS = [
-    "- Load ≥ 200,000 triples/s (vetgraph on Oxigraph, `build._load`): seed: ",
+    "- Load ≥ 200,000 triples/s (vetgraph on Oxigraph, `build.load_store`): seed: ",
     "- Each named query through HTTP within 1.5× raw pyoxigraph (p50) at 5 "
     "(no 1,000-school set in this run): ",
     "- Throughput ≥ 10× rdflib-endpoint (vetgraph on Oxigraph req/s ÷ rdflib-endpoint req/s, "
