@@ -503,12 +503,10 @@ def measure(system: System, named: list[Named], slow: dict[str, str], label: str
 
 def memory_estimate(history: list[tuple[int, int]], triples: int) -> int | None:
     """Resident bytes at ``triples``, from (triples, peak bytes) of smaller sizes: a line
-    through the two largest, or bytes per triple when only one was measured."""
-    if not history:
+    through the two largest. One size says nothing of the slope (at the seed the processes'
+    own memory is nearly all of it): no estimate, the system is measured."""
+    if len(history) < 2 or history[-1][0] == history[-2][0]:
         return None
-    if len(history) == 1 or history[-1][0] == history[-2][0]:
-        t, m = history[-1]
-        return m * triples // t
     (t1, m1), (t2, m2) = history[-2], history[-1]
     return int(m2 + max(0.0, (m2 - m1) / (t2 - t1)) * (triples - t2))
 
