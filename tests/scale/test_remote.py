@@ -74,6 +74,12 @@ def test_read_only_and_credentials(loaded: RemoteStore, virtuoso) -> None:
     assert loaded.query("ASK { GRAPH ?g { ?s ?p ?o } FILTER (STRSTARTS(STR(?g), 'http://www.openlinksw')) }").boolean is False  # noqa: E501
 
 
+def _without_trailing_zeros(text: str) -> str:
+    """Decimals written inside text in their canonical form (9.0 -> 9, 3771.70 -> 3771.7)."""
+    return TRAILING_ZEROS.sub(
+        lambda m: m.group(1) + ("." + m.group(2) if m.group(2) else ""), text)
+
+
 def _key(term: Node | None) -> object:
     """A term as compared across backends. Normalisations, each for a documented difference:
 
@@ -91,8 +97,7 @@ def _key(term: Node | None) -> object:
         return ("iri", str(term))
     if isinstance(term, BNode):
         return ("bnode",)
-    text = TRAILING_ZEROS.sub(lambda m: m.group(1) + (("." + m.group(2)) if m.group(2) else ""),
-                              str(term))
+    text = _without_trailing_zeros(str(term))
     if term.language:  # GROUP_CONCAT keeps a shared tag on Oxigraph, not on rdflib/Virtuoso
         return ("lit", tuple(sorted(SEPARATORS.split(text))))
     datatype = str(term.datatype) if term.datatype else XSD + "string"
@@ -155,8 +160,7 @@ def _findings(result: QueryResult) -> set[tuple]:
     the sentence around them; decimals as in :func:`_key`."""
     return {
         (str(rule), str(severity), str(focus), tuple(sorted(re.split(
-            r"[\s、;,]+", TRAILING_ZEROS.sub(lambda m: m.group(1) + (
-                ("." + m.group(2)) if m.group(2) else ""), str(message))))))
+            r"[\s、;,]+", _without_trailing_zeros(str(message))))))
         for rule, _name, severity, focus, message in result.rows
     }
 
