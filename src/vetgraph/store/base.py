@@ -239,3 +239,25 @@ def serialize_result(result: QueryResult, mime: str, graph_mime: str | None = No
         return body
     parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
     return parsed.serialize(format=fmt)
+
+
+class SerializesQueryResults:
+    """``query_serialized`` for backends whose engine cannot serialize: run :meth:`query`, then
+    write the answer with pyoxigraph's serializers (see :func:`query_then_serialize`)."""
+
+    def query_serialized(
+        self,
+        sparql: str,
+        mime: str,
+        *,
+        graph_mime: str | None = None,
+        default_graph_uris: Sequence[str] | None = None,
+        named_graph_uris: Sequence[str] | None = None,
+        bindings: Mapping[str, Node] | None = None,
+        max_rows: int | None = None,
+    ) -> tuple[ResultKind, bytes, bool]:
+        """See :meth:`Store.query_serialized`; written by pyoxigraph's serializers."""
+        return query_then_serialize(
+            self, sparql, mime, graph_mime=graph_mime, default_graph_uris=default_graph_uris,
+            named_graph_uris=named_graph_uris, bindings=bindings, max_rows=max_rows,
+        )

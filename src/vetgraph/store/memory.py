@@ -24,10 +24,9 @@ from .base import (
     QueryError,
     QueryResult,
     ReadOnlyError,
-    ResultKind,
+    SerializesQueryResults,
     StoreError,
     UnsupportedFormatError,
-    query_then_serialize,
     rdf_format,
     to_oxigraph,
 )
@@ -42,7 +41,7 @@ def _default_graph(ds: Dataset):
     return ds.default_context if graph is None else graph
 
 
-class MemoryStore:
+class MemoryStore(SerializesQueryResults):
     """:class:`~vetgraph.store.base.Store` over an rdflib Dataset (``default_union=True``)."""
 
     def __init__(
@@ -125,23 +124,6 @@ class MemoryStore:
             raise
         except Exception as exc:  # evaluation errors come in many types from rdflib
             raise QueryError(str(exc)) from exc
-
-    def query_serialized(
-        self,
-        sparql: str,
-        mime: str,
-        *,
-        graph_mime: str | None = None,
-        default_graph_uris: Sequence[str] | None = None,
-        named_graph_uris: Sequence[str] | None = None,
-        bindings: Mapping[str, Node] | None = None,
-        max_rows: int | None = None,
-    ) -> tuple[ResultKind, bytes, bool]:
-        """See :meth:`Store.query_serialized`; written by pyoxigraph's serializers."""
-        return query_then_serialize(
-            self, sparql, mime, graph_mime=graph_mime, default_graph_uris=default_graph_uris,
-            named_graph_uris=named_graph_uris, bindings=bindings, max_rows=max_rows,
-        )
 
     def update(self, sparql: str) -> None:
         if self.read_only:

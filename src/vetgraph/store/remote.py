@@ -55,10 +55,9 @@ from .base import (
     QueryError,
     QueryResult,
     ReadOnlyError,
-    ResultKind,
+    SerializesQueryResults,
     StoreError,
     UnsupportedFormatError,
-    query_then_serialize,
     rdf_format,
     to_oxigraph,
 )
@@ -150,7 +149,7 @@ def _sparql_term(term: Node) -> str:
     return str(to_oxigraph(term))
 
 
-class RemoteStore:
+class RemoteStore(SerializesQueryResults):
     """:class:`~vetgraph.store.base.Store` over a SPARQL 1.1 Protocol endpoint."""
 
     def __init__(
@@ -339,23 +338,6 @@ class RemoteStore:
                 f"The SPARQL query does not contain variable ?{missing[0]} "
                 "in its SELECT projection"
             )
-
-    def query_serialized(
-        self,
-        sparql: str,
-        mime: str,
-        *,
-        graph_mime: str | None = None,
-        default_graph_uris: Sequence[str] | None = None,
-        named_graph_uris: Sequence[str] | None = None,
-        bindings: Mapping[str, Node] | None = None,
-        max_rows: int | None = None,
-    ) -> tuple[ResultKind, bytes, bool]:
-        """See :meth:`Store.query_serialized`; written by pyoxigraph's serializers."""
-        return query_then_serialize(
-            self, sparql, mime, graph_mime=graph_mime, default_graph_uris=default_graph_uris,
-            named_graph_uris=named_graph_uris, bindings=bindings, max_rows=max_rows,
-        )
 
     def update(self, sparql: str) -> None:
         if self.read_only:
