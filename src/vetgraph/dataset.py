@@ -11,6 +11,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,15 +71,35 @@ def parse_file(path: Path, data: bytes | None = None) -> tuple[list[ox.Quad], di
     """
     if data is None:
         data = read_bytes(path)
-    try:
+    with _errors_of(path):
         parser = ox.parse(input=data, format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)
         quads = list(parser)
+    return quads, dict(parser.prefixes)
+
+
+def load_file(store: ox.Store, path: Path, data: bytes) -> dict[str, str]:
+    """Parse one Turtle file straight into ``store``'s default graph (in Rust: no Python
+    objects per triple), blank nodes renamed as :func:`parse_file` renames them. Returns the
+    prefixes declared before the first triple (those are read by a second, stopped parse).
+    Raises :class:`SourceError` as :func:`parse_file` does; the store is then left unchanged.
+    """
+    with _errors_of(path):
+        store.load(data, format=ox.RdfFormat.TURTLE)
+    parser = ox.parse(input=data, format=ox.RdfFormat.TURTLE)
+    next(parser, None)
+    return dict(parser.prefixes)
+
+
+@contextmanager
+def _errors_of(path: Path) -> Iterator[None]:
+    """Parser errors as :class:`SourceError` with the file's line and column."""
+    try:
+        yield
     except SyntaxError as exc:
         message = _POSITION_PREFIX.sub("", str(exc.msg or exc))
         raise SourceError(path, exc.lineno or 1, exc.offset or 1, message) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise SourceError(path, None, None, getattr(exc, "strerror", None) or str(exc)) from exc
-    return quads, dict(parser.prefixes)
 
 
 class _Version:
