@@ -133,3 +133,55 @@ vsh:BigSchools a sh:NodeShape ; sh:severity sh:Info ;
     # its two label solutions project the same $this, so they make one result.
     assert [r.focus_node for r in infos] == ["https://w3id.org/vetgraph/id/school/benxi-health"]
     assert summary(ours.graph) == summary(pyshacl_alone(ds))
+
+
+def test_many_focus_nodes_run_unrestricted_with_the_same_report(tree: Path, monkeypatch):
+    """Past MAX_VALUES focus nodes a joinable constraint that binds ?this first runs without
+    VALUES ?this and its rows are kept for the focus nodes: the same report as pyshacl, and
+    rows about nodes outside the target are not reported. One that does not bind ?this first
+    (FILTER NOT EXISTS { $this … } alone has no row unrestricted) keeps its VALUES."""
+    text = (tree / SHAPES_FILE).read_text(encoding="utf-8")
+    text += """
+vsh:BigSchoolLabels a sh:NodeShape ; sh:severity sh:Info ;
+    sh:target [ a sh:SPARQLTarget ; sh:prefixes vsh: ;
+        sh:select "SELECT ?this WHERE { ?this <https://w3id.org/vetgraph/ontology#studentCount> ?n FILTER(?n > 1000) }" ] ;
+    sh:sparql [ sh:prefixes vsh: ; sh:message "labelled" ;
+        sh:select "SELECT $this WHERE { $this rdfs:label ?l }" ] .
+"""  # noqa: E501
+    (tree / SHAPES_FILE).write_text(text, encoding="utf-8")
+    ds = load_dataset(settings_for(tree))
+    restricted = validate_dataset(ds)
+    restrictions: list = []
+    real_rows = shacl_sparql._rows
+
+    def recording(store, c, shape, substitutions, restrict_to=None):
+        restrictions.append((shape, restrict_to is not None))
+        return real_rows(store, c, shape, substitutions, restrict_to=restrict_to)
+
+    monkeypatch.setattr(shacl_sparql, "MAX_VALUES", 0)
+    monkeypatch.setattr(shacl_sparql, "_rows", recording)
+    unrestricted = validate_dataset(ds)
+    assert (VSH.BigSchoolLabels, False) in restrictions
+    assert (VSH.OrganizationEnglishLabelShape, True) in restrictions
+    assert summary(unrestricted.graph) == summary(restricted.graph)
+    assert summary(unrestricted.graph) == summary(pyshacl_alone(ds))
+    infos = [r for r in unrestricted.results if r.severity == "Info"]
+    assert [r.focus_node for r in infos] == ["https://w3id.org/vetgraph/id/school/benxi-health"]
+
+
+@pytest.mark.parametrize(
+    ("select", "expected"),
+    [
+        ("SELECT $this WHERE { $this a ?c FILTER NOT EXISTS { $this rdfs:label ?l } }", True),
+        ("SELECT $this WHERE { FILTER NOT EXISTS { $this rdfs:label ?l } }", False),
+        ("SELECT $this WHERE { OPTIONAL { $this rdfs:label ?l } $this a ?c }", False),
+        ("SELECT $this WHERE { { $this a ?c } UNION { $this rdfs:label ?l } }", False),
+        ("SELECT $this ?n WHERE { $this a ?c { SELECT $this (COUNT(*) AS ?n) WHERE {"
+         " $this rdfs:label ?l } GROUP BY $this } }", True),
+        ("SELECT $this ?n WHERE { $this a ?c { SELECT $this (COUNT(*) AS ?n) WHERE {"
+         " OPTIONAL { $this rdfs:label ?l } } GROUP BY $this } }", False),
+    ],
+)
+def test_binds_this_first(select: str, expected: bool):
+    prefix = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    assert shacl_sparql.binds_this_first(shacl_sparql._algebra(prefix + select)) is expected

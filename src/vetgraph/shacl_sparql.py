@@ -60,6 +60,7 @@ class Constraint:
     node: Node  # the sh:SPARQLConstraint
     query: str  # with its PREFIX declarations
     joinable: bool = False  # may run once with $this unbound (see :func:`joinable`)
+    binds_this_first: bool = False  # may run unrestricted (see :func:`binds_this_first`)
 
 
 def _is_true(graph: Graph, node: Node, prop: URIRef) -> bool:
@@ -136,6 +137,53 @@ def joinable(algebra: CompValue) -> bool:
     return safe
 
 
+_UNARY = {
+    "Filter", "Extend", "Project", "Distinct", "Reduced", "OrderBy", "ToMultiSet", "Group",
+    "AggregateJoin",
+}
+
+
+def _first_bgp(node: object) -> CompValue | None:
+    """The basic graph pattern a group pattern starts with, if it starts with one."""
+    while isinstance(node, CompValue):
+        if node.name == "BGP":
+            return node
+        if node.name in ("Join", "LeftJoin"):
+            node = node["p1"]
+        elif node.name in _UNARY:
+            node = node["p"]
+        else:
+            return None
+    return None
+
+
+def binds_this_first(algebra: CompValue) -> bool:
+    """True when every SELECT that mentions ``?this`` starts with a triple pattern binding it.
+
+    Then ``?this`` is bound in every solution before a FILTER, EXISTS, OPTIONAL or aggregate
+    of that SELECT sees it, so a joinable constraint run with ``?this`` unrestricted gives the
+    focus nodes the rows it gives them restricted by ``VALUES ?this`` (the rows about other
+    nodes are dropped). Not so for ``SELECT $this WHERE { FILTER NOT EXISTS { $this … } }``,
+    which has no row at all unrestricted.
+    """
+    this = Variable("this")
+    safe = True
+
+    def visit(node: object) -> None:
+        nonlocal safe
+        if (
+            isinstance(node, CompValue)
+            and node.name == "Project"
+            and this in (node.get("_vars") or set())
+        ):
+            first = _first_bgp(node["p"])
+            if first is None or not any(this in triple for triple in first["triples"]):
+                safe = False
+
+    traverse(algebra["p"], visitPre=visit)
+    return safe
+
+
 def _constraints(shapes: Graph, shape: Node) -> list[Constraint] | None:
     """The shape's SPARQL constraints if all can run here, else None."""
     found = []
@@ -149,7 +197,8 @@ def _constraints(shapes: Graph, shape: Node) -> list[Constraint] | None:
         algebra = _algebra(query)
         if not _projects_this(algebra):
             return None
-        found.append(Constraint(node, query, joinable(algebra)))
+        can_join = joinable(algebra)
+        found.append(Constraint(node, query, can_join, can_join and binds_this_first(algebra)))
     return found
 
 
@@ -286,7 +335,13 @@ def _solutions_by_focus(
     """Each focus node with its distinct solutions: one joined query when the constraint
     allows it (see :func:`joinable`), else one pre-bound query per node."""
     if c.joinable:
-        rows = _rows(store, c, shape, {}, restrict_to=nodes)
+        # A long VALUES list costs more (parsing it, joining through it) than it saves when the
+        # focus nodes are most of what the constraint matches anyway (a targetClass of every
+        # observation): then, if the query binds ?this first, it runs unrestricted and the
+        # rows are kept for the focus nodes below, the same answer (see binds_this_first).
+        unrestricted = len(nodes) > MAX_VALUES and c.binds_this_first
+        restrict = None if unrestricted else nodes
+        rows = _rows(store, c, shape, {}, restrict_to=restrict)
         if all("this" in row for row in rows):
             wanted = {to_rdflib(n): n for n in nodes}
             grouped: dict[ox.NamedNode, list[dict[str, Node]]] = {}
@@ -309,6 +364,9 @@ def _distinct(rows: list[dict[str, Node]]) -> list[dict[str, Node]]:
             unique.append(row)
     return unique
 
+
+#: The most focus nodes given to a joinable constraint as ``VALUES ?this``.
+MAX_VALUES = 5000
 
 _SELECT = re.compile(r"(?<![\w?$])SELECT(?!\w)", re.IGNORECASE)
 _THIS = re.compile(r"[?$]this(?!\w)")
