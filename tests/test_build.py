@@ -115,7 +115,8 @@ def test_unreadable_source_leaves_previous_store(tree_settings, tree: Path):
 
 
 def test_killed_build_leaves_previous_store(tree_settings, tree: Path):
-    """SIGKILL in the middle of loading (VETGRAPH_BUILD_PAUSE holds the build there)."""
+    """SIGKILL in the middle of a build: data loaded, store not finished (VETGRAPH_BUILD_PAUSE
+    holds the build there)."""
     store_dir = tree_settings.store_dir
     build_store(tree_settings)
     before, dirs = snapshot(store_dir), versions(store_dir)
@@ -138,7 +139,7 @@ def test_killed_build_leaves_previous_store(tree_settings, tree: Path):
             ]
             time.sleep(0.1)
         assert partial, "the build never started loading"
-        time.sleep(0.5)  # inside the pause after the first graph: loading is half done
+        time.sleep(0.5)  # inside the pause after loading: the new store is not finished
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.kill()
