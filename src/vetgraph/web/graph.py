@@ -11,63 +11,25 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import Any
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from rdflib.term import Node
 
 from .. import graphs
 from ..config import BASE_IRI
 from ..graphs.analytics import NotFound, connect, find_entity, find_gaps
 from ..graphs.export import cytoscape
-from ..store.base import QueryError, QueryResult, to_rdflib
 from . import state as web_state
-from .executor import ExecutorError, QueryExecutor, QueryRequest
+from .executor import ExecutorError
+from .linked import WorkerStore
 from .manners import error_response, etag_matches, weak_etag
 from .sparql_guard import Refusal
 
 bp = Blueprint("graph", __name__)
 
-RESULTS_JSON = "application/sparql-results+json"
 DOWNLOADS = ("json", "graphml", "gexf", "png", "svg", "html")
 DEFAULT_VIEW = "school-major-cluster"
-
-
-class ExecutorStore:
-    """The ``Store.query`` the views need, answered by the app's query workers (so graph
-    requests share the endpoint's limits, timeouts and crash isolation)."""
-
-    def __init__(self, executor: QueryExecutor):
-        self.executor = executor
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        default_graph_uris: Sequence[str] | None = None,
-        named_graph_uris: Sequence[str] | None = None,
-        bindings: Mapping[str, Node] | None = None,
-        max_rows: int | None = None,
-    ) -> QueryResult:
-        reply = self.executor.query(
-            QueryRequest(
-                sparql, RESULTS_JSON, None, tuple(default_graph_uris or ()),
-                tuple(named_graph_uris or ()), max_rows,
-                tuple((k, v) for k, v in (bindings or {}).items()),
-            )
-        )
-        parsed = ox.parse_query_results(reply.body, format=ox.QueryResultsFormat.JSON)
-        if isinstance(parsed, bool):
-            return QueryResult(kind="boolean", boolean=parsed)
-        if not isinstance(parsed, ox.QuerySolutions):
-            raise QueryError("the graph views ask SELECT queries only")
-        names = [v.value for v in parsed.variables]
-        rows = [
-            tuple(None if s[n] is None else to_rdflib(s[n]) for n in names) for s in parsed
-        ]
-        return QueryResult(kind="bindings", variables=names, rows=rows, truncated=reply.truncated)
 
 
 class _Cache:
@@ -97,7 +59,7 @@ def _cache() -> _Cache:
 
 def _facts() -> graphs.Facts:
     st = web_state()
-    store = ExecutorStore(st.executor)
+    store = WorkerStore(st.executor)
     return _cache().get(st.version, ("facts",), lambda: graphs.load_facts(store))
 
 
