@@ -185,3 +185,22 @@ vsh:BigSchoolLabels a sh:NodeShape ; sh:severity sh:Info ;
 def test_binds_this_first(select: str, expected: bool):
     prefix = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
     assert shacl_sparql.binds_this_first(shacl_sparql._algebra(prefix + select)) is expected
+
+
+def test_focus_nodes_of_a_target_class_are_computed_once():
+    shapes = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix e: <http://e/> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        e:A sh:targetClass e:C . e:B sh:targetClass e:C . e:D sh:targetClass e:D .
+    """, format="turtle")
+    store = shacl_sparql.ox.Store()
+    E = "http://e/"
+    store.load(f"<{E}x> a <{E}C> . <{E}y> a <{E}Sub> . <{E}Sub> "
+               f"<http://www.w3.org/2000/01/rdf-schema#subClassOf> <{E}C> .",
+               format=shacl_sparql.ox.RdfFormat.TURTLE)
+    e = Namespace(E)
+    cache: dict = {}
+    first = shacl_sparql.focus_nodes(store, shapes, e.A, cache)
+    assert [n.value for n in first] == [E + "x", E + "y"]
+    assert shacl_sparql.focus_nodes(store, shapes, e.B, cache) is first
+    assert shacl_sparql.focus_nodes(store, shapes, e.D, cache) == []

@@ -46,7 +46,10 @@ NOT_CONSTRAINTS = {
     SH.name, SH.description, SH.order, SH.group,
 }
 _UNSUPPORTED_VARS = re.compile(r"[?$](PATH|currentShape|shapesGraph)\b")
-_TARGETS_CLASS = f"SELECT DISTINCT ?this ?c WHERE {{ ?this a/<{RDFS.subClassOf}>* ?c }}"
+# The classes first, then their instances: Oxigraph evaluates ``?this a/rdfs:subClassOf* ?c``
+# over every typed node (14 s for 325,000 observations, 0.3 s this way).
+_SUBCLASSES = f"SELECT DISTINCT ?k ?c WHERE {{ ?k <{RDFS.subClassOf}>* ?c }}"
+_INSTANCES = "SELECT ?this ?k WHERE { ?this a ?k }"
 _TARGETS_SUBJECTS = "SELECT DISTINCT ?this ?p WHERE { ?this ?p ?o }"
 _TARGETS_OBJECTS = "SELECT DISTINCT ?this ?p WHERE { ?s ?p ?this }"
 
@@ -257,14 +260,42 @@ def without(shapes: Graph, delegated: Iterable[Node]) -> Graph:
     return copy
 
 
-def focus_nodes(store: ox.Store, shapes: Graph, shape: Node) -> list[ox.NamedNode]:
-    """The shape's focus nodes in the data, in a stable order."""
+def _target_key(shapes: Graph, shape: Node) -> tuple | None:
+    """What selects the shape's focus nodes, when that is not a SPARQL target (shapes with the
+    same key have the same focus nodes: five shapes target every qb:Observation)."""
+    if (shape, SH.target, None) in shapes:
+        return None
+    implicit = any((shape, RDF.type, k) in shapes for k in (RDFS.Class, OWL.Class))
+    return implicit and shape, tuple(sorted(
+        (p, o) for p in (SH.targetNode, SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf)
+        for o in shapes.objects(shape, p)
+    ))
+
+
+def focus_nodes(
+    store: ox.Store, shapes: Graph, shape: Node, cache: dict | None = None
+) -> list[ox.NamedNode]:
+    """The shape's focus nodes in the data, in a stable order (kept in ``cache`` if given)."""
+    key = _target_key(shapes, shape) if cache is not None else None
+    if key is not None and key in cache:
+        return cache[key]
+    nodes = _focus_nodes(store, shapes, shape)
+    if key is not None:
+        cache[key] = nodes
+    return nodes
+
+
+def _focus_nodes(store: ox.Store, shapes: Graph, shape: Node) -> list[ox.NamedNode]:
     found: set = {to_oxigraph(n) for n in shapes.objects(shape, SH.targetNode)}
     classes = list(shapes.objects(shape, SH.targetClass))
     if any((shape, RDF.type, k) in shapes for k in (RDFS.Class, OWL.Class)):
         classes.append(shape)
+    for cls in classes:
+        subs = {ox.Variable("c"): to_oxigraph(cls)}
+        for row in store.query(_SUBCLASSES, substitutions=subs):
+            instances = store.query(_INSTANCES, substitutions={ox.Variable("k"): row["k"]})
+            found.update(solution["this"] for solution in instances)
     for query, values, var in (
-        (_TARGETS_CLASS, classes, "c"),
         (_TARGETS_SUBJECTS, list(shapes.objects(shape, SH.targetSubjectsOf)), "p"),
         (_TARGETS_OBJECTS, list(shapes.objects(shape, SH.targetObjectsOf)), "p"),
     ):
@@ -293,11 +324,12 @@ def evaluate(
     """
     root = report.value(None, RDF.type, SH.ValidationReport)
     added = 0
+    cache: dict = {}
     for shape, constraints in sorted(delegated.items(), key=lambda item: str(item[0])):
         if _is_true(shapes, shape, SH.deactivated) or not constraints:
             continue
         severity = shapes.value(shape, SH.severity) or SH.Violation
-        nodes = focus_nodes(store, shapes, shape)
+        nodes = focus_nodes(store, shapes, shape, cache)
         for c in constraints:
             templates = list(shapes.objects(c.node, SH.message)) or list(
                 shapes.objects(shape, SH.message)
@@ -343,11 +375,11 @@ def _solutions_by_focus(
         restrict = None if unrestricted else nodes
         rows = _rows(store, c, shape, {}, restrict_to=restrict)
         if all("this" in row for row in rows):
-            wanted = {to_rdflib(n): n for n in nodes}
+            wanted = set(nodes)
             grouped: dict[ox.NamedNode, list[dict[str, Node]]] = {}
             for row in rows:
-                focus = wanted.get(row["this"])
-                if focus is not None:
+                focus = to_oxigraph(row["this"])
+                if focus in wanted:
                     grouped.setdefault(focus, []).append(row)
             for focus in nodes:
                 if focus in grouped:
