@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,9 @@ import requests
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "tests"))
+
+from live import free_port  # noqa: E402
 
 from vetgraph.config import Settings  # noqa: E402
 from vetgraph.web.sparql_guard import check_query  # noqa: E402
@@ -97,12 +99,6 @@ def time_calls(call, runs: int) -> list[float]:
         call()
         times.append((time.perf_counter() - started) * 1000)
     return times
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_server(

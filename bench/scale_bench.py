@@ -73,6 +73,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "tests"))
 
+from live import free_port  # noqa: E402
 from virtuoso_server import (  # noqa: E402
     VIRTUOSO,
     start_virtuoso,
@@ -105,12 +106,6 @@ MEMORY_SHARE = 0.8
 RAW_MEMORY_SHARE = 0.5
 #: Queries of ``--smoke``: quick on every system (rdflib takes minutes on some at the seed).
 SMOKE_QUERIES = ("designation-counts", "designations", "festival-activities", "schools")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def percentile(values: list[float], q: float) -> float:

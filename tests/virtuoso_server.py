@@ -8,13 +8,14 @@ loopback ports, in a given folder: ``start_virtuoso(folder)``, ``stop_virtuoso(s
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from live import free_port
 
 VIRTUOSO = shutil.which("virtuoso-t")
 
@@ -78,12 +79,6 @@ class Virtuoso:
                 "--user", self.user, "--password", self.password]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _ready(url: str) -> bool:
     query = urllib.parse.urlencode({"query": "ASK {}"})
     try:
@@ -98,7 +93,7 @@ def start_virtuoso(folder: Path, timeout: float = 120.0, max_seconds: int = 120)
     its ``MaxQueryExecutionTime``."""
     assert VIRTUOSO is not None
     folder.mkdir(parents=True, exist_ok=True)
-    http_port, sql_port = _free_port(), _free_port()
+    http_port, sql_port = free_port(), free_port()
     ini = folder / "virtuoso.ini"
     ini.write_text(VIRTUOSO_INI.format(dir=folder, sql_port=sql_port, http_port=http_port,
                                      max_seconds=max_seconds))

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from linkedkit import BASE, Server, serve
+from linkedkit import BASE
+from live import LiveServer, start_server
 from support import REAL_TREE_PRESENT, REPO, settings_for
 
 
@@ -35,8 +36,8 @@ def linked_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def server(linked_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    live = serve(linked_store, REPO, tmp_path_factory.mktemp("linked-logs"), "--workers", "2")
+def server(linked_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    live = start_server(linked_store, tmp_path_factory.mktemp("linked-logs"), "--workers", "2")
     yield live
     live.stop()
 
@@ -51,7 +52,7 @@ def store_quads(linked_store: Path) -> list[ox.Quad]:
 
 
 @pytest.fixture(scope="session")
-def context_document(server: Server) -> dict:
+def context_document(server: LiveServer) -> dict:
     return server.get("/context.jsonld").json()
 
 

@@ -2,69 +2,12 @@
 
 from __future__ import annotations
 
-import signal
-import socket
 import subprocess
-import sys
-import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import pyoxigraph as ox
 import requests
-from support import REPO, clean_env
 
 BASE = "https://w3id.org/vetgraph/"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    store: Path
-
-    def get(self, path: str, **kwargs: object) -> requests.Response:
-        kwargs.setdefault("timeout", 60)
-        return requests.get(self.url + path, **kwargs)  # type: ignore[arg-type]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-
-
-def serve(store: Path, tree: Path, log_dir: Path, *flags: str) -> Server:
-    """Start ``vetgraph serve`` and wait until it answers."""
-    port = free_port()
-    log_path = log_dir / f"serve-{port}.log"
-    command = [sys.executable, "-m", "vetgraph.cli", "serve", "--root", str(tree),
-               "--store", str(store), "--host", "127.0.0.1", "--port", str(port), *flags]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                   env=clean_env(), cwd=REPO)
-    server = Server(f"http://127.0.0.1:{port}", process, log_path, store)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("vetgraph serve exited:\n" + log_path.read_text(errors="replace"))
-        try:
-            requests.get(server.url + "/context.jsonld", timeout=30)
-            return server
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    server.stop()
-    raise RuntimeError("vetgraph serve did not start:\n" + log_path.read_text(errors="replace"))
 
 
 def canonical(quads: object) -> set[ox.Quad]:

@@ -7,7 +7,8 @@ import re
 
 import pyoxigraph as ox
 import pytest
-from linkedkit import BASE, jsonld_quads, serve
+from linkedkit import BASE, jsonld_quads
+from live import start_server
 from support import REPO
 
 SCHOOL = "/id/school/benxi-health-school"
@@ -273,9 +274,9 @@ def test_base_iri_maps_another_domain(tmp_path, tmp_path_factory):
         "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
         "<https://data.example.org/vg/id/school/x> a <https://w3id.org/vetgraph/ontology#School> ;"
         ' rdfs:label "某学校"@zh, "Some school"@en .\n', encoding="utf-8")
-    live = serve(tmp_path / "store", tree, tmp_path_factory.mktemp("base-logs"),
-                 "--backend", "memory", "--workers", "1",
-                 "--base-iri", "https://data.example.org/vg/")
+    live = start_server(tmp_path / "store", tmp_path_factory.mktemp("base-logs"),
+                        "--backend", "memory", "--workers", "1",
+                        "--base-iri", "https://data.example.org/vg/", tree=tree)
     try:
         turtle = live.get("/id/school/x", headers={"Accept": "application/n-triples"})
         assert turtle.status_code == 200

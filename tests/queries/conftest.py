@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from live import start_server
 from query_support import load_store, project_settings
 from support import REAL_TREE_PRESENT
 
@@ -33,10 +34,8 @@ def qstore(qsettings: Settings) -> OxigraphStore:
 @pytest.fixture(scope="session")
 def api(qsettings: Settings, tmp_path_factory: pytest.TempPathFactory):
     """A live server over the project's data, for the API, OpenAPI and browser tests."""
-    from query_support import Server
-
     folder = tmp_path_factory.mktemp("api")
     load_store(qsettings, folder / "store").close()
-    server = Server(folder / "store", folder / "serve.log", "--workers", "2")
+    server = start_server(folder / "store", folder, "--workers", "2")
     yield server
     server.stop()

@@ -4,18 +4,16 @@ answers equal to Oxigraph's and rdflib's, and `vetgraph serve --backend remote`.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 import urllib.request
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from live import start_server
 from rdflib import BNode, URIRef
 from rdflib.term import Node
-from support import REPO, clean_env, needs_real_tree, run_cli, settings_for
+from support import REPO, needs_real_tree, run_cli, settings_for
 
 from vetgraph.config import GRAPHS
 from vetgraph.dataset import read_sources, to_dataset
@@ -206,32 +204,10 @@ def test_every_data_quality_finding_on_memory(memory: MemoryStore, oxigraph: Oxi
 @pytest.fixture(scope="module")
 def served(loaded: RemoteStore, virtuoso, tmp_path_factory: pytest.TempPathFactory):
     """`vetgraph serve --backend remote` on a free port, two workers."""
-    import socket
-
-    with socket.socket() as sock:  # not conftest's helper: `conftest` is another module later
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log = tmp_path_factory.mktemp("serve-remote") / "serve.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "vetgraph.cli", "serve", "--backend", "remote",
-             "--endpoint", virtuoso.query_url, "--port", str(port), "--workers", "2",
-             "--root", str(REPO)],
-            env=clean_env(), stdout=out, stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/?format=json", timeout=2).read()
-            break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(Path(log).read_text()[-3000:])
-            time.sleep(0.5)
-    yield base
-    process.terminate()
-    process.wait(30)
+    live = start_server(None, tmp_path_factory.mktemp("serve-remote"), "--backend", "remote",
+                        "--endpoint", virtuoso.query_url, "--workers", "2")
+    yield live.url
+    live.stop()
 
 
 def _get(url: str, accept: str | None = None) -> tuple[int, bytes]:

@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
+import live
 import pytest
-import requests
-from support import FIXTURE_TREE, REAL_TREE_PRESENT, REPO, clean_env, settings_for
+from live import LiveServer
+from support import FIXTURE_TREE, REAL_TREE_PRESENT, REPO, settings_for
 
 G = "https://w3id.org/vetgraph/graph/"
 #: VETGRAPH_WEB_TREE=fixture serves the fixture tree even when the project's data exists.
@@ -34,118 +29,11 @@ FACTS = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class LiveServer:
-    """A running ``vetgraph serve``; ``url`` ends without a slash."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    store: Path
-
-    @property
-    def sparql_url(self) -> str:
-        return self.url + "/sparql"
-
-    def get(self, path: str = "/sparql", **kwargs: object) -> requests.Response:
-        return requests.get(self.url + path, timeout=30, **kwargs)  # type: ignore[arg-type]
-
-    def post(self, path: str = "/sparql", **kwargs: object) -> requests.Response:
-        return requests.post(self.url + path, timeout=30, **kwargs)  # type: ignore[arg-type]
-
-    def query(
-        self, text: str, accept: str = "application/sparql-results+json", **params: str
-    ) -> requests.Response:
-        return self.get(params={"query": text, **params}, headers={"Accept": accept})
-
-    def select(self, text: str) -> list[dict[str, str]]:
-        """Rows of a SELECT as {variable: value}, asserting a 200."""
-        response = self.query(text)
-        assert response.status_code == 200, response.text
-        return [
-            {k: v["value"] for k, v in row.items()}
-            for row in response.json()["results"]["bindings"]
-        ]
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def descendants(self) -> list[int]:
-        """PIDs below the server process (the fork server and the query workers)."""
-        children: dict[int, list[int]] = {}
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    fields = handle.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            children.setdefault(int(fields[1]), []).append(int(entry))
-        found, todo = [], [self.process.pid]
-        while todo:
-            pid = todo.pop()
-            for child in children.get(pid, []):
-                found.append(child)
-                todo.append(child)
-        return found
-
-    def stop(self) -> None:
-        if self.alive():
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-
-
 def start_server(
     store: Path, log_dir: Path, *flags: str, tree: Path = TREE, env: dict[str, str] | None = None
 ) -> LiveServer:
-    """Start ``vetgraph serve`` and wait until it answers."""
-    port = free_port()
-    log_path = log_dir / f"serve-{port}.log"
-    command = [
-        sys.executable,
-        "-m",
-        "vetgraph.cli",
-        "serve",
-        "--root",
-        str(tree),
-        "--store",
-        str(store),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        *flags,
-    ]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env=env or clean_env(), cwd=REPO
-        )
-    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path, store)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if not server.alive():
-            raise RuntimeError(f"vetgraph serve exited:\n{server.log()}")
-        try:
-            requests.get(server.url + "/sparql/prefixes.json", timeout=2)
-            return server
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"vetgraph serve did not start:\n{server.log()}")
+    """:func:`live.start_server` serving :data:`TREE` unless told otherwise."""
+    return live.start_server(store, log_dir, *flags, tree=tree, env=env)
 
 
 @pytest.fixture(scope="session")

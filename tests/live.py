@@ -1,0 +1,149 @@
+"""``vetgraph serve`` in a real process on a loopback port, for the tests and the benchmarks.
+
+A plain module (not conftest) so tests can import it by name: :func:`free_port`,
+:class:`LiveServer` and :func:`start_server`. Its import needs only the standard library
+(``requests`` and :mod:`support` are imported on use): bench/ takes :func:`free_port` from
+here without the test extras installed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import requests
+
+REPO = Path(__file__).resolve().parent.parent
+
+#: What start_server asks until the server answers: static (no store query), so it answers
+#: at once on every backend (oxigraph, memory, remote) and every tree.
+READY_PATH = "/sparql/prefixes.json"
+
+
+def free_port() -> int:
+    """A loopback TCP port free at the time of asking."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    """A running ``vetgraph serve``; ``url`` ends without a slash."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    store: Path | None
+
+    @property
+    def sparql_url(self) -> str:
+        return self.url + "/sparql"
+
+    def get(self, path: str = "/sparql", timeout: float = 60, **kwargs: object
+            ) -> requests.Response:
+        import requests
+
+        return requests.get(self.url + path, timeout=timeout, **kwargs)  # type: ignore[arg-type]
+
+    def post(self, path: str = "/sparql", timeout: float = 60, **kwargs: object
+             ) -> requests.Response:
+        import requests
+
+        return requests.post(self.url + path, timeout=timeout, **kwargs)  # type: ignore[arg-type]
+
+    def query(
+        self, text: str, accept: str = "application/sparql-results+json", **params: str
+    ) -> requests.Response:
+        return self.get(params={"query": text, **params}, headers={"Accept": accept})
+
+    def select(self, text: str) -> list[dict[str, str]]:
+        """Rows of a SELECT as {variable: value}, asserting a 200."""
+        response = self.query(text)
+        assert response.status_code == 200, response.text
+        return [
+            {k: v["value"] for k, v in row.items()}
+            for row in response.json()["results"]["bindings"]
+        ]
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def descendants(self) -> list[int]:
+        """PIDs below the server process (the fork server and the query workers)."""
+        children: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry))
+        found, todo = [], [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            for child in children.get(pid, []):
+                found.append(child)
+                todo.append(child)
+        return found
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it is still running after 10 s."""
+        if self.alive():
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+def start_server(
+    store: Path | None,
+    log_dir: Path,
+    *flags: str,
+    tree: Path = REPO,
+    env: dict[str, str] | None = None,
+) -> LiveServer:
+    """Start ``vetgraph serve --root TREE [--store STORE] FLAGS`` on a free loopback port and
+    wait (up to 120 s) until it answers; its output goes to ``log_dir/serve-PORT.log``.
+
+    ``store`` None gives no ``--store`` (the remote backend); ``env`` defaults to the caller's
+    environment without VETGRAPH_* variables."""
+    import requests
+    from support import clean_env
+
+    port = free_port()
+    log_path = log_dir / f"serve-{port}.log"
+    command = [sys.executable, "-m", "vetgraph.cli", "serve", "--root", str(tree),
+               *(["--store", str(store)] if store is not None else []),
+               "--host", "127.0.0.1", "--port", str(port), *flags]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env=env or clean_env(), cwd=REPO
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path, store)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if not server.alive():
+            raise RuntimeError(f"vetgraph serve exited:\n{server.log()}")
+        try:
+            requests.get(server.url + READY_PATH, timeout=2)
+            return server
+        except (requests.ConnectionError, requests.Timeout):
+            time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"vetgraph serve did not start:\n{server.log()}")
