@@ -335,7 +335,12 @@ def evaluate(
                 shapes.objects(shape, SH.message)
             )
             description_copied = False
-            for focus, solutions in _solutions_by_focus(store, c, shape, nodes):
+            # Unrestricted only for declared targets (a class, subjects of a property): a SPARQL
+            # target picks a few of the nodes the constraint matches (BreakdownAddsUp: the
+            # first observation of each group), and unrestricted the constraint would work
+            # through all of them.
+            unrestrictable = _target_key(shapes, shape) is not None
+            for focus, solutions in _solutions_by_focus(store, c, shape, nodes, unrestrictable):
                 for bindings in solutions:
                     if not description_copied:
                         for triple in closure(shapes, c.node):
@@ -362,7 +367,11 @@ def evaluate(
 
 
 def _solutions_by_focus(
-    store: ox.Store, c: Constraint, shape: Node, nodes: list[ox.NamedNode]
+    store: ox.Store,
+    c: Constraint,
+    shape: Node,
+    nodes: list[ox.NamedNode],
+    unrestrictable: bool = False,
 ) -> Iterator[tuple[ox.NamedNode, list[dict[str, Node]]]]:
     """Each focus node with its distinct solutions: one joined query when the constraint
     allows it (see :func:`joinable`), else one pre-bound query per node."""
@@ -371,7 +380,7 @@ def _solutions_by_focus(
         # focus nodes are most of what the constraint matches anyway (a targetClass of every
         # observation): then, if the query binds ?this first, it runs unrestricted and the
         # rows are kept for the focus nodes below, the same answer (see binds_this_first).
-        unrestricted = len(nodes) > MAX_VALUES and c.binds_this_first
+        unrestricted = unrestrictable and len(nodes) > MAX_VALUES and c.binds_this_first
         restrict = None if unrestricted else nodes
         rows = _rows(store, c, shape, {}, restrict_to=restrict)
         if all("this" in row for row in rows):
