@@ -41,7 +41,8 @@ set with a handful of requests (``tests/scale/test_scale_bench.py`` runs it).
 
     python bench/scale_bench.py [--sizes 100 1000 9000] [--systems oxigraph,memory,...]
                                 [--years 5] [--runs 20] [--seconds 5] [--query-timeout 60]
-                                [--validate-up-to 1000] [--skip QUERY ...] [--out DIR] [--smoke]
+                                [--validate-up-to 1000] [--up-to SYSTEM=SCHOOLS ...]
+                                [--skip QUERY ...] [--queries QUERY ...] [--out DIR] [--smoke]
 """
 
 from __future__ import annotations
@@ -546,6 +547,8 @@ def run_system(name: str, size: dict, settings: Settings, sources: Sources, stor
         return {"skipped": "rdflib-endpoint is not installed (pip install '.[bench]')"}
     if name == "virtuoso" and VIRTUOSO is None:
         return {"skipped": "virtuoso-t is not installed (Debian: virtuoso-opensource-7-bin)"}
+    if size["size"] != "seed" and int(size["size"]) > args.up_to.get(name, int(size["size"])):
+        return {"skipped": f"run up to {args.up_to[name]:,} schools (--up-to)"}
     estimate, free = memory_estimate(history.get(name, []), triples), available_memory()
     if estimate is not None and estimate > MEMORY_SHARE * free:
         measured = history[name][-2:]
@@ -594,8 +597,8 @@ def run_size(label: str, settings: Settings, work: Path, history: dict, slow: di
     sources = read_sources(settings)
     size = {"size": label, "parse_s": time.perf_counter() - started,
             "triples": sum(sources.counts().values()), "systems": {}}
-    schools = 6 if label == "seed" else int(label) + 6
-    if schools <= args.validate_up_to and set(args.systems) & set(VETGRAPH_SYSTEMS):
+    synthetic = 0 if label == "seed" else int(label)  # --validate-up-to counts these, as --sizes
+    if synthetic <= args.validate_up_to and set(args.systems) & set(VETGRAPH_SYSTEMS):
         from vetgraph.validate import validate
 
         started = time.perf_counter()
@@ -842,6 +845,10 @@ def main(argv: list[str] | None = None) -> int:
                         "synthetic schools)")
     parser.add_argument("--queries", nargs="*", default=None, metavar="QUERY",
                         help="only these named queries (default all)")
+    parser.add_argument("--up-to", nargs="*", default=[], metavar="SYSTEM=SCHOOLS",
+                        help="run SYSTEM only up to SCHOOLS synthetic schools, e.g. "
+                        "rdflib-endpoint=100 (its queries time out at 1,000 and each timeout "
+                        "reloads it for minutes)")
     parser.add_argument("--smoke", action="store_true",
                         help=f"seed + 5 schools, {len(SMOKE_QUERIES)} quick queries, few "
                         "requests")
@@ -850,6 +857,12 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(args.systems) - set(SYSTEMS))
     if unknown:
         parser.error(f"unknown system(s) {', '.join(unknown)}; known: {', '.join(SYSTEMS)}")
+    try:
+        args.up_to = {s: int(n) for s, n in (item.split("=", 1) for item in args.up_to)}
+    except ValueError:
+        parser.error("--up-to takes SYSTEM=SCHOOLS, e.g. rdflib-endpoint=100")
+    if strange := sorted(set(args.up_to) - set(SYSTEMS)):
+        parser.error(f"--up-to: unknown system(s) {', '.join(strange)}")
     if args.smoke:
         args.sizes, args.years, args.runs, args.seconds, args.validate_up_to = [5], 1, 1, 0.5, 0
         args.workers, args.query_timeout = 2, 20.0
