@@ -163,10 +163,6 @@ def _findings(result: QueryResult) -> set[tuple]:
     }
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Virtuoso 7.2 finds 4 ChangeMatchesValues and 1 BreakdownAddsUp finding that Oxigraph and "
-    "rdflib do not (recomputed changes of -3.3, -11.5, -99.55, -100): not yet explained; each "
-    "rule alone with its example parameter agrees"))
 def test_every_data_quality_finding_on_virtuoso(loaded: RemoteStore, oxigraph: OxigraphStore):
     """All five rules at once (no ``rule`` parameter): the 14 findings of the seed."""
     text, _ = _example("data-quality-findings")
