@@ -40,6 +40,7 @@ ServerPort = 127.0.0.1:{sql_port}
 NumberOfBuffers = 170000
 MaxDirtyBuffers = 130000
 MaxMemPoolSize = 2000000000
+TransactionAfterImageLimit = 2000000000
 DirsAllowed = ., {dir}
 CheckpointInterval = 60
 
