@@ -41,6 +41,12 @@ def pyshacl_alone(ds) -> Graph:
     return report
 
 
+
+def _add_shapes(tree: Path, added: str) -> None:
+    """Append Turtle to the tree's shapes file."""
+    path = tree / SHAPES_FILE
+    path.write_text(path.read_text(encoding="utf-8") + added, encoding="utf-8")
+
 def test_fixture_sparql_shapes_are_delegated():
     shapes = shapes_graph(load_dataset(settings_for(FIXTURE_TREE)))
     delegated = shacl_sparql.delegable_shapes(shapes)
@@ -84,8 +90,7 @@ def test_message_placeholders_and_value_binding(tree: Path):
 
 
 def test_shapes_it_cannot_run_stay_with_pyshacl(tree: Path):
-    text = (tree / SHAPES_FILE).read_text(encoding="utf-8")
-    text += """
+    added = """
 vsh:Referenced a sh:NodeShape ;
     sh:sparql [ sh:select "SELECT $this WHERE { $this ?p ?o }" ] .
 vsh:Referrer a sh:NodeShape ; sh:node vsh:Referenced .
@@ -96,7 +101,7 @@ vsh:NoThis a sh:NodeShape ; sh:targetClass vet:Major ;
 vsh:Deactivated a sh:NodeShape ; sh:targetClass vet:Major ; sh:deactivated true ;
     sh:sparql [ sh:select "SELECT $this WHERE { $this ?p ?o }" ] .
 """
-    (tree / SHAPES_FILE).write_text(text, encoding="utf-8")
+    _add_shapes(tree, added)
     shapes = shapes_graph(load_dataset(settings_for(tree)))
     delegated = set(shacl_sparql.delegable_shapes(shapes))
     assert VSH.Referenced not in delegated
@@ -106,26 +111,24 @@ vsh:Deactivated a sh:NodeShape ; sh:targetClass vet:Major ; sh:deactivated true 
 
 
 def test_failure_variable_is_an_error(tree: Path):
-    text = (tree / SHAPES_FILE).read_text(encoding="utf-8")
-    text += """
+    added = """
 vsh:Fails a sh:NodeShape ; sh:targetClass vet:Major ;
     sh:sparql [ sh:select "SELECT $this ?failure WHERE { BIND(true AS ?failure) }" ] .
 """
-    (tree / SHAPES_FILE).write_text(text, encoding="utf-8")
+    _add_shapes(tree, added)
     with pytest.raises(ShapesError, match="Fails> reported \\?failure"):
         validate_dataset(load_dataset(settings_for(tree)))
 
 
 def test_sparql_targets_and_subclass_targets(tree: Path):
-    text = (tree / SHAPES_FILE).read_text(encoding="utf-8")
-    text += """
+    added = """
 vsh:BigSchools a sh:NodeShape ; sh:severity sh:Info ;
     sh:target [ a sh:SPARQLTarget ; sh:prefixes vsh: ;
         sh:select "SELECT ?this WHERE { ?this <https://w3id.org/vetgraph/ontology#studentCount> ?n FILTER(?n > 1000) }" ] ;
     sh:sparql [ sh:prefixes vsh: ; sh:message "big" ;
         sh:select "SELECT $this WHERE { $this rdfs:label ?l }" ] .
 """  # noqa: E501
-    (tree / SHAPES_FILE).write_text(text, encoding="utf-8")
+    _add_shapes(tree, added)
     ds = load_dataset(settings_for(tree))
     ours = validate_dataset(ds)
     infos = [r for r in ours.results if r.severity == "Info"]
@@ -141,8 +144,7 @@ def test_many_focus_nodes_run_unrestricted_with_the_same_report(tree: Path, monk
     report as pyshacl, and rows about nodes outside the target are not reported. One that does
     not bind ?this first (FILTER NOT EXISTS { $this … } alone: no row unrestricted) keeps
     its VALUES."""
-    text = (tree / SHAPES_FILE).read_text(encoding="utf-8")
-    text += """
+    added = """
 vsh:BigSchoolLabels a sh:NodeShape ; sh:severity sh:Info ;
     sh:target [ a sh:SPARQLTarget ; sh:prefixes vsh: ;
         sh:select "SELECT ?this WHERE { ?this <https://w3id.org/vetgraph/ontology#studentCount> ?n FILTER(?n > 1000) }" ] ;
@@ -153,7 +155,7 @@ vsh:CountedLabels a sh:NodeShape ; sh:severity sh:Info ;
     sh:sparql [ sh:prefixes vsh: ; sh:message "counted" ;
         sh:select "SELECT $this WHERE { $this rdfs:label ?l }" ] .
 """  # noqa: E501
-    (tree / SHAPES_FILE).write_text(text, encoding="utf-8")
+    _add_shapes(tree, added)
     ds = load_dataset(settings_for(tree))
     restricted = validate_dataset(ds)
     restrictions: list = []
