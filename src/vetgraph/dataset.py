@@ -138,17 +138,27 @@ class Sources:
         return {graph: len(quads) for graph, quads in self.quads.items()}
 
 
-def read_sources(settings: Settings) -> Sources:
-    """Parse every source file; the first unreadable one raises :class:`SourceError`."""
+def read_sources(settings: Settings, data_into: ox.Store | None = None) -> Sources:
+    """Parse every source file; the first unreadable one raises :class:`SourceError`.
+
+    With ``data_into``, the data files are parsed straight into that store's default graph
+    (see :func:`load_file`) and ``quads`` has no data graph: validation at size needs no
+    Python quads of the data.
+    """
     sources = Sources(files=source_files(settings))
     version = _Version()
     for graph, paths in sources.files.items():
-        sources.quads[graph] = []
+        into = data_into if graph == GRAPH_DATA else None
+        if into is None:
+            sources.quads[graph] = []
         for path in paths:
             data = read_bytes(path)
             version.add(graph, path, data)
-            quads, prefixes = parse_file(path, data)
-            sources.quads[graph].extend(quads)
+            if into is not None:
+                prefixes = load_file(into, path, data)
+            else:
+                quads, prefixes = parse_file(path, data)
+                sources.quads[graph].extend(quads)
             for prefix, namespace in prefixes.items():
                 sources.prefixes.setdefault(prefix, namespace)
     sources.version = version.hexdigest()

@@ -39,7 +39,7 @@ from rdflib.term import Node
 
 from . import shacl_screen, shacl_sparql
 from .config import BASE_IRI, GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SHAPES, Settings
-from .dataset import Sources, load_file, parse_file, read_bytes, source_files
+from .dataset import Sources, read_sources
 from .store.base import to_oxigraph, to_rdflib
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -249,23 +249,10 @@ def validate(settings: Settings) -> ValidationReport:
     at 1,000 schools that takes 18 s where parsing to Python quads and then filling the store
     took 36 s. Only the small graphs (shapes, codes, ontology) are read as Python quads too.
     """
-    files = source_files(settings)
     store = ox.Store()
-    quads: dict[str, list[ox.Quad]] = {}
-    prefixes: dict[str, str] = {}
-    for graph, paths in files.items():
-        for path in paths:
-            data = read_bytes(path)
-            if graph == GRAPH_DATA:
-                found = load_file(store, path, data)
-            else:
-                parsed, found = parse_file(path, data)
-                quads.setdefault(graph, []).extend(parsed)
-                if graph != GRAPH_SHAPES:
-                    store.extend(parsed)
-            for prefix, namespace in found.items():
-                prefixes.setdefault(prefix, namespace)
-    return validate_store(store, quads, prefixes)
+    sources = read_sources(settings, data_into=store)
+    store.extend(q for graph in (GRAPH_CODES, GRAPH_ONTOLOGY) for q in sources.quads[graph])
+    return validate_store(store, sources.quads, sources.prefixes)
 
 
 def _result_nodes(report: Graph) -> list[Node]:
