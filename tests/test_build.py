@@ -114,6 +114,29 @@ def test_unreadable_source_leaves_previous_store(tree_settings, tree: Path):
     assert snapshot(store_dir) == before and versions(store_dir) == dirs
 
 
+def test_source_changed_during_build_leaves_previous_store(tree_settings, tree: Path,
+                                                          monkeypatch):
+    """The build validates the files, then loads them again from disk: an edit in between
+    (here made right after validation) must not reach the store unvalidated."""
+    from vetgraph import build
+
+    store_dir = tree_settings.store_dir
+    build_store(tree_settings)
+    before, dirs = snapshot(store_dir), versions(store_dir)
+    validated = build.validate_tree
+
+    def validate_then_edit(settings):
+        outcome = validated(settings)
+        edit(tree / "data" / "ttl" / "schools.ttl", "vet:studentCount 800",
+             "vet:studentCount -800")
+        return outcome
+
+    monkeypatch.setattr(build, "validate_tree", validate_then_edit)
+    with pytest.raises(BuildError, match="source files changed while the build was running"):
+        build_store(tree_settings)
+    assert snapshot(store_dir) == before and versions(store_dir) == dirs
+
+
 def test_killed_build_leaves_previous_store(tree_settings, tree: Path):
     """SIGKILL in the middle of a build: data loaded, store not finished (VETGRAPH_BUILD_PAUSE
     holds the build there)."""

@@ -6,15 +6,16 @@ Layout, for a target ``var/store``::
     var/stores/store-<version>-<random>/             RocksDB files + vetgraph-manifest.json
     var/stores/store.lock                            held while building
 
-A build validates first (any sh:Violation refuses it), loads every quad into a fresh
-directory, flushes, optimizes and closes it, writes the manifest, then replaces the symlink
-with ``os.replace`` of a temporary symlink (atomic on POSIX). Readers see the old store or
+A build validates first (any sh:Violation refuses it), bulk-loads every source file into a
+fresh directory (file by file, parsed in Rust), flushes, optimizes and closes it, writes the
+manifest, then replaces the symlink with ``os.replace`` of a temporary symlink (atomic on
+POSIX). Readers see the old store or
 the new one, never a partial one. A build that fails or is killed leaves the old link and
 directory untouched; the next build removes its leftovers. The previous version is kept
 (a server may still have it open); older ones are removed after the switch.
 
-Test hook: ``VETGRAPH_BUILD_PAUSE=<seconds>`` sleeps after each graph is loaded, so a test
-can kill a build in the middle of loading.
+Test hook: ``VETGRAPH_BUILD_PAUSE=<seconds>`` sleeps once the files are loaded, before the
+store is finished, so a test can kill a build in the middle.
 """
 
 from __future__ import annotations
@@ -36,9 +37,9 @@ import pyoxigraph as ox
 
 from . import __version__
 from .config import Settings
-from .dataset import Sources, read_sources
+from .dataset import Sources, bulk_load_files, read_sources
 from .store.oxigraph import MANIFEST_NAME, read_manifest
-from .validate import ValidationReport, validate_sources
+from .validate import ValidationReport, validate_sources, validate_tree
 
 
 class BuildError(Exception):
@@ -127,23 +128,27 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def load_store(target: Path, sources: Sources) -> dict[str, int]:
-    """Bulk-load every graph into a new store at ``target``; return triples per graph."""
+def load_store(target: Path, files: dict[str, list[Path]]) -> tuple[dict[str, int], Sources]:
+    """Bulk-load the source files into a new store at ``target``, each into its named graph.
+
+    Returns triples per graph and what was loaded (see :func:`bulk_load_files`): a build
+    compares its version with the version it validated, as the files must not change between.
+    """
     pause = float(os.environ.get("VETGRAPH_BUILD_PAUSE", "0") or 0)
     store = ox.Store(str(target))
     try:
-        # one bulk load for all graphs: 20 % faster than one per graph (43k -> 52k triples/s)
-        store.bulk_extend(sources.iter_quads())
+        loaded = bulk_load_files(store, files)
         store.flush()
         if pause:  # tests: a build that can be killed after loading, before it is finished
             time.sleep(pause)
         store.optimize()
-        return {
+        counts = {
             graph: int(next(iter(store.query(
                 f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
             )))["n"].value)
-            for graph in sources.quads
+            for graph in files
         }
+        return counts, loaded
     finally:
         del store  # closes RocksDB before anyone opens the directory read-only
 
@@ -155,9 +160,8 @@ def build_store(settings: Settings, store_dir: Path | None = None) -> BuildOutco
     :class:`BuildError`; in every case the previous store is left as it was.
     """
     store_dir = Path(store_dir or settings.store_dir).absolute()
-    sources = read_sources(settings)
+    sources, report = validate_tree(settings)  # the data is parsed into memory, then dropped
     version = sources.version
-    report = validate_sources(sources)
     if not report.conforms:
         raise BuildRefused(report)
 
@@ -169,7 +173,13 @@ def build_store(settings: Settings, store_dir: Path | None = None) -> BuildOutco
         target = folder / f"{name}-{version}-{secrets.token_hex(4)}"
         link = store_dir.parent / f".{name}.{secrets.token_hex(4)}.tmp"
         try:
-            counts = load_store(target, sources)
+            counts, loaded = load_store(target, sources.files)
+            if loaded.version != version:
+                raise BuildError(
+                    "the source files changed while the build was running (validated "
+                    f"{version}, loaded {loaded.version}): nothing was switched; run the "
+                    "build again"
+                )
             manifest = {
                 "version": version,
                 "built_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -243,16 +243,22 @@ def _empty_report() -> Graph:
 
 
 def validate(settings: Settings) -> ValidationReport:
-    """Parse the source tree and validate it (raises ``SourceError`` on unreadable input).
+    """Parse the source tree and validate it (raises ``SourceError`` on unreadable input)."""
+    return validate_tree(settings)[1]
+
+
+def validate_tree(settings: Settings) -> tuple[Sources, ValidationReport]:
+    """Parse the source tree, validate it, and return what was read with the report.
 
     The data files are parsed straight into the store (see :func:`~vetgraph.dataset.load_file`):
     at 1,000 schools that takes 18 s where parsing to Python quads and then filling the store
-    took 36 s. Only the small graphs (shapes, codes, ontology) are read as Python quads too.
+    took 36 s. Only the small graphs (shapes, codes, ontology) are read as Python quads too, so
+    the returned :class:`Sources` has no data quads: a build loads the files again from disk.
     """
     store = ox.Store()
     sources = read_sources(settings, data_into=store)
     store.extend(q for graph in (GRAPH_CODES, GRAPH_ONTOLOGY) for q in sources.quads[graph])
-    return validate_store(store, sources.quads, sources.prefixes)
+    return sources, validate_store(store, sources.quads, sources.prefixes)
 
 
 def _result_nodes(report: Graph) -> list[Node]:
