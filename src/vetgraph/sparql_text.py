@@ -6,6 +6,7 @@ more than the question is worth, e.g. "does this query name its own dataset with
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -25,6 +26,8 @@ _TOKEN = re.compile(
 )
 
 _FROM = re.compile(r"(?<![\w?$:.\-\\])FROM(?![\w:\-])", re.IGNORECASE)
+#: The letters alone, matched with the same flags: text without them cannot hold the keyword.
+_FROM_LETTERS = re.compile("FROM", re.IGNORECASE)
 
 
 def scan(text: str) -> Iterator[tuple[str, str]]:
@@ -40,6 +43,14 @@ def bare_text(text: str) -> str:
     return "".join(token if kind in kept else " " for kind, token in scan(text))
 
 
+@functools.lru_cache(maxsize=256)
 def names_dataset(text: str) -> bool:
-    """True when the query has a FROM or FROM NAMED clause of its own."""
+    """True when the query has a FROM or FROM NAMED clause of its own.
+
+    Asked for every query a store runs; lexing costs ~0.3 ms for a named query, more than some
+    queries take. Text without the letters is answered at once, and answers are remembered per
+    text (bounded: 256 texts, as many as the guard's verdicts in each query worker).
+    """
+    if _FROM_LETTERS.search(text) is None:
+        return False
     return _FROM.search(bare_text(text)) is not None
