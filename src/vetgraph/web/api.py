@@ -38,7 +38,7 @@ from ..queries import (
 )
 from . import negotiation as n
 from . import openapi, state
-from .executor import ExecutorError, QueryRequest
+from .executor import ExecutorError, QueryReply, QueryRequest
 from .manners import error_response, etag_matches, weak_etag
 from .sparql_guard import Refusal
 
@@ -68,7 +68,13 @@ class ApiError(Exception):
 
 
 def _request(
-    text: str, bindings: Mapping[str, Node], results: str | None, graph: str | None
+    text: str,
+    bindings: Mapping[str, Node],
+    results: str | None,
+    graph: str | None,
+    *,
+    preconditions: tuple[tuple[str, tuple[tuple[str, Node], ...]], ...] = (),
+    count_rows: bool = False,
 ) -> QueryRequest:
     st = state()
     return QueryRequest(
@@ -77,18 +83,59 @@ def _request(
         graph,
         max_rows=st.settings.max_rows,
         bindings=tuple(bindings.items()),
+        preconditions=preconditions,
+        count_rows=count_rows,
     )
-
-
-def _ask(text: str, bindings: Mapping[str, Node]) -> bool:
-    reply = state().executor.query(_request(text, bindings, n.RESULTS_JSON, None))
-    return bool(json.loads(reply.body).get("boolean"))
 
 
 def _select(text: str, bindings: Mapping[str, Node]) -> tuple[dict[str, Any], bool]:
     """SPARQL JSON results (as a dict) and whether the row cap cut them."""
     reply = state().executor.query(_request(text, bindings, n.RESULTS_JSON, None))
     return json.loads(reply.body), reply.truncated
+
+
+def _resource_checks(
+    query: NamedQuery, bindings: Mapping[str, Node]
+) -> tuple[tuple[str, tuple[tuple[str, Node], ...]], ...]:
+    """The ASKs :func:`check_resources` makes when every one holds, in its order: they go to
+    the worker with the query itself, so that checking costs no extra trip to a worker."""
+    asked: list[tuple[str, tuple[tuple[str, Node], ...]]] = []
+
+    def record(text: str, values: Mapping[str, Node]) -> bool:
+        asked.append((text, tuple(values.items())))
+        return True
+
+    check_resources(query, bindings, record)
+    return tuple(asked)
+
+
+def _query_in_worker(
+    query: NamedQuery,
+    bindings: Mapping[str, Node],
+    checks: tuple[tuple[str, tuple[tuple[str, Node], ...]], ...],
+    results: str | None,
+    graph: str | None,
+    *,
+    count_rows: bool = False,
+    checks_only: bool = False,
+) -> QueryReply:
+    """Run ``query`` after its resource checks, in one worker call; a failed check raises the
+    ParameterError :func:`check_resources` raises (it is asked again, answered from the reply).
+    ``checks_only`` runs the checks alone (behind an empty ASK).
+    """
+    if checks_only:
+        request = _request("ASK {}", {}, n.RESULTS_JSON, None, preconditions=checks)
+    else:
+        request = _request(
+            query.text, bindings, results, graph, preconditions=checks, count_rows=count_rows
+        )
+    reply = state().executor.query(request)
+    failed = reply.failed_precondition
+    if failed is not None:
+        answers = iter([True] * failed + [False])
+        check_resources(query, bindings, lambda _text, _values: next(answers, False))
+        raise ApiError(500, "a resource check failed but raised nothing", "internal-error")
+    return reply
 
 
 def _catalogue() -> list[NamedQuery]:
@@ -181,22 +228,40 @@ def _links(query: NamedQuery, limit: int, offset: int, total: int | None) -> lis
 
 
 def _run(
-    query: NamedQuery, mime: str, limit: int | None, offset: int, bindings: Mapping[str, Node]
+    query: NamedQuery,
+    mime: str,
+    limit: int | None,
+    offset: int,
+    bindings: Mapping[str, Node],
+    checks: tuple[tuple[str, tuple[tuple[str, Node], ...]], ...] = (),
 ) -> tuple[bytes, dict[str, str], dict[str, Any] | None]:
-    """Body, headers, and (for SELECT) the page as SPARQL JSON for the HTML view."""
-    st = state()
+    """Body, headers, and (for SELECT) the page as SPARQL JSON for the HTML view.
+
+    A SELECT answered whole (no paging, not the HTML page) is written by the worker in the
+    media type asked for and passed on as it is: the page would be the same bytes, and parsing
+    and writing the answer again here cost more than many queries do.
+    """
     headers: dict[str, str] = {}
     if query.form != "SELECT":
         if limit is not None or offset:
+            if checks:  # a resource that is not there is reported first, as it always was
+                _query_in_worker(query, bindings, checks, None, None, checks_only=True)
             raise ParameterError("limit", "paging applies to SELECT queries only")
         is_graph = query.form in ("CONSTRUCT", "DESCRIBE")
         if mime == n.HTML:  # the page shows Turtle, or the boolean
             mime = n.TURTLE if is_graph else n.RESULTS_JSON
         results, graph = (None, mime) if is_graph else (mime, None)
-        reply = st.executor.query(_request(query.text, bindings, results, graph))
+        reply = _query_in_worker(query, bindings, checks, results, graph)
         headers["X-SPARQL-Truncated"] = "true" if reply.truncated else "false"
         return reply.body, headers, None
-    doc, truncated = _select(query.text, bindings)
+    if mime != n.HTML and limit is None and not offset:
+        reply = _query_in_worker(query, bindings, checks, mime, None, count_rows=True)
+        headers["X-SPARQL-Truncated"] = "true" if reply.truncated else "false"
+        if not reply.truncated and reply.rows is not None:
+            headers["X-Total-Count"] = str(reply.rows)
+        return reply.body, headers, None
+    reply = _query_in_worker(query, bindings, checks, n.RESULTS_JSON, None)
+    doc, truncated = json.loads(reply.body), reply.truncated
     rows = doc["results"]["bindings"]
     total = None if truncated else len(rows)
     page = rows[offset : offset + limit] if limit is not None else rows[offset:]
@@ -228,8 +293,9 @@ def answer(name: str) -> Response:
         if etag_matches(etag):
             return Response(status=304, headers={"ETag": etag, "Vary": "Accept"})
         bindings = bind(query, given)
-        check_resources(query, bindings, _ask)
-        body, headers, page = _run(query, mime, limit, offset, bindings)
+        body, headers, page = _run(
+            query, mime, limit, offset, bindings, _resource_checks(query, bindings)
+        )
     except ParameterError as error:
         if _is_html_request():
             return _query_page(name, error=error, status=400)

@@ -44,6 +44,7 @@ from .sparql_guard import (
 
 log = logging.getLogger(__name__)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RESULTS_JSON = "application/sparql-results+json"
 #: How often a waiting request looks at its worker's resident memory, seconds.
 MEMORY_POLL = 0.05
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -86,6 +87,13 @@ class QueryRequest:
     #: The guard's verdict on ``text`` from an earlier run, set by the executor (never by
     #: callers): a worker that gets it skips rdflib's parse.
     checked: CheckedQuery | None = None
+    #: The app's own ASK queries (text, bindings) that must all be true before ``text`` runs,
+    #: asked in order in the same worker call (one hop instead of one per check); the first
+    #: false one stops the request (``QueryReply.failed_precondition``).
+    preconditions: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    #: The caller needs the number of solutions of a SELECT (``QueryReply.rows``), e.g. to
+    #: send the answer on without parsing it.
+    count_rows: bool = False
 
 
 @dataclass
@@ -99,6 +107,9 @@ class QueryReply:
     truncated: bool
     elapsed: float = 0.0
     checked: CheckedQuery | None = None  # the guard's verdict, for the executor to remember
+    rows: int | None = None  # solutions in ``body`` (SELECT), when known or asked for
+    #: Index of the first precondition that was false (the query did not run), else None.
+    failed_precondition: int | None = None
 
 
 @dataclass
@@ -205,10 +216,29 @@ def _checked_query(text: str, graphs: frozenset[str]) -> CheckedQuery:
     return check_query(text, set(graphs))
 
 
+def _holds(
+    store: Any, graphs: frozenset[str], text: str, values: tuple[tuple[str, Any], ...]
+) -> bool:
+    """The answer of one precondition: an ASK of the app's, with its bindings."""
+    from ..store.base import QueryError
+
+    checked = _checked_query(text, graphs)
+    if checked.form != "ASK":
+        raise Refusal("a precondition must be an ASK query", 400, "query-error")
+    try:
+        return bool(store.query(text, bindings=dict(values) or None).boolean)
+    except QueryError as error:
+        raise Refusal(str(error), 400, "query-error") from error
+
+
 def _run_query(store: Any, graphs: frozenset[str], request: QueryRequest) -> QueryReply:
     from ..store.base import QueryError, UnsupportedFormatError
 
     started = time.perf_counter()
+    for index, (text, values) in enumerate(request.preconditions):
+        if not _holds(store, graphs, text, values):
+            elapsed = time.perf_counter() - started
+            return QueryReply("", "", "", b"", False, elapsed, failed_precondition=index)
     checked = request.checked or _checked_query(request.text, graphs)
     check_protocol_graphs(request.default_graph_uris, request.named_graph_uris, graphs)
     mime = request.graph_mime if checked.kind == "graph" else request.results_mime
@@ -230,27 +260,48 @@ def _run_query(store: Any, graphs: frozenset[str], request: QueryRequest) -> Que
     else:
         default = named = None
     bindings = dict(request.bindings) or None
+    rows: int | None = None
     try:
         if request.max_rows is not None and hasattr(store, "raw") and hasattr(store, "_run"):
-            kind, body, truncated = _oxigraph_capped(
+            kind, body, truncated, rows = _oxigraph_capped(
                 store, request.text, mime, default, named, bindings, request.max_rows
             )
         else:
+            counted = request.count_rows and checked.kind == "bindings"
             kind, body, truncated = store.query_serialized(
                 request.text,
-                request.results_mime or mime,
+                RESULTS_JSON if counted else request.results_mime or mime,
                 graph_mime=request.graph_mime,
                 default_graph_uris=default,
                 named_graph_uris=named,
                 max_rows=request.max_rows,
                 bindings=bindings,
             )
+            if counted and kind == "bindings":
+                body, rows = _counted(body, mime)
     except UnsupportedFormatError as error:
         raise Refusal(str(error), 406, "not-acceptable") from error
     except QueryError as error:
         raise Refusal(str(error), 400, "query-error") from error
     elapsed = time.perf_counter() - started
-    return QueryReply(checked.form, kind, mime, body, truncated, elapsed, checked)
+    return QueryReply(checked.form, kind, mime, body, truncated, elapsed, checked, rows)
+
+
+def _counted(json_body: bytes, mime: str) -> tuple[bytes, int]:
+    """SPARQL JSON results written again as the API writes a page (compact JSON, or ``mime``
+    by pyoxigraph from it), and the number of solutions."""
+    import pyoxigraph as ox
+
+    from ..store.base import results_format
+
+    doc = json.loads(json_body)
+    rows = doc["results"]["bindings"]
+    doc = {"head": doc["head"], "results": {"bindings": rows}}  # the API's page, whole
+    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if mime != RESULTS_JSON:
+        parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        body = parsed.serialize(format=results_format(mime))
+    return body, len(rows)
 
 
 def _term_json(term: Any) -> dict[str, Any]:
@@ -286,13 +337,14 @@ def _oxigraph_capped(
     named: list[str] | None,
     bindings: dict[str, Any] | None,
     max_rows: int,
-) -> tuple[str, bytes, bool]:
+) -> tuple[str, bytes, bool, int | None]:
     """Evaluate on pyoxigraph, keep at most ``max_rows`` results, serialize without rdflib.
 
     The store interface's capped path converts every term to rdflib and back, which costs
     more than many queries; here solutions become SPARQL JSON straight from pyoxigraph terms
     (other results formats are written by pyoxigraph from that JSON) and triples are written
-    by pyoxigraph itself. Same bytes, same dataset rules (``store._run``).
+    by pyoxigraph itself. Same bytes, same dataset rules (``store._run``). The last member is
+    the number of solutions written (None for other forms).
     """
     import pyoxigraph as ox
 
@@ -302,11 +354,12 @@ def _oxigraph_capped(
     answer = store._run(text, default, named, bindings)
     with _errors():
         if isinstance(answer, ox.QueryBoolean):
-            return "boolean", answer.serialize(format=results_format(mime)), False
+            return "boolean", answer.serialize(format=results_format(mime)), False, None
         if isinstance(answer, ox.QueryTriples):
             fmt = graph_format(mime, None)
             triples = list(itertools.islice(answer, max_rows + 1))
-            return "graph", ox.serialize(triples[:max_rows], format=fmt), len(triples) > max_rows
+            body = ox.serialize(triples[:max_rows], format=fmt)
+            return "graph", body, len(triples) > max_rows, None
         fmt = results_format(mime)
         names = [v.value for v in answer.variables]
         solutions = list(itertools.islice(answer, max_rows + 1))
@@ -323,7 +376,7 @@ def _oxigraph_capped(
         if fmt != ox.QueryResultsFormat.JSON:
             parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
             body = parsed.serialize(format=fmt)
-        return "bindings", body, len(solutions) > max_rows
+        return "bindings", body, len(solutions) > max_rows, len(rows)
 
 
 def _store_info(store: Any) -> StoreInfo:

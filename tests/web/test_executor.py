@@ -1,0 +1,94 @@
+"""The worker's side of a query, in process: resource checks in the same call, row counts,
+and answers written by the worker byte for byte as the API wrote them from JSON before."""
+
+from __future__ import annotations
+
+import json
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Dataset, Literal, URIRef
+
+from vetgraph.store.memory import MemoryStore
+from vetgraph.store.oxigraph import OxigraphStore
+from vetgraph.web.api import _serialize
+from vetgraph.web.executor import QueryRequest, _run_query
+from vetgraph.web.sparql_guard import Refusal
+
+G = "urn:vetgraph:test:g"
+SRJ = "application/sparql-results+json"
+FORMATS = (
+    SRJ,
+    "text/csv",
+    "text/tab-separated-values",
+    "application/sparql-results+xml",
+)
+SELECT = "SELECT ?s ?label WHERE { ?s <urn:p> ?label } ORDER BY ?s"
+EXISTS = "ASK { ?iri ?p ?o }"
+TRIPLES = [
+    ("urn:s1", Literal("一, \"quoted\"\tand tab", lang="zh")),
+    ("urn:s2", Literal("2", datatype=URIRef("http://www.w3.org/2001/XMLSchema#integer"))),
+    ("urn:s3", Literal("line\nbreak")),
+]
+
+
+def _oxigraph() -> OxigraphStore:
+    return OxigraphStore.in_memory(
+        ox.Quad(
+            ox.NamedNode(s),
+            ox.NamedNode("urn:p"),
+            ox.Literal(str(o), language=o.language)
+            if o.language
+            else ox.Literal(str(o), datatype=ox.NamedNode(str(o.datatype)))
+            if o.datatype
+            else ox.Literal(str(o)),
+            ox.NamedNode(G),
+        )
+        for s, o in TRIPLES
+    )
+
+
+def _memory() -> MemoryStore:
+    dataset = Dataset(default_union=True)
+    graph = dataset.graph(URIRef(G))
+    for s, o in TRIPLES:
+        graph.add((URIRef(s), URIRef("urn:p"), o))
+    return MemoryStore(dataset)
+
+
+@pytest.fixture(params=["oxigraph", "memory"])
+def store(request: pytest.FixtureRequest):
+    return _oxigraph() if request.param == "oxigraph" else _memory()
+
+
+def _run(store, text: str, mime: str = SRJ, **options) -> object:
+    options.setdefault("max_rows", 10)
+    return _run_query(store, frozenset([G]), QueryRequest(text, mime, None, **options))
+
+
+@pytest.mark.parametrize("mime", FORMATS)
+@pytest.mark.parametrize("max_rows", [10, 2])
+def test_counted_answer_is_the_page_the_api_wrote(store, mime: str, max_rows: int):
+    """Before, the API asked for JSON and wrote the page itself (``_serialize``)."""
+    whole = _run(store, SELECT, max_rows=max_rows)
+    doc = json.loads(whole.body)
+    page = {"head": doc["head"], "results": {"bindings": doc["results"]["bindings"]}}
+    counted = _run(store, SELECT, mime, max_rows=max_rows, count_rows=True)
+    assert counted.body == _serialize(page, mime)
+    assert counted.rows == len(page["results"]["bindings"]) == min(3, max_rows)
+    assert counted.truncated is whole.truncated is (max_rows < 3)
+
+
+def test_preconditions_run_first_and_stop_at_the_first_false(store):
+    there = (EXISTS, (("iri", URIRef("urn:s1")),))
+    missing = (EXISTS, (("iri", URIRef("urn:nowhere")),))
+    reply = _run(store, SELECT, preconditions=(there, there), count_rows=True)
+    assert reply.failed_precondition is None and reply.rows == 3
+    # The query is not run (a bad text would raise) once a precondition is false.
+    stopped = _run(store, "SELECT nonsense {", preconditions=(there, missing, there))
+    assert stopped.failed_precondition == 1 and stopped.body == b"" and stopped.checked is None
+
+
+def test_a_precondition_must_be_an_ask(store):
+    with pytest.raises(Refusal):
+        _run(store, SELECT, preconditions=(("SELECT * WHERE { ?s ?p ?o }", ()),))
