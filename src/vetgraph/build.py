@@ -38,6 +38,7 @@ import pyoxigraph as ox
 from . import __version__
 from .config import Settings
 from .dataset import Sources, bulk_load_files, read_sources
+from .store.base import StoreError
 from .store.oxigraph import MANIFEST_NAME, read_manifest
 from .validate import ValidationReport, validate_sources, validate_tree
 
@@ -248,13 +249,36 @@ def load_remote(store: Any, sources: Sources) -> dict[str, int]:
             graph: store.replace_graph(staging[graph], quads)
             for graph, quads in sources.quads.items()
         }
-        store.update(" ;\n".join(f"MOVE SILENT <{staging[g]}> TO <{g}>" for g in staging))
-    except BaseException:
-        for name in staging.values():
-            try:
-                store.update(f"DROP SILENT GRAPH <{name}>")
-            except Exception:  # the store is gone: nothing more to clean from here
-                break
+        try:
+            store.update(" ;\n".join(f"MOVE SILENT <{staging[g]}> TO <{g}>" for g in staging))
+        except StoreError as exc:
+            if "timed out" not in str(exc).lower() and "timeout" not in str(exc).lower():
+                raise
+            raise StoreError(
+                f"{exc}\n\nThe switch of {sum(counts.values()):,} triples into place is one "
+                "update, and the remote store stopped it at its time limit: nothing was "
+                "switched. Raise the store's limit above the switch's time (Virtuoso: "
+                "MaxQueryExecutionTime in [SPARQL]; see the README's Scaling section) and "
+                "build again."
+            ) from exc
+    except BaseException as exc:
+        left = _drop_graphs(store, list(staging.values()))
+        if left and isinstance(exc, StoreError):
+            raise StoreError(
+                f"{exc}\n\nStaging graphs left on the store (not served; drop them once it is "
+                "idle): " + " ".join(f"<{name}>" for name in left)
+            ) from exc
         raise
     return counts
+
+
+def _drop_graphs(store: Any, names: list[str]) -> list[str]:
+    """Drop the graphs in turn; return those not dropped (from the first that failed on: the
+    store is gone, or stopped the drop at its time limit)."""
+    for done, name in enumerate(names):
+        try:
+            store.update(f"DROP SILENT GRAPH <{name}>")
+        except Exception:  # noqa: BLE001 (reported by the caller, with the first error)
+            return names[done:]
+    return []
 
