@@ -12,7 +12,7 @@ from rdflib import Dataset, Literal, URIRef
 from vetgraph.store.memory import MemoryStore
 from vetgraph.store.oxigraph import OxigraphStore
 from vetgraph.web.api import _serialize
-from vetgraph.web.executor import QueryRequest, _run_query
+from vetgraph.web.executor import QueryExecutor, QueryRequest, WorkerSpec, _run_query
 from vetgraph.web.sparql_guard import Refusal
 
 G = "urn:vetgraph:test:g"
@@ -92,3 +92,13 @@ def test_preconditions_run_first_and_stop_at_the_first_false(store):
 def test_a_precondition_must_be_an_ask(store):
     with pytest.raises(Refusal):
         _run(store, SELECT, preconditions=(("SELECT * WHERE { ?s ?p ?o }", ()),))
+
+
+def test_idle_workers_are_taken_last_in_first_out():
+    """The worker that answered last takes the next request (it is the warm one)."""
+    executor = QueryExecutor(WorkerSpec("memory", None, None), workers=2)
+    first, second = object(), object()
+    executor._idle.put(first)  # type: ignore[arg-type]
+    executor._idle.put(second)  # type: ignore[arg-type]
+    assert executor._idle.get_nowait() is second
+    assert executor._idle.get_nowait() is first
