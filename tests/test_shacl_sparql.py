@@ -213,3 +213,26 @@ def test_focus_nodes_of_a_target_class_are_computed_once():
     assert [n.value for n in first] == [E + "x", E + "y"]
     assert shacl_sparql.focus_nodes(store, shapes, e.B, cache) is first
     assert shacl_sparql.focus_nodes(store, shapes, e.D, cache) == []
+
+
+def test_focus_nodes_asked_of_the_store_agree_with_the_listed_ones():
+    """A constraint run unrestricted asks the store which nodes it reports are focus nodes
+    (FocusNodes.among) and counts the target there (more_than): the same as listing them."""
+    shapes = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix e: <http://e/> .
+        e:A sh:targetClass e:C ; sh:targetNode e:n ; sh:targetSubjectsOf e:p ;
+            sh:targetObjectsOf e:q .
+    """, format="turtle")
+    store = shacl_sparql.ox.Store()
+    E = "http://e/"
+    store.load(f"<{E}x> a <{E}C> . <{E}y> a <{E}Sub> . <{E}Sub> "
+               f"<http://www.w3.org/2000/01/rdf-schema#subClassOf> <{E}C> . "
+               f"<{E}s> <{E}p> 1 . <{E}z> <{E}q> <{E}o> . <{E}w> a <{E}Other> .",
+               format=shacl_sparql.ox.RdfFormat.TURTLE)
+    e = Namespace(E)
+    asked = shacl_sparql.FocusNodes(store, shapes, e.A, {})
+    candidates = {shacl_sparql.ox.NamedNode(E + name) for name in "xyznswo"}
+    listed = set(shacl_sparql.focus_nodes(store, shapes, e.A))
+    assert asked.among(set(candidates)) == candidates & listed
+    assert {n.value for n in listed} == {E + name for name in "xynso"}
+    assert asked.more_than(4) and not asked.more_than(5)
