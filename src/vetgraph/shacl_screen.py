@@ -275,25 +275,26 @@ class Compiler:
             test += f" && REGEX(STR({x}), {_string(form)})"
         return f"({test})"
 
-    def targets(self, shape: Node) -> list[str]:
-        """Patterns binding ``?this`` to the shape's focus nodes, one per target."""
-        g = self.shapes
-        if (shape, SH.target, None) in g:
-            raise Unsupported(f"sh:target on {shape}")
-        found = []
-        classes = list(g.objects(shape, SH.targetClass))
-        if any((shape, RDF.type, k) in g for k in (RDFS.Class, OWL.Class)):
-            classes.append(shape)
-        for c in classes:
-            found.append(f"?this {_sparql(RDF.type)}/{_sparql(RDFS.subClassOf)}* {_sparql(c)}")
-        nodes = [_sparql(n) for n in g.objects(shape, SH.targetNode)]
-        if nodes:
-            found.append(f"VALUES ?this {{ {' '.join(nodes)} }}")
-        for p in g.objects(shape, SH.targetSubjectsOf):
-            found.append(f"?this {_sparql(p)} ?targetObject")
-        for p in g.objects(shape, SH.targetObjectsOf):
-            found.append(f"?targetSubject {_sparql(p)} ?this")
-        return found
+
+def target_patterns(shapes: Graph, shape: Node, nodes: bool = True) -> list[str]:
+    """Patterns binding ``?this`` to the shape's focus nodes, one per target; ``nodes``: with
+    its sh:targetNode as a ``VALUES`` block. Raises :class:`Unsupported` for sh:target."""
+    if (shape, SH.target, None) in shapes:
+        raise Unsupported(f"sh:target on {shape}")
+    found = []
+    classes = list(shapes.objects(shape, SH.targetClass))
+    if any((shape, RDF.type, k) in shapes for k in (RDFS.Class, OWL.Class)):
+        classes.append(shape)
+    for c in classes:
+        found.append(f"?this {_sparql(RDF.type)}/{_sparql(RDFS.subClassOf)}* {_sparql(c)}")
+    listed = [_sparql(n) for n in shapes.objects(shape, SH.targetNode)]
+    if listed and nodes:
+        found.append(f"VALUES ?this {{ {' '.join(listed)} }}")
+    for p in shapes.objects(shape, SH.targetSubjectsOf):
+        found.append(f"?this {_sparql(p)} ?targetObject")
+    for p in shapes.objects(shape, SH.targetObjectsOf):
+        found.append(f"?targetSubject {_sparql(p)} ?this")
+    return found
 
 
 def shapes_with_targets(shapes: Graph) -> list[Node]:
@@ -331,7 +332,7 @@ def failing_focus_nodes(store: ox.Store, shapes: Graph) -> dict[Node, set[Node]]
         fails = compiler.fails(shape, "?this")
         if not fails:
             continue
-        targets = compiler.targets(shape)
+        targets = target_patterns(shapes, shape)
         if _count(store, "DISTINCT ?this", _union(targets)) > LARGE_TARGET:
             nodes = _failing_by_predicate(store, compiler, shape, targets)
         else:

@@ -36,6 +36,7 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
+from . import shacl_screen
 from .sparql_text import scan
 from .store.base import to_oxigraph, to_rdflib
 
@@ -339,7 +340,7 @@ class FocusNodes:
 
     def among(self, candidates: set) -> set:
         """Those of ``candidates`` that are focus nodes."""
-        branches = _target_patterns(self.store, self.shapes, self.shape)
+        branches = _target_patterns(self.shapes, self.shape)
         if (
             self._listed is not None
             or branches is None
@@ -360,34 +361,20 @@ class FocusNodes:
         return found
 
 
-def _target_patterns(store: ox.Store, shapes: Graph, shape: Node) -> list[str] | None:
-    """Patterns binding ``?this`` to the shape's declared focus nodes, sh:targetNode aside:
-    instances of each class and subclass, subjects/objects of. None for a SPARQL target or a
-    blank-node class (not allowed in VALUES)."""
-    if (shape, SH.target, None) in shapes:
+def _target_patterns(shapes: Graph, shape: Node) -> list[str] | None:
+    """Patterns binding ``?this`` to the shape's declared focus nodes, sh:targetNode aside
+    (the screen's, see :func:`~vetgraph.shacl_screen.target_patterns`); None for a SPARQL
+    target."""
+    try:
+        return shacl_screen.target_patterns(shapes, shape, nodes=False)
+    except shacl_screen.Unsupported:
         return None
-    classes = list(shapes.objects(shape, SH.targetClass))
-    if any((shape, RDF.type, k) in shapes for k in (RDFS.Class, OWL.Class)):
-        classes.append(shape)
-    branches = []
-    for cls in classes:
-        subs = {ox.Variable("c"): to_oxigraph(cls)}
-        kinds = [row["k"] for row in store.query(_SUBCLASSES, substitutions=subs)]
-        if any(isinstance(k, ox.BlankNode) for k in kinds):
-            return None
-        if kinds:
-            branches.append(f"VALUES ?k {{ {' '.join(map(str, kinds))} }} ?this a ?k")
-    for p in shapes.objects(shape, SH.targetSubjectsOf):
-        branches.append(f"?this {to_oxigraph(p)} ?o")
-    for p in shapes.objects(shape, SH.targetObjectsOf):
-        branches.append(f"?s {to_oxigraph(p)} ?this")
-    return branches
 
 
 def _target_size(store: ox.Store, shapes: Graph, shape: Node) -> int | None:
     """How many focus nodes a declared target has, at most, counted by the store (None when
     :func:`_target_patterns` cannot say)."""
-    branches = _target_patterns(store, shapes, shape)
+    branches = _target_patterns(shapes, shape)
     if branches is None:
         return None
     size = len(set(shapes.objects(shape, SH.targetNode)))
