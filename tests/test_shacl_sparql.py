@@ -10,9 +10,9 @@ from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SH
 from support import FIXTURE_TREE, edit, settings_for
 
-from vetgraph import shacl_sparql
+from vetgraph import shacl_sparql, validate
 from vetgraph.dataset import load_dataset
-from vetgraph.validate import ShapesError, data_graph, shapes_graph, validate_dataset
+from vetgraph.validate import ShapesError, data_graph, shapes_graph, to_json, validate_dataset
 
 VSH = Namespace("https://w3id.org/vetgraph/shapes#")
 SHAPES_FILE = Path("ontology") / "shapes" / "shapes.ttl"
@@ -70,6 +70,21 @@ def test_same_report_as_pyshacl_alone(tree: Path):
     assert len(summary(reference)) == 3
     root = ours.graph.value(None, RDF.type, SH.ValidationReport)
     assert ours.graph.value(root, SH.conforms) == Literal(False)
+
+
+def test_same_report_on_one_thread_as_on_many(tree: Path, monkeypatch):
+    """The core report and the constraints run side by side on a thread pool, one thread per
+    core: the report must not depend on how many there are or which finishes first."""
+    schools = tree / "data" / "ttl" / "schools.ttl"
+    edit(schools, "vet:studentCount 800", "vet:studentCount -800")
+    edit(schools, '"本溪市卫生学校"@zh, "Benxi Health School"@en', '"Benxi Health School"@en')
+    ds = load_dataset(settings_for(tree))
+    reports = []
+    for cores in (1, 4):
+        monkeypatch.setattr(validate, "available_cores", lambda cores=cores: cores)
+        reports.append(to_json(validate_dataset(ds)))
+    assert reports[0] == reports[1]
+    assert reports[0]["counts"] == {"Violation": 2, "Warning": 1, "Info": 0}
 
 
 def test_message_placeholders_and_value_binding(tree: Path):
