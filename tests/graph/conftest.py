@@ -16,12 +16,6 @@ from vetgraph.dataset import read_sources
 from vetgraph.graphs import Facts, load_facts
 from vetgraph.store.oxigraph import OxigraphStore
 
-BASE = "https://w3id.org/vetgraph/"
-SCHOOL = BASE + "id/school/"
-ORG = BASE + "id/organisation/"
-CLUSTER = BASE + "code/industry-cluster/"
-MAJOR = BASE + "code/major/"
-
 
 @pytest.fixture(scope="session")
 def store() -> OxigraphStore:

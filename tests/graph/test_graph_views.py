@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 import pytest
-from conftest import CLUSTER, MAJOR, ORG, SCHOOL
+from graph_support import CLUSTER, MAJOR, ORG, SCHOOL
 
 from vetgraph import graphs
 from vetgraph.graphs.analytics import (

@@ -1,39 +1,16 @@
-"""Live servers for the web tests: ``vetgraph serve`` in a real process on a loopback port.
-
-The served tree is the project's own (ontology/, data/ttl/, queries/) once its data exists,
-else the small fixture tree; :data:`FACTS` holds the exact answers each tree must give.
-"""
+"""Live servers for the web tests: ``vetgraph serve`` in a real process on a loopback port
+(the tree served and its exact answers are in :mod:`web_support`)."""
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import live
 import pytest
 from live import LiveServer
-from support import FIXTURE_TREE, REAL_TREE_PRESENT, REPO, settings_for
-
-G = "https://w3id.org/vetgraph/graph/"
-#: VETGRAPH_WEB_TREE=fixture serves the fixture tree even when the project's data exists.
-REAL = REAL_TREE_PRESENT and os.environ.get("VETGRAPH_WEB_TREE") != "fixture"
-TREE = REPO if REAL else FIXTURE_TREE
-
-#: Exact answers of the served tree.
-FACTS = (
-    {"schools": 6, "health_school": "本溪市卫生学校"}
-    if REAL
-    else {"schools": 3, "health_school": "本溪市卫生学校"}
-)
-
-
-def start_server(
-    store: Path, log_dir: Path, *flags: str, tree: Path = TREE, env: dict[str, str] | None = None
-) -> LiveServer:
-    """:func:`live.start_server` serving :data:`TREE` unless told otherwise."""
-    return live.start_server(store, log_dir, *flags, tree=tree, env=env)
+from support import settings_for
+from web_support import TREE, start_server
 
 
 @pytest.fixture(scope="session")
@@ -49,13 +26,6 @@ def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = tmp_path_factory.mktemp("store") / "var" / "store"
     build_store(settings_for(TREE, store))
     return store
-
-
-def copy_store(built: Path, target_parent: Path) -> Path:
-    """A private copy of a built store (for servers that write)."""
-    target = target_parent / "store"
-    shutil.copytree(os.path.realpath(built), target)
-    return target
 
 
 @pytest.fixture(scope="session")

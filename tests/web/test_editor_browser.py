@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from browser import is_local, needs_chromium, offline_page
-from conftest import FACTS
+from web_support import FACTS
 
 pytestmark = needs_chromium
 
