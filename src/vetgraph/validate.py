@@ -154,17 +154,14 @@ def validate_graphs(quads: dict[str, list[ox.Quad]], prefixes: dict[str, str]) -
 
 
 def validate_store(
-    store: ox.Store,
-    quads: dict[str, list[ox.Quad]],
-    prefixes: dict[str, str],
-    threads: int | None = None,
+    store: ox.Store, quads: dict[str, list[ox.Quad]], prefixes: dict[str, str]
 ) -> ValidationReport:
     """:func:`validate_graphs` on a store that already holds data, codes and ontology in its
     default graph; ``quads`` needs only the shapes, codes and ontology graphs.
 
-    The core report and the SPARQL constraints run side by side on ``threads`` threads (by
-    default one per core this process may use): Oxigraph evaluates queries without the GIL.
-    The report is the same with one thread.
+    The core report and the SPARQL constraints run side by side on a thread pool, one thread
+    per core this process may use (Oxigraph evaluates queries without the GIL). The report is
+    the same with one thread.
     """
     shapes = _graph(quads.get(GRAPH_SHAPES, []), prefixes)
     schema = _graph(
@@ -172,7 +169,7 @@ def validate_store(
     )
     delegated = shacl_sparql.delegable_shapes(shapes)
     core = shacl_sparql.without(shapes, delegated) if delegated else shapes
-    pool = ThreadPoolExecutor(max_workers=threads or available_cores())
+    pool = ThreadPoolExecutor(max_workers=available_cores())
     try:
         core_report = pool.submit(_core_report, store, core, schema, prefixes)
         started = shacl_sparql.start(store, shapes, delegated, pool)
