@@ -440,11 +440,10 @@ def start(
     return started
 
 
-def add_results(report: Graph, shapes: Graph, started: list[Started]) -> int:
+def add_results(report: Graph, shapes: Graph, started: list[Started]) -> None:
     """Wait for the constraints :func:`start` set running and add their results to
-    pyshacl's report graph. Returns the number of results added."""
+    pyshacl's report graph."""
     root = report.value(None, RDF.type, SH.ValidationReport)
-    added = 0
     for run in started:
         shape, c = run.shape, run.constraint
         severity = shapes.value(shape, SH.severity) or SH.Violation
@@ -473,8 +472,6 @@ def add_results(report: Graph, shapes: Graph, started: list[Started]) -> int:
                 for template in templates:
                     if isinstance(template, Literal):
                         report.add((result, SH.resultMessage, _message(template, bindings)))
-                added += 1
-    return added
 
 
 def _solutions(
