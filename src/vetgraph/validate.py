@@ -25,6 +25,7 @@ Results are sorted by severity (Violation, Warning, Info), then focus node, path
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -41,13 +42,18 @@ from rdflib.term import Node
 
 from . import shacl_screen, shacl_sparql
 from .config import BASE_IRI, GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SHAPES, Settings
-from .dataset import Sources, read_sources
+from .dataset import Sources, read_sources, source_files
 from .store.base import to_oxigraph, to_rdflib
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 VET = Namespace(BASE_IRI + "ontology#")
 SDMX_PERIOD = URIRef("http://purl.org/linked-data/sdmx/2009/dimension#refPeriod")
 SEVERITIES = ("Violation", "Warning", "Info")
+#: Peak memory of a validation per byte of data Turtle, as measured on synthetic sets: about 12
+#: at 1,000 schools (166 MiB of Turtle, 2.0 GB peak), 10.9 at 9,000 (1.46 GiB, 16.0 GiB peak).
+MEMORY_PER_DATA_BYTE = 11
+
+log = logging.getLogger(__name__)
 
 
 class ShapesError(Exception):
@@ -193,6 +199,40 @@ def validate_store(
     return ValidationReport(results=results, graph=report_graph)
 
 
+def memory_warning(data_bytes: int, available: int | None) -> str | None:
+    """What to tell the user before a validation that may not fit in memory: the data is held
+    in memory while it is checked, and running out kills the process without a word."""
+    needed = data_bytes * MEMORY_PER_DATA_BYTE
+    if available is None or needed <= available:
+        return None
+    return (
+        f"validating {_amount(data_bytes)} of data needs about {_amount(needed)} of memory "
+        f"({MEMORY_PER_DATA_BYTE}x the Turtle, as measured at 1,000 and 9,000 schools), and "
+        f"{_amount(available)} is available: the process may be killed for lack of memory "
+        "before it reports anything (a build then leaves the store as it was)"
+    )
+
+
+def _amount(size: int) -> str:
+    for unit, shift in (("GiB", 30), ("MiB", 20)):
+        if size >= 1 << shift:
+            return f"{size / (1 << shift):.1f} {unit}"
+    return f"{size / 1024:.1f} KiB"
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the system can give without swapping (Linux ``MemAvailable``), or None
+    where it cannot tell."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def available_cores() -> int:
     """The cores this process may run on (its CPU affinity where the system has one)."""
     if hasattr(os, "sched_getaffinity"):
@@ -274,6 +314,11 @@ def validate_tree(settings: Settings) -> tuple[Sources, ValidationReport]:
     took 36 s. Only the small graphs (shapes, codes, ontology) are read as Python quads too, so
     the returned :class:`Sources` has no data quads: a build loads the files again from disk.
     """
+    if warning := memory_warning(
+        sum(path.stat().st_size for path in source_files(settings)[GRAPH_DATA]),
+        available_memory(),
+    ):
+        log.warning(warning)
     store = ox.Store()
     sources = read_sources(settings, data_into=store)
     store.extend(q for graph in (GRAPH_CODES, GRAPH_ONTOLOGY) for q in sources.quads[graph])
