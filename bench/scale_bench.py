@@ -100,6 +100,7 @@ from vetgraph.store.remote import (  # noqa: E402
     _ascii_separators,
 )
 from vetgraph.synth import synthesize  # noqa: E402
+from vetgraph.validate import available_memory  # noqa: E402
 
 CLIENTS = (1, 2, 4, 8)
 SYSTEMS = ("oxigraph", "memory", "rdflib-endpoint", "virtuoso")
@@ -116,14 +117,6 @@ SMOKE_QUERIES = ("designation-counts", "designations", "festival-activities", "s
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def available_memory() -> int:
-    """MemAvailable of /proc/meminfo, bytes."""
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemAvailable:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 def version_of(package: str) -> str:
@@ -222,7 +215,7 @@ def raw_latency(store_dir: Path, named: list[Named], runs: int, budget: float,
     apart, drift of a shared machine went into the ratio (cluster-profile: 39 ms raw, then
     69 ms over HTTP; alternately 63 and 68 ms).
     """
-    cap = int(available_memory() * RAW_MEMORY_SHARE)
+    cap = int((available_memory() or 0) * RAW_MEMORY_SHARE)
     out = {}
     for q in named:
         command = [sys.executable, str(Path(__file__).resolve()), "--raw-child", str(store_dir),
@@ -600,7 +593,7 @@ def run_system(name: str, size: dict, settings: Settings, sources: Sources | Non
     # Virtuoso's memory is its buffer pool, fixed by its configuration (NumberOfBuffers in
     # tests/virtuoso_server.py), not a line through the data: it is not extrapolated.
     estimate = None if name == "virtuoso" else memory_estimate(history.get(name, []), triples)
-    free = available_memory()
+    free = available_memory() or 0
     if estimate is not None and estimate > MEMORY_SHARE * free:
         measured = history[name][-2:]
         return {"skipped": f"needs about {estimate / 2**30:,.1f} GiB, extrapolated from its "
@@ -775,7 +768,7 @@ def write(results: list[dict], out: Path, args, versions: dict[str, str]) -> Non
         "",
         f"{datetime.now(UTC).isoformat(timespec='seconds')} · {platform.node()} · "
         f"{platform.processor() or platform.machine()} · {os.cpu_count()} CPUs · "
-        f"{available_memory() / 2**30:.1f} GiB available · "
+        f"{(available_memory() or 0) / 2**30:.1f} GiB available · "
         + " · ".join(f"{k} {v}" for k, v in versions.items())
         + f" · `{' '.join(sys.argv[1:]) or '(defaults)'}`",
         "",
