@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "tests"))
 
 from live import free_port  # noqa: E402
+from scale_bench import percentile, spawn  # noqa: E402
 
 from vetgraph.config import Settings  # noqa: E402
 from vetgraph.web.sparql_guard import check_query  # noqa: E402
@@ -71,12 +72,6 @@ def pick_queries(settings: Settings) -> dict[str, str]:
     return chosen
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
-
-
 def is_graph(text: str) -> bool:
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     upper = body.upper()
@@ -104,40 +99,11 @@ def time_calls(call, runs: int) -> list[float]:
 def start_server(
     settings: Settings, store: Path, workers: int, log: Path
 ) -> tuple[str, subprocess.Popen[bytes]]:
+    """``vetgraph serve`` on a free loopback port, started as the scale benchmark starts it."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VETGRAPH_")}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "vetgraph.cli",
-            "serve",
-            "--root",
-            str(settings.root),
-            "--store",
-            str(store),
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        env=env,
-        cwd=REPO,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"vetgraph serve exited; see {log}")
-        try:
-            requests.get(url + "/sparql/prefixes.json", timeout=2)
-            return url, process
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("vetgraph serve did not start")
+    command = [sys.executable, "-m", "vetgraph.cli", "serve", "--root", str(settings.root),
+               "--store", str(store), "--port", str(port), "--workers", str(workers)]
+    return f"http://127.0.0.1:{port}", spawn(command, port, log, timeout=120)
 
 
 def throughput(
