@@ -972,8 +972,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(HERE / "results"))
     parser.add_argument("--skip", nargs="*", default=[], metavar="QUERY",
                         help="named queries to leave out (e.g. data-quality-findings, whose "
-                        "time grows much faster than the data: 0.5 s at the seed, 51 s at 100 "
-                        "synthetic schools)")
+                        "time grows much faster than the data: 0.2 s at the seed, 5-9 s at 100 "
+                        "synthetic schools, past 10 s at 1,000: bench/results)")
     parser.add_argument("--queries", nargs="*", default=None, metavar="QUERY",
                         help="only these named queries (default all)")
     parser.add_argument("--up-to", nargs="*", default=[], metavar="SYSTEM=SCHOOLS",
