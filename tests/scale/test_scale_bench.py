@@ -12,6 +12,8 @@ from pathlib import Path
 
 from support import REPO, clean_env, needs_real_tree
 
+from vetgraph.config import Settings
+
 pytestmark = needs_real_tree
 
 SYSTEMS = ["oxigraph", "memory", "rdflib-endpoint", "virtuoso"]
@@ -101,3 +103,18 @@ def test_scale_bench_smoke(tmp_path: Path) -> None:
 
     png = (tmp_path / "scale.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+def test_raw_load_that_fails_leaves_vetgraphs_load(tmp_path: Path) -> None:
+    """The raw load needs a second copy of the data (N-Quads, a store): when it cannot be
+    made, the row keeps vetgraph's own load figures and says why the limit is missing."""
+    sys.path.insert(0, str(REPO / "bench"))
+    import scale_bench
+
+    (tmp_path / "store-raw").write_text("a file where the raw store would go")
+    result = scale_bench.load_oxigraph(Settings.load(root=str(REPO)), tmp_path / "store")
+    error = result["raw_load"]["error"]
+    assert error.startswith("OSError: ") and "is not a directory" in error
+    assert result["load_rate"] > 0 and result["load_cpu_s"] > 0
+    assert not (tmp_path / "store-raw.nq").exists()  # the N-Quads copy is removed
+    assert scale_bench.load_limit(1, result["raw_load"]) == f"; raw pyoxigraph failed: {error}"
