@@ -61,7 +61,7 @@ def test_scale_bench_smoke(tmp_path: Path) -> None:
             else:
                 assert "not installed" in entry["skipped"]
                 assert f"| {system} | {entry['skipped']}" in table
-        # the load's limit: pyoxigraph's bulk loader alone on the same files, with CPU times
+        # the load's limit: pyoxigraph alone, one bulk load of the same data, with CPU times
         oxigraph = result["systems"]["oxigraph"]
         raw_load = oxigraph["raw_load"]
         assert raw_load["load_rate"] > 0 and raw_load["cpu_s"] > 0 and oxigraph["load_cpu_s"] > 0
