@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SH, XSD
-from support import FIXTURE_TREE, REPO, edit, needs_real_tree, run_cli
+from support import FIXTURE_TREE, REPO, edit, needs_real_tree, run_cli, settings_for
 
 from vetgraph import __version__
 from vetgraph import validate as validation
@@ -136,7 +136,7 @@ def test_observation_rules_reach_statistics(tree: Path):
     edit(tree / "data" / "ttl" / "statistics.ttl",
          "qb:dataSet ds:graduates ; vet:school school:benxi-health ; vet:studentCount 400 .",
          "vet:school school:benxi-health ; vet:studentCount 400 .")
-    report = validate(__import__("support").settings_for(tree))
+    report = validate(settings_for(tree))
     assert not report.conforms
     [result] = [r for r in report.results if r.severity == "Violation"]
     assert result.focus_node == "https://w3id.org/vetgraph/dataset/graduates-health"
@@ -190,7 +190,7 @@ def test_memory_warning_names_the_sizes():
 
 
 def test_validation_warns_first_when_the_data_may_not_fit(monkeypatch, caplog):
-    settings = __import__("support").settings_for(FIXTURE_TREE)
+    settings = settings_for(FIXTURE_TREE)
     data_bytes = sum(p.stat().st_size for p in settings.data_dir.glob("*.ttl"))
     assert data_bytes > 1000
     monkeypatch.setattr(validation, "available_memory", lambda: data_bytes * 11 - 1)
