@@ -29,16 +29,27 @@ class Command:
     help: str
     run: Run
     add_arguments: AddArguments | None = None
+    #: Reads the built store: with the default backend a missing store is built first.
+    reads_store: bool = False
+    #: Accepts ``--backend remote``, so it gets the remote store's flags.
+    remote: bool = False
 
 
 COMMANDS: dict[str, Command] = {}
 
 
-def command(name: str, help: str, add_arguments: AddArguments | None = None):
+def command(
+    name: str,
+    help: str,
+    add_arguments: AddArguments | None = None,
+    *,
+    reads_store: bool = False,
+    remote: bool = False,
+):
     """Register a subcommand (decorator)."""
 
     def register(run: Run) -> Run:
-        COMMANDS[name] = Command(name, help, run, add_arguments)
+        COMMANDS[name] = Command(name, help, run, add_arguments, reads_store, remote)
         return run
 
     return register
@@ -47,61 +58,114 @@ def command(name: str, help: str, add_arguments: AddArguments | None = None):
 # --- settings flags, shared by every subcommand ------------------------------------------
 
 _SETTINGS_FLAGS = {
-    # flag: (Settings field, type, help)
-    "--root": ("root", str, "source tree (ontology/, data/ttl/, queries/); env VETGRAPH_ROOT"),
-    "--store": ("store_dir", str, "store location (default ROOT/var/store); env VETGRAPH_STORE"),
-    "--data-dir": ("data_dir", str, "the data's Turtle files (default ROOT/data/ttl), e.g. the "
-                   "output of `vetgraph synth`; env VETGRAPH_DATA_DIR"),
-    "--base-iri": ("base_iri", str, "base IRI served (default https://w3id.org/vetgraph/)"),
-    "--query-timeout": ("query_timeout", float, "seconds per query (default 30)"),
-    "--max-query-length": ("max_query_length", int, "bytes of SPARQL text (default 102400)"),
-    "--max-body": ("max_body", int, "bytes of request body (default 1048576)"),
-    "--max-rows": ("max_rows", int, "result rows before truncation (default 10000)"),
-    "--max-concurrent-queries": ("max_concurrent_queries", int, "per process (default 4)"),
-    "--endpoint": ("remote_endpoint", str, "--backend remote: SPARQL query URL; "
-                   "env VETGRAPH_REMOTE_ENDPOINT"),
-    "--update-endpoint": ("remote_update_endpoint", str, "--backend remote: SPARQL update URL "
+    # flag: (Settings field, type, metavar, help)
+    "--root": ("root", str, "DIR",
+               "source tree (ontology/, data/ttl/, queries/); env VETGRAPH_ROOT"),
+    "--store": ("store_dir", str, "DIR",
+                "store location (default ROOT/var/store); env VETGRAPH_STORE"),
+    "--data-dir": ("data_dir", str, "DIR", "the data's Turtle files (default ROOT/data/ttl), "
+                   "e.g. the output of `vetgraph synth`; env VETGRAPH_DATA_DIR"),
+    "--base-iri": ("base_iri", str, "IRI", "base IRI served (default https://w3id.org/vetgraph/)"),
+    "--query-timeout": ("query_timeout", float, "SECONDS", "per query (default 30)"),
+    "--max-query-length": ("max_query_length", int, "BYTES", "of SPARQL text (default 102400)"),
+    "--max-body": ("max_body", int, "BYTES", "of request body (default 1048576)"),
+    "--max-rows": ("max_rows", int, "N", "result rows before truncation (default 10000)"),
+    "--max-concurrent-queries": ("max_concurrent_queries", int, "N", "per process (default 4)"),
+}
+
+#: Flags of the remote store, only on commands that take ``--backend remote``.
+_REMOTE_FLAGS = {
+    "--endpoint": ("remote_endpoint", str, "URL",
+                   "SPARQL query URL; env VETGRAPH_REMOTE_ENDPOINT"),
+    "--update-endpoint": ("remote_update_endpoint", str, "URL", "SPARQL update URL "
                           "(default the query URL); env VETGRAPH_REMOTE_UPDATE_ENDPOINT"),
-    "--user": ("remote_user", str, "--backend remote: HTTP user; env VETGRAPH_REMOTE_USER"),
-    "--password": ("remote_password", str, "--backend remote: HTTP password; "
-                   "env VETGRAPH_REMOTE_PASSWORD"),
+    "--user": ("remote_user", str, "NAME", "HTTP user; env VETGRAPH_REMOTE_USER"),
+    "--password": ("remote_password", str, "SECRET",
+                   "HTTP password; env VETGRAPH_REMOTE_PASSWORD"),
 }
 
 
-def _settings_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(add_help=False)
-    group = parser.add_argument_group("settings")
-    for flag, (field, kind, text) in _SETTINGS_FLAGS.items():
-        group.add_argument(flag, dest=f"setting_{field}", type=kind, default=None, help=text)
-    return parser
+def _add_settings_flags(parser: argparse.ArgumentParser, remote: bool) -> None:
+    groups = [("settings", _SETTINGS_FLAGS)]
+    if remote:
+        groups.append(("remote store (--backend remote)", _REMOTE_FLAGS))
+    for title, flags in groups:
+        group = parser.add_argument_group(title)
+        for flag, (field, kind, metavar, text) in flags.items():
+            group.add_argument(flag, dest=f"setting_{field}", type=kind, default=None,
+                               metavar=metavar, help=text)
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     overrides = {
         field: getattr(args, f"setting_{field}", None)
-        for field, _, _ in _SETTINGS_FLAGS.values()
+        for field, *_ in (*_SETTINGS_FLAGS.values(), *_REMOTE_FLAGS.values())
     }
     return Settings.load(**overrides)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _chosen_command(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv`` (the first word that is not an option), if any."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; only the chosen command's flags are added, so only its modules load.
+
+    ``vetgraph --version`` and ``--help`` thus import nothing heavy (rdflib, networkx,
+    pyoxigraph, matplotlib): a command imports what it runs. With ``argv`` None every
+    command's flags are added (for documentation and tests).
+    """
+    chosen = _chosen_command(argv) if argv is not None else None
     parser = argparse.ArgumentParser(
         prog="vetgraph",
         description="Knowledge graph of vocational education reports: validate, build, query.",
     )
     parser.add_argument("--version", action="version", version=f"vetgraph {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    common = _settings_parser()
     for cmd in COMMANDS.values():
-        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help, parents=[common])
-        if cmd.add_arguments:
-            cmd.add_arguments(p)
-        p.set_defaults(_run=cmd.run)
+        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        if argv is None or cmd.name == chosen:
+            _add_settings_flags(p, cmd.remote)
+            if cmd.add_arguments:
+                cmd.add_arguments(p)
+        p.set_defaults(_run=cmd.run, _command=cmd)
     return parser
 
 
+def ensure_store(settings: Settings, name: str) -> int | None:
+    """Build the store if there is none; an exit code when that was refused, else None.
+
+    Every command that reads the built store does this (as ``serve`` always did), saying so on
+    standard error, so a first ``vetgraph query`` works on a fresh checkout.
+    """
+    if settings.store_dir.exists():
+        return None
+    from .build import BuildRefused, build_store
+    from .validate import format_text
+
+    print(f"vetgraph {name}: no store at {settings.store_dir}, building it", file=sys.stderr)
+    try:
+        outcome = build_store(settings)
+    except BuildRefused as refused:
+        print(format_text(refused.report), file=sys.stderr, end="")
+        doing = "serving" if name == "serve" else f"running {name}"
+        print(f"vetgraph {name}: build refused, not {doing}", file=sys.stderr)
+        return EXIT_VIOLATIONS
+    print(
+        f"vetgraph {name}: built version {outcome.manifest['version']}, "
+        f"{outcome.manifest['triples']} triples",
+        file=sys.stderr,
+    )
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     from .build import BuildError
     from .dataset import SourceError
     from .store.base import StoreError
@@ -109,6 +173,12 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = settings_from_args(args)
+        cmd: Command = args._command
+        listing = getattr(args, "list", False)  # `query --list`, `graph --list` need no store
+        if cmd.reads_store and not listing and getattr(args, "backend", "oxigraph") == "oxigraph":
+            refused = ensure_store(settings, cmd.name)
+            if refused is not None:
+                return refused
         return args._run(args, settings)
     except (SourceError, ShapesError, StoreError, BuildError, OSError, ValueError) as exc:
         print(f"{exc}" if isinstance(exc, SourceError) else f"vetgraph: {exc}", file=sys.stderr)
@@ -147,7 +217,7 @@ def _build_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-@command("build", "validate, then build the store atomically", _build_args)
+@command("build", "validate, then build the store atomically", _build_args, remote=True)
 def build_command(args: argparse.Namespace, settings: Settings) -> int:
     from .build import BuildRefused, build_remote, build_store
     from .validate import format_text
@@ -188,21 +258,12 @@ def _stats_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=["text", "json"], default="text")
 
 
-@command("stats", "triples per graph, entities per class, observations per data set", _stats_args)
+@command("stats", "triples per graph, entities per class, observations per data set", _stats_args,
+         reads_store=True)
 def stats_command(args: argparse.Namespace, settings: Settings) -> int:
     from . import stats
     from .store import open_store
 
-    if not settings.store_dir.exists():
-        from .build import BuildRefused, build_store
-        from .validate import format_text
-
-        print(f"vetgraph stats: no store at {settings.store_dir}, building it", file=sys.stderr)
-        try:
-            build_store(settings)
-        except BuildRefused as refused:
-            print(format_text(refused.report), file=sys.stderr, end="")
-            return EXIT_VIOLATIONS
     store = open_store(settings)
     try:
         _print(stats.FORMATTERS[args.format](stats.collect(store)))
@@ -220,7 +281,8 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     add_arguments(p)
 
 
-@command("serve", "serve the SPARQL endpoint, query editor and home page (waitress)", _serve_args)
+@command("serve", "serve the SPARQL endpoint, query editor and home page (waitress)", _serve_args,
+         reads_store=True, remote=True)
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     from .serve import run
 
@@ -236,7 +298,8 @@ def _query_args(p: argparse.ArgumentParser) -> None:
     add_arguments(p)
 
 
-@command("query", "run a named query, a .rq file or - (stdin); --list shows them", _query_args)
+@command("query", "run a named query, a .rq file or - (stdin); --list shows them", _query_args,
+         reads_store=True)
 def query_command(args: argparse.Namespace, settings: Settings) -> int:
     from .querycmd import run_command
 
@@ -256,19 +319,19 @@ def _graphcmd(name: str):  # lazy: the graph views import networkx and matplotli
 
 
 @command("graph", "draw or export a graph view (html, png, svg, graphml, gexf, json); --list",
-         _graphcmd("add_graph_arguments"))
+         _graphcmd("add_graph_arguments"), reads_store=True)
 def graph_command(args: argparse.Namespace, settings: Settings) -> int:
     return _graphcmd("graph_command")(args, settings)
 
 
 @command("path", "how is A connected to B: shortest paths with the triples along them",
-         _graphcmd("add_path_arguments"))
+         _graphcmd("add_path_arguments"), reads_store=True)
 def path_command(args: argparse.Namespace, settings: Settings) -> int:
     return _graphcmd("path_command")(args, settings)
 
 
 @command("gaps", "clusters least served, schools with fewest partners, loosely tied entities",
-         _graphcmd("add_gaps_arguments"))
+         _graphcmd("add_gaps_arguments"), reads_store=True)
 def gaps_command(args: argparse.Namespace, settings: Settings) -> int:
     return _graphcmd("gaps_command")(args, settings)
 
@@ -315,7 +378,7 @@ def _export_args(p: argparse.ArgumentParser) -> None:
 
 
 @command("export", "write the built store as Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML",
-         _export_args)
+         _export_args, reads_store=True)
 def export_command(args: argparse.Namespace, settings: Settings) -> int:
     from .publish import run_export
 

@@ -28,7 +28,8 @@ def add_graph_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("view", nargs="?", help="a view name (see --list)")
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="default: from --out's suffix, else json")
-    p.add_argument("--out", type=Path, default=None, help="file to write (default stdout)")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE",
+                   help="file to write (default stdout)")
     p.add_argument("--list", action="store_true", help="list the views and exit")
     _common(p)
 
@@ -36,12 +37,13 @@ def add_graph_arguments(p: argparse.ArgumentParser) -> None:
 def add_path_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("source", metavar="A", help="an entity: IRI, id/... path, or zh/en label")
     p.add_argument("target", metavar="B", help="another entity, given the same way")
-    p.add_argument("--max-paths", type=int, default=10, help="shortest paths shown (default 10)")
+    p.add_argument("--max-paths", type=int, default=10, metavar="N",
+                   help="shortest paths shown (default 10)")
     _common(p)
 
 
 def add_gaps_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--top", type=int, default=10, help="rows per section (default 10)")
+    p.add_argument("--top", type=int, default=10, metavar="N", help="rows per section (default 10)")
     _common(p)
 
 
@@ -78,7 +80,8 @@ def graph_command(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_INPUT
     fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out else "json")
     if fmt not in graphs.FORMATS:
-        print(f"vetgraph graph: unknown format {fmt!r} (use --format)", file=sys.stderr)
+        print(f"vetgraph graph: unknown format {fmt!r}; the formats are "
+              f"{', '.join(graphs.FORMATS)} (by --out's suffix or --format)", file=sys.stderr)
         return EXIT_INPUT
     try:
         g = graphs.build(_facts(settings, args.backend), args.view, args.lang)

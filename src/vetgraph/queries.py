@@ -428,6 +428,9 @@ def resolve(settings: Settings, ref: str, stdin_text: str | None = None) -> Name
                 raise
     path = Path(ref)
     if not path.is_file():
+        if ref.endswith(".rq") or "/" in ref or path.exists():
+            what = "is not a file" if path.exists() else "no such file"
+            raise QueryFileError(path, None, what)
         raise UnknownQuery(ref)
     return load_query(path)
 

@@ -123,12 +123,52 @@ def render(
     return (text + note + "\n").encode()
 
 
+def wrap(text: str, width: int) -> list[str]:
+    """Lines of at most ``width`` display columns: breaks at spaces, or between wide characters."""
+    words: list[str] = []
+    for token in text.split():
+        run = ""
+        for char in token:  # a wide character may end a line on its own
+            if display_width(char) == 2:
+                if run:
+                    words.append(run)
+                words.append(char)
+                run = ""
+            else:
+                run += char
+        if run:
+            words.append(run)
+        words.append(" ")
+    lines, line = [], ""
+    for word in words[:-1]:
+        if word == " ":
+            line += " " if line else ""
+        elif display_width(line + word) > width and line.strip():
+            lines.append(line.rstrip())
+            line = word
+        else:
+            line += word
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+#: Width of ``vetgraph query --list`` (and its wrapped summaries), for an 100-column terminal.
+LIST_WIDTH = 100
+
+
 def list_queries(settings: Settings) -> str:
-    rows = [
-        [q.name, q.form, ", ".join(p.name for p in q.params), q.summary_zh, q.summary_en]
-        for q in load_catalogue(settings)
-    ]
-    return format_table(["name", "form", "parameters", "summary (zh)", "summary (en)"], rows)
+    """One block a query: name, form and parameters, then both summaries wrapped and indented."""
+    catalogue = load_catalogue(settings)
+    name_width = max(len(q.name) for q in catalogue)
+    blocks = []
+    for q in catalogue:
+        params = ", ".join(p.name for p in q.params) or "-"
+        lines = [f"{q.name:<{name_width}}  {q.form:<9}  parameters: {params}".rstrip()]
+        for summary in (q.summary_zh, q.summary_en):
+            lines += ["    " + line for line in wrap(summary, LIST_WIDTH - 4)]
+        blocks.append("\n".join(lines) + "\n")
+    return "".join(blocks)
 
 
 def run_command(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,9 +1,9 @@
 """``vetgraph serve``: the web app on waitress (a production WSGI server, never Flask's own).
 
-On first start with no store it builds one, through the same validation gate as
-``vetgraph build``. ``--workers`` is the number of query worker processes, which is also the
-bound on queries evaluated at once; waitress gets a few more threads than that so the home
-page and static files stay quick while every worker is busy.
+On first start with no store it builds one (``cli.ensure_store``), through the same
+validation gate as ``vetgraph build``. ``--workers`` is the number of query worker processes,
+which is also the bound on queries evaluated at once; waitress gets a few more threads than
+that so the home page and static files stay quick while every worker is busy.
 """
 
 from __future__ import annotations
@@ -19,14 +19,28 @@ from .config import Settings
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT = 0, 1, 2
 
 
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 1-65535 (the OS would silently take 99999 mod 65536)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port: use 1-65535")
+    return port
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of ``vetgraph serve`` (the settings flags such as --store come from cli)."""
-    parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    parser.add_argument("--host", default="127.0.0.1", metavar="ADDRESS",
+                        help="interface (default 127.0.0.1)")
+    parser.add_argument("--port", type=port_number, default=8000, metavar="PORT",
+                        help="TCP port, 1-65535 (default 8000)")
     parser.add_argument(
         "--workers",
         type=int,
         default=None,
+        metavar="N",
         help="query worker processes = concurrent queries (default --max-concurrent-queries)",
     )
     parser.add_argument(
@@ -42,15 +56,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="accept SPARQL Update from clients that send the bearer token",
     )
     parser.add_argument(
-        "--update-token", default=None, help="bearer token for updates; env VETGRAPH_UPDATE_TOKEN"
+        "--update-token", default=None, metavar="TOKEN",
+        help="bearer token for updates; env VETGRAPH_UPDATE_TOKEN",
     )
     parser.add_argument(
-        "--threads", type=int, default=None, help="waitress threads (default workers + 4)"
+        "--threads", type=int, default=None, metavar="N",
+        help="waitress threads (default workers + 4)",
     )
     parser.add_argument(
         "--queue-wait",
         type=float,
         default=2.0,
+        metavar="SECONDS",
         help="seconds a query waits for a free worker before 503 + Retry-After (default 2)",
     )
     parser.add_argument(
@@ -65,30 +82,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-query-depth",
         type=int,
         default=None,
+        metavar="N",
         help="bracket nesting a query may use (default 64); env VETGRAPH_MAX_QUERY_DEPTH",
     )
-
-
-def ensure_store(settings: Settings) -> int | None:
-    """Build the store if there is none; an exit code when that was refused, else None."""
-    if settings.store_dir.exists():
-        return None
-    from .build import BuildRefused, build_store
-    from .validate import format_text
-
-    print(f"vetgraph serve: no store at {settings.store_dir}, building it", file=sys.stderr)
-    try:
-        outcome = build_store(settings)
-    except BuildRefused as refused:
-        print(format_text(refused.report), file=sys.stderr, end="")
-        print("vetgraph serve: build refused, not serving", file=sys.stderr)
-        return EXIT_VIOLATIONS
-    print(
-        f"vetgraph serve: built version {outcome.manifest['version']}, "
-        f"{outcome.manifest['triples']} triples",
-        file=sys.stderr,
-    )
-    return None
 
 
 def _stop(signum: int, frame: Any) -> None:
@@ -104,10 +100,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    if args.backend == "oxigraph":
-        refused = ensure_store(settings)
-        if refused is not None:
-            return refused
     try:
         app = create_app(
             settings,
@@ -123,14 +115,21 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"vetgraph serve: {error}", file=sys.stderr)
         return EXIT_INPUT
     workers = app.extensions["vetgraph"].executor.size
+    try:
+        server = waitress.create_server(
+            app,
+            host=args.host,
+            port=args.port,
+            threads=args.threads or workers + 4,
+            max_request_body_size=2 * settings.max_body,  # Flask answers 413 in words first
+            ident="vetgraph",
+            clear_untrusted_proxy_headers=True,
+        )
+    except OSError as error:
+        print(f"vetgraph serve: cannot listen on {args.host}:{args.port}: "
+              f"{error.strerror or error}; choose another port with --port", file=sys.stderr)
+        return EXIT_INPUT
     signal.signal(signal.SIGTERM, _stop)
-    waitress.serve(
-        app,
-        host=args.host,
-        port=args.port,
-        threads=args.threads or workers + 4,
-        max_request_body_size=2 * settings.max_body,  # Flask answers 413 in words first
-        ident="vetgraph",
-        clear_untrusted_proxy_headers=True,
-    )
+    server.print_listen("Serving on http://{}:{}")
+    server.run()
     return EXIT_OK

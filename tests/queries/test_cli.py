@@ -56,8 +56,17 @@ def test_display_width_aligns_chinese():
 def test_list(store_dir):
     done = query(store_dir, "--list")
     assert done.returncode == 0, done.stderr
-    names = [line.split()[0] for line in done.stdout.splitlines()[2:]]
+    lines = done.stdout.splitlines()
+    names = [line.split()[0] for line in lines if not line.startswith(" ")]
     assert len(names) >= 25 and "school-profile" in names and "schools" in names
+    # Fits a 100-column terminal: the summaries are wrapped by display width.
+    assert max(display_width(line) for line in lines) <= 100
+    start = lines.index(next(line for line in lines if line.startswith("change-table ")))
+    assert lines[start].split() == ["change-table", "SELECT", "parameters:", "table,", "from,",
+                                    "to"]
+    assert lines[start + 1].startswith("    两年对比变化表")
+    english = " ".join(line.strip() for line in lines[start + 2:start + 4])
+    assert english.startswith("A change table between two years (e.g. 2023 → 2024)")
 
 
 def test_table_is_aligned_by_display_width(store_dir):
