@@ -18,6 +18,9 @@ APT_PACKAGES=(
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${APT_PACKAGES[@]}"
 
+# First the newcomer's path: the README's first command in a clean virtualenv, no extras.
+bash scripts/newcomer.sh
+
 python -m pip install -q -e '.[test]'
 
 ruff check .

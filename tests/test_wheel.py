@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -21,15 +23,44 @@ def _source_files() -> dict[str, set[str]]:
     }
 
 
-def test_wheel_ships_and_finds_the_sources(tmp_path: Path):
-    dist, target = tmp_path / "dist", tmp_path / "site"
-    before = _source_files()  # files may appear while the wheel builds (shared work tree)
+def _build_wheel(dist: Path) -> Path:
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "--no-build-isolation",
          "-q", "-w", str(dist)],
         check=True, capture_output=True, timeout=300,
     )
     [wheel] = dist.glob("vetgraph-*.whl")
+    return wheel
+
+
+def test_wheel_installs_with_its_dependencies_and_answers(tmp_path: Path):
+    """The wheel and only its declared dependencies, in a clean virtualenv: the user's install."""
+    wheel = _build_wheel(tmp_path / "dist")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)],
+                   check=True, capture_output=True, timeout=900)
+    vetgraph = str(venv / "bin" / "vetgraph")
+    env = clean_env()
+    version = subprocess.run([vetgraph, "--version"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert version.returncode == 0, version.stderr
+    assert version.stdout.startswith("vetgraph ")
+    schools = subprocess.run([vetgraph, "query", "schools", "--format", "csv"], cwd=tmp_path,
+                             env=env, capture_output=True, text=True, timeout=600)
+    assert schools.returncode == 0, schools.stderr
+    assert f"no store at {tmp_path / 'var' / 'store'}, building it" in schools.stderr
+    names = {row["name"] for row in csv.DictReader(io.StringIO(schools.stdout))}
+    assert names == {
+        "本溪市卫生学校", "本溪市机电工程学校", "本溪市化学工业学校", "本溪市商贸服务学校",
+        "本溪满族自治县中等职业技术教育中心", "桓仁满族自治县职业教育中心",
+    }
+
+
+def test_wheel_ships_and_finds_the_sources(tmp_path: Path):
+    dist, target = tmp_path / "dist", tmp_path / "site"
+    before = _source_files()  # files may appear while the wheel builds (shared work tree)
+    wheel = _build_wheel(dist)
     names = zipfile.ZipFile(wheel).namelist()
     after = _source_files()
     for folder in ("ontology", "data", "queries"):
