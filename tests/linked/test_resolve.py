@@ -153,7 +153,7 @@ def test_description_is_the_cbd_plus_labels(server):
 def test_jsonld_document_uses_the_context(server, document_loader):
     response = server.get(SCHOOL + ".jsonld")
     doc = response.json()
-    assert doc["@context"] == BASE + "context.jsonld"
+    assert doc["@context"] == server.url + "/context.jsonld"  # fetchable from this server
     me = doc["@graph"][0]
     assert me["id"] == BASE + SCHOOL.lstrip("/")
     assert me["type"] == "School"
@@ -165,6 +165,27 @@ def test_jsonld_document_uses_the_context(server, document_loader):
     from_turtle = {(t.subject, t.predicate, t.object)
                    for t in ox.parse(turtle, format=ox.RdfFormat.TURTLE)}
     assert from_jsonld == from_turtle
+
+
+def test_jsonld_parses_with_rdflib_and_pyld_from_the_live_server(server):
+    """Real clients, their own loaders: the context comes from this server, nothing else."""
+    import rdflib
+    from pyld import jsonld
+
+    turtle = server.get(SCHOOL + ".ttl").content
+    from_turtle = {(t.subject.value, t.predicate.value, str(t.object.value))
+                   for t in ox.parse(turtle, format=ox.RdfFormat.TURTLE)}
+    graph = rdflib.Graph().parse(server.url + SCHOOL + ".jsonld", format="json-ld")
+    assert len(graph) == len(from_turtle) > 20
+    school = rdflib.URIRef(BASE + SCHOOL.lstrip("/"))
+    assert graph.value(school, rdflib.RDFS.label) is not None
+    assert {str(o) for o in graph.objects(school, rdflib.RDFS.label)} >= {"本溪市卫生学校"}
+    expanded = jsonld.to_rdf(server.get(SCHOOL + ".jsonld").json(),
+                             {"format": "application/n-quads",
+                              "documentLoader": jsonld.requests_document_loader(timeout=30)})
+    from_pyld = {(t.subject.value, t.predicate.value, str(t.object.value))
+                 for t in ox.parse(expanded, format=ox.RdfFormat.N_QUADS)}
+    assert from_pyld == from_turtle
 
 
 def test_unknown_iri_is_a_helpful_404(server):

@@ -334,6 +334,16 @@ def rdf_bytes(triples: Sequence[tuple[Node, Node, Node]], mime: str,
 
 
 def context_iri() -> str:
+    """The context's URL on the server answering this request, which a client can fetch.
+
+    The IRI under the base (``https://w3id.org/vetgraph/context.jsonld``) resolves only where
+    that redirect exists; inside an intranet, or offline, a JSON-LD parser could not expand
+    the document at all (rdflib: URLError). Outside a request: the base IRI's.
+    """
+    from flask import has_request_context, request
+
+    if has_request_context():
+        return request.url_root + "context.jsonld"
     return base_iri() + "context.jsonld"
 
 
