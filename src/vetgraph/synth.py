@@ -1,85 +1,12 @@
 """Synthetic data in the project's own ontology, for scale tests and benchmarks.
 
-``vetgraph synth --schools N [--years Y] [--seed S] --out DIR`` writes Turtle files to ``DIR``:
-
-- ``seed-*.ttl``: the seed data (``data/ttl/*.ttl``) copied byte for byte. The code lists cite
-  the seed report's sections, so a synthetic data set is "the real report plus N synthetic
-  schools"; every named query and its example parameters keep working on it.
-- ``synth-report.ttl``: the synthetic source (``source/synthetic``, its sections and tables), one
-  ``qb:DataSet`` and structure per statistics table, two synthetic school types, synthetic
-  provinces and cities, enterprises and higher-education institutions.
-- ``synth-schools-NNNN.ttl``: schools in chunks of :data:`CHUNK`, each with its major offerings,
-  cooperation agreements (with qualified parties), 3+2 pathways, training bases and cluster links.
-- ``synth-stats-YYYY-NNNN.ttl``: per year, every per-school statistics table of the seed for each
-  school of the chunk (see :data:`TABLES`), and ``synth-city-stats-YYYY.ttl`` the tables whose
-  subject is a city (the 合计 row of table 1.1 and table 2.4.4) for each synthetic city.
-
-Per school and year (Y = the years generated, the last one 2024), with the seed's indicators,
-categories, units and statuses:
-
-=======  =====================================================================  ================
-table    observations                                                            per school-year
-=======  =====================================================================  ================
-1.1      8 counts and areas (students, staff, teachers, land and floor area)    8
-1.3.3    11 shares (5 breakdowns that add up to 100.0) + retention rate;         12 (+12 after
-         the absolute change of each from the year before, percentage points    the first year)
-1.4.1    student-teacher ratio and double-qualified share (recomputable from    6
-         table 1.1), part-time, bachelor, master and senior-title shares
-2.1.6    law lectures by topic (3)                                               3
-2.2.1    satisfaction per item (6; overall = mean of the five others) and the   12
-         respondents per item (the same number for every item)
-2.3.2    students certified per trade (4)                                        4
-3.1.2    training-cooperation agreements, enterprises intending to cooperate    2
-6.3      school-enterprise cooperation (4); new partner enterprises = the       4
-         distinct enterprises of the school's agreements of that year
-7.2      fiscal appropriation and appropriation per student (= appropriation /  2 (+2 after
-         students of table 1.1); their relative change from the year before     the first year)
-=======  =====================================================================  ================
-
-So 53 observations per school and year, 67 from the second year on. Per city and year: the
-合计 row of table 1.1 (six sums of the city's schools, the two area cells not reported as in the
-seed) and 16 MBTI counts (table 2.4.4). Every value the data-quality rules can recompute is
-generated to agree: shares add up to 100.0, changes are the difference of the two printed values,
-ratios are recomputed from the printed counts (rounded so that the difference never exceeds the
-rule's tolerance), city totals are the sums of their schools.
-
-Kept apart from the seed: synthetic schools have synthetic school types
-(``code/school-type/synth-vocational-high-school`` and
-``…/synth-regular-secondary-specialised-school``, ``skos:broader`` the real ones) and lie in
-synthetic cities of synthetic provinces, so the seed's group figures (school-type totals of
-section 1.1, Benxi's totals) count only the seed's schools and the seed's data-quality warnings
-stay exactly as they are.
-
-Distributions, modelled on the seed (six schools of Benxi; numbers from ``data/ttl``):
-
-- majors per school: log-normal, median 3, σ 0.85, 1–12 (seed 1, 2, 2, 3, 6, 10); mostly from one
-  or two clusters; status offered 92 %, newly opened 4 %, planned 4 % (seed 22 / 1 / 1).
-- in-school students: log-normal, median 750, σ 0.6, 120–9,000 (seed 258–2,339, median 644).
-- agreements with enterprises per school: log-normal, median 4, σ 0.35, 2–10 (seed 3, 3, 4, 4,
-  4, 8); kinds weighted as the seed's (school-enterprise 5, co-built training base 4, training
-  service 3, internship base 2, order class, joint R&D, dual-teacher 1 each); named enterprise
-  parties per agreement 0 (an unnamed "企业", as the seed does) / 1 / 2 / 3 / 4 with weights
-  44 / 37 / 4 / 7 / 7 (seed: 12 / 10 / 1 / 2 / 2 agreements); a quarter name the major
-  concerned (seed 6 of 27). Distinct partner enterprises per school follow (mean ≈ 4; seed 1–8).
-- 3+2 articulation: half of the schools (seed 3 of 6), with 1, 2, 3 or 6 pathways (weights
-  3 / 3 / 2 / 1; seed 1, 2, 6) to a college of the province.
-- training bases per school: none for a third of the schools, else log-normal, median 3, σ 0.9,
-  1–12 (seed 0, 0, 1, 1, 8, 9); kinds weighted as the seed's; partners per base 0 / 1 / 2 / 5 and
-  majors covered 0 / 1 / 4 / 5 with the seed's frequencies (13 / 4 / 2 / 1 and 13 / 4 / 1 / 2 of
-  20); a year built on 15 % (seed 3 of 20). The first base of a school with a co-built-base
-  agreement is established by it.
-- figures: shares, ratios and money around the seed's values (e.g. fresh junior-secondary
-  graduates 82–94 %, student-teacher ratio from 12–20 students per teacher, appropriation per
-  student log-normal around 2.5 ten-thousand yuan, MBTI types in the seed's proportions ± 30 %).
-
-Everything synthetic is marked as such: IRIs have a ``synth-`` slug (``id/school/synth-17``,
-``dataset/synth-table-1-1``) so they never collide with the seed's, every label says
-合成 / synthetic, and every entity and observation is ``prov:wasDerivedFrom`` a part of the
-synthetic source ``https://w3id.org/vetgraph/source/synthetic``, whose description says it is
-generated. Nothing is ever written to ``data/ttl/``.
-
-Files are written one chunk at a time (memory stays flat). Output is a pure function of the
-arguments: the same seed gives byte-identical files, a different seed different ones.
+``vetgraph synth --schools N [--years Y] [--seed S] --out DIR`` writes the seed data plus N
+synthetic schools and every per-school statistics table of the seed for each school, city and
+year, as Turtle files in ``DIR`` (never ``data/ttl/``). Contract: every synthetic IRI has a
+``synth-`` slug and every label says 合成 / synthetic; every value the data-quality rules can
+recompute agrees with them, so the seed's warnings stay exactly the seed's; memory stays flat
+(one chunk at a time); the same arguments give byte-identical files. What is generated and the
+distributions it follows: ``docs/synthetic-data.md``.
 """
 
 from __future__ import annotations
