@@ -339,21 +339,24 @@ def number_literal(value: Any) -> Literal | None:
 
 def _new_iri(sheet: Sheet, row: Row, names: Names, datasets: dict[str, URIRef]) -> str | None:
     if sheet is OBSERVATIONS:
-        dataset = datasets.get(str(row.get("dataset") or ""))
+        text = str(row.get("dataset") or "")
+        dataset = datasets.get(text) or (names.ref(text)[0] if text else None)
         if dataset is None:
             return None
-        parts = [row.get(k) for k in ("subject", "indicator", "category", "value_kind")]
         resolved = []
-        for key, text in zip(("subject", "indicator", "category", "value_kind"), parts,
-                             strict=True):
-            if text:
-                iri = (names.ref(str(text))[0] if key == "subject"
-                       else names.code(OBSERVATIONS.column(key).code_scheme(), str(text))[0])
-                if iri is None:
-                    return None
-                if key != "value_kind" or not str(iri).endswith("/level"):
-                    resolved.append(str(iri).rstrip("/").rsplit("/", 1)[-1])
-        return f"{dataset}/obs/{'-'.join(resolved)}-{row.get('period')}"
+        for key in ("subject", "indicator", "category", "value_kind"):
+            text = row.get(key)
+            if not text:
+                continue
+            iri = (names.ref(str(text))[0] if key == "subject"
+                   else names.code(OBSERVATIONS.column(key).code_scheme(), str(text))[0])
+            if iri is None:
+                return None
+            last = str(iri).rstrip("/").rsplit("/", 1)[-1]
+            if (key, last) not in (("category", "total"), ("value_kind", "level")):
+                resolved.append(last)
+        periods = [str(row[k]) for k in ("base_period", "period") if row.get(k)]
+        return f"{dataset}/obs/{'-'.join(resolved + periods)}"
     if sheet.classes[0] in (VET.ReportSection, VET.ReportTable, VET.ReportFigure, VET.CaseStudy):
         segment = {VET.ReportSection: "section", VET.ReportTable: "table",
                    VET.ReportFigure: "figure", VET.CaseStudy: "case"}[sheet.classes[0]]
@@ -414,10 +417,12 @@ def emit(rows: dict[str, list[tuple[int, Row]]], names: Names) -> Emitted:
             if sheet is OBSERVATIONS and (sheet.name, number) not in subjects:
                 iri = _subject(sheet, row, names, datasets)
                 if iri is None:
-                    issues.append(Issue(sheet.name, number, "dataset",
-                                        "无法确定统计表或维度，无法生成IRI",
-                                        "the data set or a dimension is unknown: no IRI"))
+                    before = len(issues)
                     _check_cells(sheet, row, number, names, issues)
+                    if len(issues) == before:
+                        issues.append(Issue(sheet.name, number, "dataset",
+                                            "无法确定统计表，无法生成IRI",
+                                            "the data set is unknown: no IRI"))
                     continue
                 if iri in origin:
                     first = origin[iri][1]
@@ -566,8 +571,8 @@ def _structure_head(graph: Graph, dataset: Node, structure: URIRef, row: Row) ->
 
 def _default_structures(graph: Graph, observations: list[tuple[int, Row]],
                         subjects: dict[tuple[str, int], URIRef], names: Names) -> None:
-    """Data sets whose structure cell is empty get the usual one, with a category dimension
-    and a base period when their observations have them."""
+    """Data sets whose structure cell is empty get the usual one (as table 1.3.3's): a category
+    dimension, base period and stated text when their observations have them."""
     for dataset in set(graph.subjects(RDF.type, QB.DataSet)):
         if graph.value(dataset, QB.structure) is not None:
             continue
@@ -576,21 +581,22 @@ def _default_structures(graph: Graph, observations: list[tuple[int, Row]],
         dims = [VET.refSubject, SDMX_DIM.refPeriod, VET.indicator, VET.valueKind]
         if any(row.get("category") for row in mine):
             dims.append(VET.category)
-        if any(row.get("base_period") for row in mine):
-            dims.append(VET.basePeriod)
         row = {"name_zh": _label(graph, dataset, "zh"), "name_en": _label(graph, dataset, "en")}
         structure = URIRef(f"{dataset}/structure")
         _structure_head(graph, dataset, structure, row)
         parts = [("dimension", d, False) for d in dims] + [
             ("measure", SDMX_MEASURE.obsValue, False), ("attribute", SDMX_ATTR.unitMeasure, True),
             ("attribute", SDMX_ATTR.obsStatus, True)]
+        for key, prop in (("base_period", VET.basePeriod), ("stated_text_zh", VET.statedText)):
+            if any(row.get(key) for row in mine):
+                parts.append(("attribute", prop, False))
         for order, (role, prop, required) in enumerate(parts, start=1):
             component = BNode()
             graph.add((structure, QB.component, component))
             graph.add((component, QB[role], prop))
             graph.add((component, QB.order, Literal(order)))
-            if required:
-                graph.add((component, QB.componentRequired, Literal(True)))
+            if required or prop in (VET.basePeriod, VET.statedText):
+                graph.add((component, QB.componentRequired, Literal(required)))
 
 
 def names_dataset(row: Row, dataset: Node, graph: Graph) -> bool:
