@@ -327,8 +327,8 @@ def export_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def _template_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--from-store", action="store_true",
-                   help="fill every sheet with the current data (the built store, else "
-                   "the sources)")
+                   help="fill every sheet with the current data (the Turtle the store is "
+                   "built from: the store keeps 97.20 as 97.2)")
     p.add_argument("--out", required=True,
                    help="FILE.xlsx for a workbook; any other path: a folder of UTF-8 CSV files")
     p.add_argument("--source", help="the report IRI sources are written relative to "

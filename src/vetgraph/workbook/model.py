@@ -160,6 +160,18 @@ class Names:
             f"no report part '{text}' (see the sections, tables, figures and cases sheets)"
 
 
+def turtle(graph: Graph) -> bytes:
+    """Turtle that keeps every literal's lexical form ("100"^^xsd:decimal stays 100, not
+    100.0 as rdflib writes it), written by Oxigraph in a stable order."""
+    import pyoxigraph as ox
+
+    from ..store.base import to_oxigraph
+
+    triples = sorted(graph, key=lambda t: tuple(n.n3() for n in t))
+    return ox.serialize((ox.Triple(*(to_oxigraph(n) for n in t)) for t in triples),
+                        format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+
+
 def slug(text: str) -> str:
     """Lowercase ASCII words joined by hyphens: the IRI slug of a new entity."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

@@ -21,7 +21,7 @@ from ..dataset import parse_file, read_sources, source_files
 from ..store.base import to_oxigraph, to_rdflib
 from ..validate import ValidationResult, validate_graphs
 from . import files
-from .model import Issue, Names, emit, extract, slug
+from .model import Issue, Names, emit, extract, slug, turtle
 from .spec import SHEETS, VET
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT = 0, 1, 2
@@ -34,21 +34,12 @@ def _graph(quads: list[ox.Quad]) -> Graph:
     return graph
 
 
-def current_graphs(settings: Settings, from_store: bool = False) -> tuple[Graph, Graph]:
-    """The data and code graphs: from the built store when asked and built, else the sources."""
-    if from_store and settings.store_dir.exists():
-        from ..store import open_store
+def current_graphs(settings: Settings) -> tuple[Graph, Graph]:
+    """The data and code graphs, from the Turtle sources that ``build`` loads into the store.
 
-        store = open_store(settings)
-        try:
-            graphs = []
-            for name in (GRAPH_DATA, GRAPH_CODES):
-                graph = Graph()
-                graph.parse(data=store.dump("application/n-triples", name), format="nt")
-                graphs.append(graph)
-            return graphs[0], graphs[1]
-        finally:
-            store.close()
+    Not from the store itself: Oxigraph keeps a decimal's value, not its lexical form, so the
+    report's "97.20" and "3771.70" would come back as 97.2 and 3771.7.
+    """
     sources = read_sources(settings)
     return _graph(sources.quads[GRAPH_DATA]), _graph(sources.quads[GRAPH_CODES])
 
@@ -63,7 +54,7 @@ def latest_report(data: Graph) -> str:
 def make_template(settings: Settings, out: Path, from_store: bool = False,
                   source: str | None = None) -> dict[str, int]:
     """Write the workbook (.xlsx) or CSV folder (any other path); returns rows per sheet."""
-    data, codes = current_graphs(settings, from_store)
+    data, codes = current_graphs(settings)
     names = Names.from_graphs(data, codes, source or latest_report(data))
     rows = extract(data, names)[0] if from_store else {}
     if out.suffix.lower() == ".xlsx":
@@ -175,7 +166,7 @@ def _write_all(targets: dict[str, Path], graphs: dict[str, Graph], origin: Path)
             with os.fdopen(handle, "wb") as out:
                 out.write(f"# Imported by `vetgraph import` from {origin.name}, sheet {name}.\n"
                           .encode())
-                out.write(graphs[name].serialize(format="turtle").encode("utf-8"))
+                out.write(turtle(graphs[name]))
                 out.flush()
                 os.fsync(out.fileno())
             staged.append((tmp, target))

@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from .model import Names, Row, emit
-from .spec import OBSERVATIONS, PREFIXES
+from .model import Names, Row, emit, turtle
+from .spec import OBSERVATIONS
 
 _SEPARATOR = re.compile(r"^-+$")
 
@@ -164,9 +164,6 @@ def run_import_table(settings: Settings, table: Path, mapping_path: Path,
         for issue in emitted.issues:
             print(issue.text(cell_name(OBSERVATIONS, issue)), file=sys.stderr)
         return 1
-    graph = emitted.graphs[OBSERVATIONS.name]
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace)
-    out.write_text(graph.serialize(format="turtle"), encoding="utf-8")
+    out.write_bytes(turtle(emitted.graphs[OBSERVATIONS.name]))
     print(f"wrote {out}")
     return 0
