@@ -189,6 +189,13 @@ def _write_readme(ws: Any, names: Names) -> None:
         ws.column_dimensions[letter].width = width
 
 
+def set_default_mode(path: str | Path) -> None:
+    """The permissions a plain ``open`` would give (mkstemp's are owner-only)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def _atomic_save(path: Path, save: Any) -> None:
     """Write beside the target, then rename: a reader never sees half a file."""
     path = Path(path)
@@ -196,6 +203,7 @@ def _atomic_save(path: Path, save: Any) -> None:
     os.close(handle)
     try:
         save(tmp)
+        set_default_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

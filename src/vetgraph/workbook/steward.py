@@ -169,6 +169,7 @@ def _write_all(targets: dict[str, Path], graphs: dict[str, Graph], origin: Path)
                 out.write(turtle(graphs[name]))
                 out.flush()
                 os.fsync(out.fileno())
+            files.set_default_mode(tmp)
             staged.append((tmp, target))
     except BaseException:
         for tmp, _ in staged:
