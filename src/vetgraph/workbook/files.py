@@ -40,7 +40,7 @@ def column_letter(index: int) -> str:
     return get_column_letter(index)
 
 
-def cell_name(sheet: Sheet, issue: Issue, csv_files: bool = False) -> str | None:
+def cell_name(sheet: Sheet, issue: Issue) -> str | None:
     """``B7`` for an issue's cell (``None`` for a whole-sheet issue)."""
     if issue.row is None:
         return None
