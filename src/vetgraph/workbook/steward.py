@@ -16,6 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import RDF, Graph, URIRef
 
+from ..build import _fsync_dir
 from ..config import GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SHAPES, Settings
 from ..dataset import parse_file, read_sources, source_files
 from ..store.base import to_oxigraph, to_rdflib
@@ -177,4 +178,6 @@ def _write_all(targets: dict[str, Path], graphs: dict[str, Graph], origin: Path)
         raise
     for tmp, target in staged:
         os.replace(tmp, target)
+    for folder in {target.parent for _, target in staged}:
+        _fsync_dir(folder)  # the renames themselves survive a crash, as build's switch does
     return [target for _, target in staged]

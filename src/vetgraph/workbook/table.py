@@ -129,13 +129,18 @@ def preview(result: TableResult, limit: int = 20) -> str:
 
 def write_rows_csv(path: Path, rows: list[Row]) -> None:
     """The statistics sheet as CSV (UTF-8 with BOM), to drop into a template folder."""
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([c.zh for c in OBSERVATIONS.columns])
-        writer.writerow([c.key for c in OBSERVATIONS.columns])
-        for row in rows:
-            writer.writerow(["" if row.get(c.key) is None else str(row[c.key])
-                             for c in OBSERVATIONS.columns])
+    from .files import atomic_save
+
+    def save(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([c.zh for c in OBSERVATIONS.columns])
+            writer.writerow([c.key for c in OBSERVATIONS.columns])
+            for row in rows:
+                writer.writerow(["" if row.get(c.key) is None else str(row[c.key])
+                                 for c in OBSERVATIONS.columns])
+
+    atomic_save(path, save)
 
 
 def run_import_table(settings: Settings, table: Path, mapping_path: Path,
@@ -164,6 +169,9 @@ def run_import_table(settings: Settings, table: Path, mapping_path: Path,
         for issue in emitted.issues:
             print(issue.text(cell_name(OBSERVATIONS, issue)), file=sys.stderr)
         return 1
-    out.write_bytes(turtle(emitted.graphs[OBSERVATIONS.name]))
+    from .files import atomic_save
+
+    data_bytes = turtle(emitted.graphs[OBSERVATIONS.name])
+    atomic_save(out, lambda tmp: Path(tmp).write_bytes(data_bytes))
     print(f"wrote {out}")
     return 0
