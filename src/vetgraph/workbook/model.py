@@ -408,10 +408,11 @@ def emit(rows: dict[str, list[tuple[int, Row]]], names: Names) -> Emitted:
                 continue
             origin[iri] = (sheet.name, number)
             subjects[(sheet.name, number)] = iri
-            for column in sheet.columns:
-                if column.kind == "text" and column.key.startswith("name_"):
+            for column in sheet.columns:  # rows may name this entity by label or short form
+                if column.predicate in (RDFS.label, SKOS.altLabel):
                     for text in values_of(row.get(column.key), column.multi):
-                        names.add_entity(iri, text, preferred=column.lang == "zh")
+                        names.add_entity(iri, text, preferred=column.predicate == RDFS.label
+                                         and column.lang == "zh")
             if sheet is DATASETS:
                 datasets[str(iri)] = iri
                 for key in ("name_zh", "name_en"):
