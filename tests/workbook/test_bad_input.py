@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from rdflib import Graph, URIRef
 from support import REAL_TREE_PRESENT, REPO, run_cli
 
-from vetgraph.workbook.spec import SHEETS
+from vetgraph.workbook.spec import QB, SHEETS
 
 pytestmark = pytest.mark.skipif(not REAL_TREE_PRESENT, reason="project sources not written yet")
 ROOT = ("--root", str(REPO))
@@ -141,3 +142,32 @@ def test_a_violation_in_the_data_writes_nothing_into_the_tree(blank_template, tm
            "SHACL violation:" in done.stderr, done.stderr
     assert "nothing written" in done.stderr
     assert {p.name: p.read_bytes() for p in (tree / "data" / "ttl").iterdir()} == before
+
+
+def test_a_new_data_set_gets_the_usual_structure(blank_template, tmp_path):
+    dataset = {"name_zh": "表 9.9 合成示例统计表", "name_en": "Table 9.9: Synthetic example table",
+               "source": "table/1-1"}
+    figure = {**FIGURE, "dataset": "表 9.9 合成示例统计表", "indicator": "巩固率",
+              "category": "合计（不分项）", "unit": "%", "value": "90.10"}
+    book = book_with(blank_template, tmp_path, {"datasets": [dataset], "statistics": [figure]})
+    done = run_cli("import", book, "--out", tmp_path / "out", *ROOT)
+    assert done.returncode == 0, done.stderr
+    graph = Graph().parse(tmp_path / "out" / "benxi-2024-datasets.ttl", format="turtle")
+    structure = URIRef("https://w3id.org/vetgraph/dataset/table-9-9/structure")
+    components = sorted((int(graph.value(c, QB.order)), _component(graph, c))
+                        for c in graph.objects(structure, QB.component))
+    assert [p for _, p in components] == [
+        "vet:refSubject", "sdmx-dimension:refPeriod", "vet:indicator", "vet:valueKind",
+        "vet:category", "sdmx-measure:obsValue", "sdmx-attribute:unitMeasure",
+        "sdmx-attribute:obsStatus"]
+    stats = (tmp_path / "out" / "benxi-2024-statistics.ttl").read_text(encoding="utf-8")
+    assert "dataset/table-9-9/obs/benxi-health-school-retention-rate-2023" in stats
+    assert "sdmx-measure:obsValue 90.10 " in stats  # a text cell keeps its decimals
+
+
+def _component(graph: Graph, component) -> str:
+    from vetgraph.workbook.model import compact
+
+    prop = next(o for p, o in graph.predicate_objects(component)
+                if p in (QB.dimension, QB.measure, QB.attribute))
+    return compact(prop)

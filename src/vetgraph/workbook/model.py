@@ -428,28 +428,20 @@ def emit(rows: dict[str, list[tuple[int, Row]]], names: Names) -> Emitted:
                 _emit_party(row, number, names, graph, issues)
                 continue
             if sheet is OBSERVATIONS and (sheet.name, number) not in subjects:
-                iri = _subject(sheet, row, names, datasets)
-                if iri is None:
-                    before = len(issues)
-                    _check_cells(sheet, row, number, names, issues)
-                    if len(issues) == before:
-                        issues.append(Issue(sheet.name, number, "dataset",
-                                            "无法确定统计表，无法生成IRI",
-                                            "the data set is unknown: no IRI"))
-                    continue
-                if iri in origin:
-                    first = origin[iri][1]
-                    issues.append(Issue(sheet.name, number, "iri", f"与第 {first} 行重复：{iri}",
-                                        f"duplicate of row {first}: {iri}"))
-                    continue
-                origin[iri] = (sheet.name, number)
-                subjects[(sheet.name, number)] = iri
+                # no IRI: a cell names something unknown (say which), else the data set is
+                before = len(issues)
+                _check_cells(sheet, row, number, names, issues)
+                if len(issues) == before:
+                    issues.append(Issue(sheet.name, number, "dataset",
+                                        "无法确定统计表，无法生成IRI",
+                                        "the data set is unknown: no IRI"))
+                continue
             subject = subjects.get((sheet.name, number))
             if subject is None:
                 continue
             _emit_row(sheet, row, number, subject, names, graph, issues)
         if sheet is DATASETS:
-            _default_structures(graph, rows.get(OBSERVATIONS.name, []), subjects, names)
+            _default_structures(graph, rows.get(OBSERVATIONS.name, []))
     for sheet in SHEETS:
         for prefix, namespace in PREFIXES.items():
             graphs[sheet.name].bind(prefix, namespace)
@@ -582,8 +574,7 @@ def _structure_head(graph: Graph, dataset: Node, structure: URIRef, row: Row) ->
         graph.add((structure, RDFS.label, Literal(f"Structure of {row['name_en']}", lang="en")))
 
 
-def _default_structures(graph: Graph, observations: list[tuple[int, Row]],
-                        subjects: dict[tuple[str, int], URIRef], names: Names) -> None:
+def _default_structures(graph: Graph, observations: list[tuple[int, Row]]) -> None:
     """Data sets whose structure cell is empty get the usual one (as table 1.3.3's): a category
     dimension, base period and stated text when their observations have them."""
     for dataset in set(graph.subjects(RDF.type, QB.DataSet)):
