@@ -200,19 +200,22 @@ class Gaps:
     islands: list[set[str]]  # components of the entity graph other than the largest
 
 
-def cluster_coverage_table(facts: Facts) -> list[ClusterCoverage]:
-    """For every cluster, the majors, schools and partners that serve it, least served first.
+def direct_coverage(facts: Facts) -> dict[str, dict[str, set[str]]]:
+    """For every cluster, the majors, schools, partners, bases and agreements the report links
+    to that very cluster (no hierarchy): cluster -> aspect -> IRIs.
 
     A major serves a cluster when it or one school's offering of it is linked to it; a school
     when it offers such a major, is linked itself, owns a base or is party to an agreement
     linked to it; a partner (non-school organisation) when it is linked itself, or is party to
-    an agreement or partner of a base that is linked to the cluster or concerns such a major.
+    an agreement or partner of a base that is linked to the cluster or concerns such a major;
+    a base or an agreement when it is linked itself or concerns such a major.
     """
     types = {i: e.type for i, e in facts.entities.items()}
     offering = {o: (school, major) for o, school, major in facts.offerings}
-    majors: dict[str, set[str]] = defaultdict(set)
-    schools: dict[str, set[str]] = defaultdict(set)
-    partners: dict[str, set[str]] = defaultdict(set)
+    found: dict[str, dict[str, set[str]]] = {
+        c: {a: set() for a in ("majors", "schools", "partners", "bases", "agreements")}
+        for c, t in types.items() if t == "IndustryCluster"
+    }
 
     def orgs_of(thing: str) -> set[str]:
         kind = types.get(thing, "")
@@ -223,27 +226,47 @@ def cluster_coverage_table(facts: Facts) -> list[ClusterCoverage]:
         return {thing} if kind == "School" or kind in PARTNER_TYPES else set()
 
     for subject, cluster, _link in facts.cluster_links:
+        if cluster not in found:
+            continue
+        row = found[cluster]
         kind = types.get(subject, "")
         if kind == "Major":
-            majors[cluster].add(subject)
+            row["majors"].add(subject)
         elif kind == "MajorOffering" and subject in offering:
-            schools[cluster].add(offering[subject][0])
-            majors[cluster].add(offering[subject][1])
+            row["schools"].add(offering[subject][0])
+            row["majors"].add(offering[subject][1])
+        elif kind == "TrainingBase":
+            row["bases"].add(subject)
+        elif kind == "CooperationAgreement":
+            row["agreements"].add(subject)
         for org in orgs_of(subject):
-            (schools if types.get(org) == "School" else partners)[cluster].add(org)
-    for cluster, served in majors.items():
+            row["schools" if types.get(org) == "School" else "partners"].add(org)
+    for row in found.values():
+        served = row["majors"]
+        if not served:
+            continue
         for _o, school, major in facts.offerings:
             if major in served:
-                schools[cluster].add(school)
-        things = [a for a, ms in facts.agreement_majors.items() if served & set(ms)]
-        things += [b for b, ms in facts.base_majors.items() if served & set(ms)]
-        for thing in things:
+                row["schools"].add(school)
+        agreements = [a for a, ms in facts.agreement_majors.items() if served & set(ms)]
+        bases = [b for b, ms in facts.base_majors.items() if served & set(ms)]
+        row["agreements"].update(agreements)
+        row["bases"].update(bases)
+        for thing in agreements + bases:
             for org in orgs_of(thing):
                 if types.get(org) in PARTNER_TYPES:
-                    partners[cluster].add(org)
+                    row["partners"].add(org)
+    return found
+
+
+def cluster_coverage_table(facts: Facts) -> list[ClusterCoverage]:
+    """For every cluster, the majors, schools and partners the report links to that very
+    cluster (see :func:`direct_coverage`), least served first."""
+    found = direct_coverage(facts)
     table = [
-        ClusterCoverage(c, sorted(majors[c]), sorted(schools[c]), sorted(partners[c]))
-        for c in sorted(i for i, t in types.items() if t == "IndustryCluster")
+        ClusterCoverage(c, sorted(row["majors"]), sorted(row["schools"]),
+                        sorted(row["partners"]))
+        for c, row in sorted(found.items())
     ]
     return sorted(table, key=lambda row: (row.key, facts.label(row.cluster), row.cluster))
 
