@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 from networkx.algorithms import bipartite
@@ -14,6 +15,9 @@ from networkx.algorithms import bipartite
 from .facts import Facts
 from .terms import PARTNER_TYPES, VET, curie
 from .views import LABEL_JOIN, partner_links
+
+if TYPE_CHECKING:
+    from .hierarchy import ClusterRow
 
 SEED = 42  # Louvain is randomised; a fixed seed gives the same communities every run
 PLANNING_TYPES = PARTNER_TYPES | {"School", "Major", "IndustryCluster", "TrainingBase"}
@@ -193,7 +197,7 @@ class ClusterCoverage:
 class Gaps:
     """Clusters least served first, schools with fewest partners first, and loose entities."""
 
-    clusters: list[ClusterCoverage]
+    clusters: list[ClusterRow]  # every cluster of the hierarchy, ranked (see .hierarchy)
     schools: list[tuple[str, list[str]]]  # school, partners
     isolated: list[str]  # planning entities with no tie at all in the entity graph
     weak: list[str]  # planning entities with exactly one tie
@@ -285,8 +289,10 @@ def find_gaps(facts: Facts, entity: nx.Graph) -> Gaps:
     planning = [n for n, t in entity.nodes(data="type") if t in PLANNING_TYPES]
     order = sorted(planning, key=lambda n: (entity.nodes[n]["type"], facts.label(n), n))
     parts = components(entity)
+    from .hierarchy import ranked_gaps
+
     return Gaps(
-        clusters=cluster_coverage_table(facts),
+        clusters=ranked_gaps(facts),
         schools=schools,
         isolated=[n for n in order if entity.degree(n) == 0],
         weak=[n for n in order if entity.degree(n) == 1],
@@ -296,17 +302,12 @@ def find_gaps(facts: Facts, entity: nx.Graph) -> Gaps:
 
 def describe_gaps(gaps: Gaps, facts: Facts, lang: str = "zh", top: int = 10) -> str:
     """The gap report as text for the terminal."""
+    from .hierarchy import describe
+
     def names(iris: list[str]) -> str:
         return LABEL_JOIN.join(facts.label(i, lang) for i in iris) or "—"
 
-    lines = ["Industry clusters, least served first (majors / schools / partners):"]
-    for rank, row in enumerate(gaps.clusters[:top], 1):
-        m, s, p = row.key
-        category = facts.categories.get(row.cluster)
-        tag = f" [{facts.label(category, lang)}]" if category else ""
-        lines.append(f"{rank:2}. {facts.label(row.cluster, lang)}{tag}  {m} / {s} / {p}")
-        lines.append(f"      majors: {names(row.majors)}")
-        lines.append(f"      schools: {names(row.schools)}; partners: {names(row.partners)}")
+    lines = [describe(facts, gaps.clusters, lang, top)]
     lines.append("")
     lines.append("Schools, fewest partners first:")
     for rank, (school, partners) in enumerate(gaps.schools, 1):
@@ -322,6 +323,24 @@ def describe_gaps(gaps: Gaps, facts: Facts, lang: str = "zh", top: int = 10) -> 
     for island in gaps.islands[:top]:
         lines.append(f"    {names(sorted(island, key=lambda i: facts.label(i, lang)))}")
     return "\n".join(lines)
+
+
+def gaps_json(gaps: Gaps, facts: Facts, lang: str = "zh") -> dict[str, Any]:
+    """The gap report as JSON (``vetgraph gaps --format json`` and ``/graph/gaps.json``)."""
+    from .hierarchy import BASIS_LABELS, row_json
+
+    def named(iri: str) -> dict[str, str]:
+        return {"iri": iri, "label": facts.label(iri, lang)}
+
+    return {
+        "bases": {b: {"zh": zh, "en": en} for b, (zh, en) in BASIS_LABELS.items()},
+        "clusters": [row_json(facts, row, lang, rank)
+                     for rank, row in enumerate(gaps.clusters, 1)],
+        "schools": [{**named(s), "partners": [named(i) for i in p]} for s, p in gaps.schools],
+        "isolated": [named(i) for i in gaps.isolated],
+        "weak": [named(i) for i in gaps.weak],
+        "islands": [[named(i) for i in sorted(island)] for island in gaps.islands],
+    }
 
 
 def _typed(facts: Facts, iri: str, lang: str) -> str:

@@ -17,8 +17,11 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import networkx as nx
+
 from .analytics import direct_coverage
 from .facts import Facts
+from .views import _Builder, _major_cluster, _school_major
 
 BASES = ("report", "hierarchy", "catalogue")
 BASIS_LABELS = {
@@ -297,9 +300,10 @@ def describe(facts: Facts, rows: list[ClusterRow], lang: str = "zh", top: int = 
             text = item["text"] or item.get("note", "") or "(named in the report)"
             lines.append(f"      evidence: {text[:90]}  <{item['source']}>")
     lines.append("")
-    lines.append("Cluster hierarchy (stated / through narrower clusters / suggested: majors, schools,"
-                 " students):")
-    for row in sorted(rows, key=lambda r: clusters_in_order(facts).index(r.cluster)):
+    lines.append("Cluster hierarchy (stated / through narrower clusters / suggested by the "
+                 "catalogue: majors·schools·students):")
+    order = clusters_in_order(facts)
+    for row in sorted(rows, key=lambda r: order.index(r.cluster)):
         cells = []
         for b in BASES:
             sv = row.served[b]
@@ -378,3 +382,32 @@ def matrix_csv(facts: Facts, matrix: Matrix, lang: str = "zh") -> bytes:
                 *(_names(facts, cell[b], lang) for b in BASES),
             ])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: spreadsheets read UTF-8
+
+
+# --- the hierarchy view ---------------------------------------------------------------------
+
+
+def hierarchy_view(facts: Facts) -> nx.Graph:
+    """Clusters in columns by level, each tied to its broader one (the edge's kind is the
+    basis, its evidence the alignment), then the majors the report links to each and the
+    schools offering them: how a major reaches a pillar."""
+    b = _Builder(facts, "cluster-hierarchy")
+    for cluster in clusters_in_order(facts):
+        b.node(cluster, level(facts, cluster))
+    for a in facts.alignments:
+        if a.relation == "broader":
+            b.edge(a.cluster, a.target, "skos:broader", a.iri, (a.basis,))
+    linked = {s for s, _c, _l in facts.cluster_links}
+    offering_major = {o: m for o, _s, m in facts.offerings}
+    deepest = max((level(facts, c) for c in facts.broader), default=0)
+    for major in sorted({offering_major.get(s, s) for s in linked}):
+        if facts.entities.get(major) and facts.entities[major].type == "Major":
+            b.node(major, deepest + 1)
+    for school in b.of_type("School"):
+        b.node(school, deepest + 2)
+    _major_cluster(b)
+    _school_major(b)
+    g = b.finish()
+    for node, data in g.nodes(data=True):
+        data["weight"] = float(max(1, g.degree(node)))
+    return g
