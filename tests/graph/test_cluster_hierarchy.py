@@ -300,5 +300,19 @@ def test_web_gaps_matrix_and_hierarchy_view(disk_store, tmp_path_factory):
         edges = {(e["source"], e["target"]) for e in view["edges"]
                  if e["relation"] == "skos:broader"}
         assert len(edges) == len(HIERARCHY)
+        page = requests.get(f"{server.url}/code/industry-cluster/equipment-manufacturing",
+                            headers={"Accept": "text/html"}, timeout=120)
+        assert page.status_code == 200, server.log()
+        section = page.text[page.text.index('id="cluster-coverage"'):]
+        section = section[:section.index("</section>")]
+        assert 'data-gap="one-school"' in section and "机械制造产业" in section
+        majors = section[section.index('data-aspect="majors"'):]
+        majors = majors[:majors.index("</tr>")]
+        hierarchy = majors[majors.index('data-basis="hierarchy"'):]
+        assert hierarchy.startswith('data-basis="hierarchy"><span class="count">1</span>')
+        assert "工业机器人技术" in hierarchy[:hierarchy.index("</td>")]
+        school = requests.get(f"{server.url}/id/school/benxi-health-school",
+                              headers={"Accept": "text/html"}, timeout=120)
+        assert school.status_code == 200 and 'id="cluster-coverage"' not in school.text
     finally:
         server.stop()

@@ -57,6 +57,7 @@ class ClusterRow:
     narrower: list[str]
     served: dict[str, Served]  # basis -> who serves it
     students: dict[str, float]  # basis -> in-school students of its schools (表 1.1)
+    links: int = 0  # subjects the report links to the cluster or a narrower one
     reason: str = ""  # kind of gap: nothing, no-evidence, no-major, one-school, covered
     reason_zh: str = ""
     reason_en: str = ""
@@ -72,8 +73,9 @@ class ClusterRow:
 
     @property
     def key(self) -> tuple[int, ...]:
+        """Majors, schools, then linked subjects: fewer is a wider gap (as cluster-gaps.rq)."""
         e = self.evidenced()
-        return (len(e.majors), len(e.schools), len(e.partners), len(e.bases) + len(e.agreements))
+        return (len(e.majors), len(e.schools), self.links)
 
 
 def descendants(facts: Facts, cluster: str) -> list[str]:
@@ -151,9 +153,11 @@ def hierarchy_coverage(facts: Facts) -> list[ClusterRow]:
             b: float(sum(facts.enrolment[s][0] for s in served[b].schools if s in facts.enrolment))
             for b in BASES
         }
+        within = {cluster, *below}
         rows.append(ClusterRow(
             cluster, level(facts, cluster), sorted(facts.broader.get(cluster, ())),
             sorted(c for c, ps in facts.broader.items() if cluster in ps), served, students,
+            links=len({s for s, c, _l in facts.cluster_links if c in within}),
         ))
     for row in rows:
         _explain(facts, row)
@@ -267,6 +271,7 @@ def row_json(facts: Facts, row: ClusterRow, lang: str, rank: int | None = None) 
         "broader": [named(i) for i in row.broader],
         "narrower": [named(i) for i in row.narrower],
         "gap": row.reason,
+        "links": row.links,
         "reason": {"zh": row.reason_zh, "en": row.reason_en},
         "counts": {b: {**row.served[b].counts(), "students": row.students[b]} for b in BASES},
         "by_basis": {
