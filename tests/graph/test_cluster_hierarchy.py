@@ -122,6 +122,12 @@ def test_every_gbt_code_is_in_the_reference_with_its_name(store):
         SELECT DISTINCT ?t WHERE { ?a vet:alignmentTarget ?t .
             FILTER STRSTARTS(STR(?t), "https://w3id.org/vetgraph/code/gbt-4754-2017/") }""")
     assert {str(r["t"])[len(GBT):] for r in used.dicts()} <= {str(r["c"])[len(GBT):] for r in rows}
+    unaligned = store.query("""PREFIX vet: <https://w3id.org/vetgraph/ontology#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?c WHERE { ?c a vet:IndustryCluster .
+          FILTER NOT EXISTS { ?c skos:exactMatch|skos:closeMatch|skos:broadMatch|skos:narrowMatch
+                              ?code . ?code a vet:IndustryClass } }""")
+    assert unaligned.dicts() == []  # every cluster has its GB/T 4754-2017 match
 
 
 def test_every_catalogue_category_is_in_the_moe_reference(facts):
