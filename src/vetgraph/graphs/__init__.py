@@ -45,9 +45,9 @@ VIEWS: dict[str, View] = {
         "both serve.", _majors_sharing_clusters),
     "cluster-hierarchy": View(
         "cluster-hierarchy", "产业集群层级", "Industry cluster hierarchy",
-        "Clusters in columns by level, each linked to its broader one (basis: the report, "
-        "GB/T 4754-2017 or the major catalogue), then the majors linked to them and the "
-        "schools offering those majors.", hierarchy_view, layered=True),
+        "Clusters in columns ending at the leaves, each linked to its broader one (basis: the "
+        "report, GB/T 4754-2017 or the major catalogue), then the majors linked to them and "
+        "the schools offering those majors.", hierarchy_view, layered=True),
 }
 
 

@@ -392,19 +392,27 @@ def matrix_csv(facts: Facts, matrix: Matrix, lang: str = "zh") -> bytes:
 # --- the hierarchy view ---------------------------------------------------------------------
 
 
+def _height(facts: Facts, cluster: str) -> int:
+    """Steps down to the farthest narrower cluster (0 for a leaf)."""
+    children = [c for c, ps in facts.broader.items() if cluster in ps and c != cluster]
+    return 1 + max(_height(facts, c) for c in children) if children else 0
+
+
 def hierarchy_view(facts: Facts) -> nx.Graph:
-    """Clusters in columns by level, each tied to its broader one (the edge's kind is the
-    basis, its evidence the alignment), then the majors the report links to each and the
-    schools offering them: how a major reaches a pillar."""
+    """Clusters in columns (leaves last; ``level`` on each node), each tied to its broader
+    one (the edge's kind is the basis, its evidence the alignment), then the majors the report
+    links to each and the schools offering them: how a major reaches a pillar."""
     b = _Builder(facts, "cluster-hierarchy")
+    deepest = max((level(facts, c) for c in facts.broader), default=0)
     for cluster in clusters_in_order(facts):
-        b.node(cluster, level(facts, cluster))
+        # Columns end at the leaves, next to the majors: a cluster stands left of its
+        # narrower ones by its height, so that no major's edge crosses a column of clusters.
+        b.node(cluster, deepest - _height(facts, cluster), level=level(facts, cluster))
     for a in facts.alignments:
         if a.relation == "broader":
             b.edge(a.cluster, a.target, "skos:broader", a.iri, (a.basis,))
     linked = {s for s, _c, _l in facts.cluster_links}
     offering_major = {o: m for o, _s, m in facts.offerings}
-    deepest = max((level(facts, c) for c in facts.broader), default=0)
     for major in sorted({offering_major.get(s, s) for s in linked}):
         if facts.entities.get(major) and facts.entities[major].type == "Major":
             b.node(major, deepest + 1)
