@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -322,3 +323,21 @@ def test_web_gaps_matrix_and_hierarchy_view(disk_store, tmp_path_factory):
         assert school.status_code == 200 and 'id="cluster-coverage"' not in school.text
     finally:
         server.stop()
+
+
+def test_a_broader_link_without_its_alignment_or_narrower_is_a_violation(tmp_path):
+    for folder in ("ontology", "data", "queries"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    hierarchy = tmp_path / "data" / "ttl" / "cluster-hierarchy.ttl"
+    text = hierarchy.read_text(encoding="utf-8")
+    start = text.index("align:tourism-broader-cluster-cultural-tourism a")
+    hierarchy.write_text(text[:start] + text[text.index("\n\n", start) + 2:], encoding="utf-8")
+    codes = tmp_path / "ontology" / "codes" / "industry-cluster.ttl"
+    text = codes.read_text(encoding="utf-8")
+    codes.write_text(text.replace("    skos:narrower c:machinery-manufacturing ;\n", "", 1),
+                     encoding="utf-8")
+    done = run_cli("validate", "--format", "json", "--root", tmp_path)
+    assert done.returncode == 1, done.stderr
+    found = json.loads(done.stdout)
+    focus = sorted(r["focus_node"] for r in found["results"] if r["severity"] == "Violation")
+    assert focus == [CLUSTER + "machinery-manufacturing", CLUSTER + "tourism"]
