@@ -330,10 +330,17 @@ def path_command(args: argparse.Namespace, settings: Settings) -> int:
     return _graphcmd("path_command")(args, settings)
 
 
-@command("gaps", "clusters least served, schools with fewest partners, loosely tied entities",
-         _graphcmd("add_gaps_arguments"), reads_store=True)
+@command("gaps", "clusters least served (with reasons, rolled up the cluster hierarchy), schools "
+         "with fewest partners, loosely tied entities", _graphcmd("add_gaps_arguments"),
+         reads_store=True)
 def gaps_command(args: argparse.Namespace, settings: Settings) -> int:
     return _graphcmd("gaps_command")(args, settings)
+
+
+@command("matrix", "industry clusters × schools: majors by basis, as png, svg or csv",
+         _graphcmd("add_matrix_arguments"), reads_store=True)
+def matrix_command(args: argparse.Namespace, settings: Settings) -> int:
+    return _graphcmd("matrix_command")(args, settings)
 
 
 # --- synth ------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""``vetgraph graph``, ``vetgraph path`` and ``vetgraph gaps``: the graph views from a terminal.
+"""``vetgraph graph``, ``path``, ``gaps`` and ``matrix``: the graph views from a terminal.
 
 Thin: parse the flags, open the store, call :mod:`vetgraph.graphs`, write a file or print.
 """
@@ -6,6 +6,7 @@ Thin: parse the flags, open the store, call :mod:`vetgraph.graphs`, write a file
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -44,6 +45,20 @@ def add_path_arguments(p: argparse.ArgumentParser) -> None:
 
 def add_gaps_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--top", type=int, default=10, metavar="N", help="rows per section (default 10)")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text (default) or json: every cluster with counts by basis, reason and "
+                        "evidence, as /graph/gaps.json")
+    _common(p)
+
+
+MATRIX_FORMATS = ("png", "svg", "csv")
+
+
+def add_matrix_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=MATRIX_FORMATS, default=None,
+                   help="default: from --out's suffix, else csv")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE",
+                   help="file to write (default stdout)")
     _common(p)
 
 
@@ -117,7 +132,7 @@ def path_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def gaps_command(args: argparse.Namespace, settings: Settings) -> int:
     from . import graphs
-    from .graphs.analytics import describe_gaps, find_gaps
+    from .graphs.analytics import describe_gaps, find_gaps, gaps_json
 
     try:
         facts = _facts(settings, args.backend)
@@ -125,5 +140,37 @@ def gaps_command(args: argparse.Namespace, settings: Settings) -> int:
         print(f"vetgraph gaps: {exc}", file=sys.stderr)
         return EXIT_INPUT
     entity = graphs.build(facts, "entity", args.lang, metrics=False)
-    print(describe_gaps(find_gaps(facts, entity), facts, args.lang, top=args.top))
+    gaps = find_gaps(facts, entity)
+    if args.format == "json":
+        json.dump(gaps_json(gaps, facts, args.lang), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print(describe_gaps(gaps, facts, args.lang, top=args.top))
+    return EXIT_OK
+
+
+def matrix_command(args: argparse.Namespace, settings: Settings) -> int:
+    from .graphs.hierarchy import coverage_matrix, matrix_csv
+    from .graphs.render import FontError, draw_matrix
+
+    fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out else "csv")
+    if fmt not in MATRIX_FORMATS:
+        print(f"vetgraph matrix: unknown format {fmt!r}; the formats are "
+              f"{', '.join(MATRIX_FORMATS)} (by --out's suffix or --format)", file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        facts = _facts(settings, args.backend)
+        matrix = coverage_matrix(facts)
+        body = (matrix_csv(facts, matrix, args.lang) if fmt == "csv"
+                else draw_matrix(facts, matrix, fmt, args.lang))
+    except (StoreError, FontError) as exc:
+        print(f"vetgraph matrix: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    if args.out:
+        args.out.write_bytes(body)
+        print(f"wrote {args.out} ({fmt}, {len(matrix.clusters)} clusters × "
+              f"{len(matrix.schools)} schools)", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
     return EXIT_OK

@@ -45,13 +45,14 @@ def test_path_by_labels_prints_the_triples(disk_store):
     assert "<https://w3id.org/vetgraph/id/school/benxi-chemical-industry-school>" in done.stdout
 
 
-def test_gaps_ranks_the_unserved_pillar_clusters_first(disk_store):
+def test_gaps_ranks_the_clusters_rolled_up_the_hierarchy(disk_store):
     done = run_cli("gaps", "--top", "3", "--store", disk_store, *ROOT)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("Industry clusters, least served first")
     ranked = [line.split()[1] for line in lines if line[:3] in (" 1.", " 2.", " 3.")][:3]
-    assert ranked == ["医药化工", "装备制造", "医药及相关产业"]
+    # Issue 18: the pillars are served through their industries (1.2.1), not gaps.
+    assert ranked == ["医药及相关产业", "中医药产业", "农业"]
     assert "Schools, fewest partners first:" in lines
     assert " 1. 本溪市机电工程学校  1" in lines
     missing = run_cli("path", "本溪市卫生学校", "nowhere at all", "--store", disk_store, *ROOT)

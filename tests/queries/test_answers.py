@@ -125,6 +125,24 @@ def test_clusters_served_by_few_majors(qstore, qsettings):
     assert column(all_rows, "majors") == sorted(column(all_rows, "majors"))
 
 
+def test_cluster_gaps_rolls_up_the_hierarchy(qstore, qsettings):
+    rows = answer(qstore, qsettings, "cluster-gaps")
+    assert len(rows) == 15
+    # Issue 18: the pillars of 1.2.1 are served through their industries, not gaps.
+    assert column(rows, "clusterName")[:3] == ["医药及相关产业", "中医药产业", "农业"]
+    by_name = {r["clusterName"]: r for r in rows}
+    equipment = by_name["装备制造"]
+    assert (equipment["level"], equipment["gap"], equipment["majorsStated"],
+            equipment["majorsViaHierarchy"], equipment["schoolsViaHierarchy"]) == (
+        0, "one-school", 0, 1, 1)  # 工业机器人技术 at 本溪市机电工程学校
+    assert equipment["majorsSuggested"] == 3  # 数控技术应用, 机械加工, 电气设备运行与控制
+    chemical = by_name["医药化工"]
+    assert (chemical["gap"], chemical["majorsViaHierarchy"], chemical["schoolsViaHierarchy"]) == (
+        "covered", 9, 2)  # 表 1.5.2's eight majors of the health school, and 药物制剂工
+    assert by_name["生物医药产业集群"]["level"] == 2
+    assert {r["gap"] for r in rows[:6]} == {"no-major"}
+
+
 def test_cooperation_network(qstore, qsettings):
     rows = answer(qstore, qsettings, "cooperation-network")
     edges = {(r["schoolName"], r["partnerName"]) for r in rows}

@@ -146,3 +146,28 @@ def test_downloads_and_the_standalone_page(site, page):
     page.wait_for_function("window.vetgraphExplorer && window.vetgraphExplorer.ready")
     view = requests.get(f"{site.url}/graph/training-bases.json", timeout=60).json()
     assert page.evaluate("vetgraphExplorer.cy.nodes().length") == len(view["nodes"])
+
+
+def test_gap_list_and_the_hierarchy_view(site, page):
+    """Issue 18: the explorer lists the clusters ranked with their reasons (/graph/gaps.json);
+    a click focuses the cluster, here in the hierarchy view."""
+    report = requests.get(f"{site.url}/graph/gaps.json", timeout=120).json()
+    open_view(page, site, "cluster-hierarchy")
+    page.wait_for_function("document.querySelectorAll('#gx-gaps li').length > 0")
+    items = page.locator("#gx-gaps li")
+    assert items.count() == len(report["clusters"]) == 15
+    assert items.first.get_attribute("data-iri") == report["clusters"][0]["iri"]
+    assert items.first.inner_text().startswith("医药及相关产业")
+    assert "没有任何专业对接" in items.first.inner_text()
+    equipment = "https://w3id.org/vetgraph/code/industry-cluster/equipment-manufacturing"
+    page.locator(f'#gx-gaps li[data-iri="{equipment}"]').click()
+    assert page.locator("#gx-cluster").input_value() == equipment
+    # Two hops: 机械制造产业 and 智能制造产业 (1.2.1), then 工业机器人技术.
+    shown = page.evaluate("vetgraphExplorer.cy.nodes(':visible').map(n => n.data('label_zh'))")
+    assert sorted(shown) == sorted(["装备制造", "机械制造产业", "智能制造产业", "工业机器人技术"])
+    links = page.locator("#gx-matrix a")
+    assert links.count() == 3 and links.first.get_attribute("href").startswith("/graph/matrix.png")
+    page.click("#gx-lang-en")
+    page.wait_for_function(
+        "document.querySelector('#gx-gaps li') && "
+        "document.querySelector('#gx-gaps li').textContent.indexOf('the report names') >= 0")

@@ -15,7 +15,7 @@ from support import REAL_TREE_PRESENT, REPO, run_cli
 
 pytestmark = pytest.mark.skipif(not REAL_TREE_PRESENT, reason="project sources not written yet")
 FIXTURES = Path(__file__).parent / "fixtures"
-SEED = Path("/work/shared/seed/000_687cde9a5ca8b571.txt")
+SEED = REPO.parent / "shared" / "seed" / "000_687cde9a5ca8b571.txt"
 
 
 def _run(name: str, out: Path | None) -> str:

@@ -13,6 +13,7 @@ from ..store import Store
 from .analytics import add_metrics, projection
 from .export import FORMATS, MEDIA_TYPES, to_gexf, to_graphml, to_html, to_json
 from .facts import Facts, load_facts
+from .hierarchy import hierarchy_view
 from .views import VIEWS as BASE_VIEWS
 from .views import View, school_major_cluster, school_partner
 
@@ -42,6 +43,11 @@ VIEWS: dict[str, View] = {
         "major-projection", "对接同一产业集群的专业", "Majors sharing clusters",
         "Bipartite projection of major – cluster: two majors are linked by the clusters they "
         "both serve.", _majors_sharing_clusters),
+    "cluster-hierarchy": View(
+        "cluster-hierarchy", "产业集群层级", "Industry cluster hierarchy",
+        "Clusters in columns ending at the leaves, each linked to its broader one (basis: the "
+        "report, GB/T 4754-2017 or the major catalogue), then the majors linked to them and "
+        "the schools offering those majors.", hierarchy_view, layered=True),
 }
 
 

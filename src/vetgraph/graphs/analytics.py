@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 from networkx.algorithms import bipartite
@@ -14,6 +15,9 @@ from networkx.algorithms import bipartite
 from .facts import Facts
 from .terms import PARTNER_TYPES, VET, curie
 from .views import LABEL_JOIN, partner_links
+
+if TYPE_CHECKING:
+    from .hierarchy import ClusterRow
 
 SEED = 42  # Louvain is randomised; a fixed seed gives the same communities every run
 PLANNING_TYPES = PARTNER_TYPES | {"School", "Major", "IndustryCluster", "TrainingBase"}
@@ -193,26 +197,29 @@ class ClusterCoverage:
 class Gaps:
     """Clusters least served first, schools with fewest partners first, and loose entities."""
 
-    clusters: list[ClusterCoverage]
+    clusters: list[ClusterRow]  # every cluster of the hierarchy, ranked (see .hierarchy)
     schools: list[tuple[str, list[str]]]  # school, partners
     isolated: list[str]  # planning entities with no tie at all in the entity graph
     weak: list[str]  # planning entities with exactly one tie
     islands: list[set[str]]  # components of the entity graph other than the largest
 
 
-def cluster_coverage_table(facts: Facts) -> list[ClusterCoverage]:
-    """For every cluster, the majors, schools and partners that serve it, least served first.
+def direct_coverage(facts: Facts) -> dict[str, dict[str, set[str]]]:
+    """For every cluster, the majors, schools, partners, bases and agreements the report links
+    to that very cluster (no hierarchy): cluster -> aspect -> IRIs.
 
     A major serves a cluster when it or one school's offering of it is linked to it; a school
     when it offers such a major, is linked itself, owns a base or is party to an agreement
     linked to it; a partner (non-school organisation) when it is linked itself, or is party to
-    an agreement or partner of a base that is linked to the cluster or concerns such a major.
+    an agreement or partner of a base that is linked to the cluster or concerns such a major;
+    a base or an agreement when it is linked itself or concerns such a major.
     """
     types = {i: e.type for i, e in facts.entities.items()}
     offering = {o: (school, major) for o, school, major in facts.offerings}
-    majors: dict[str, set[str]] = defaultdict(set)
-    schools: dict[str, set[str]] = defaultdict(set)
-    partners: dict[str, set[str]] = defaultdict(set)
+    found: dict[str, dict[str, set[str]]] = {
+        c: {a: set() for a in ("majors", "schools", "partners", "bases", "agreements")}
+        for c, t in types.items() if t == "IndustryCluster"
+    }
 
     def orgs_of(thing: str) -> set[str]:
         kind = types.get(thing, "")
@@ -223,27 +230,47 @@ def cluster_coverage_table(facts: Facts) -> list[ClusterCoverage]:
         return {thing} if kind == "School" or kind in PARTNER_TYPES else set()
 
     for subject, cluster, _link in facts.cluster_links:
+        if cluster not in found:
+            continue
+        row = found[cluster]
         kind = types.get(subject, "")
         if kind == "Major":
-            majors[cluster].add(subject)
+            row["majors"].add(subject)
         elif kind == "MajorOffering" and subject in offering:
-            schools[cluster].add(offering[subject][0])
-            majors[cluster].add(offering[subject][1])
+            row["schools"].add(offering[subject][0])
+            row["majors"].add(offering[subject][1])
+        elif kind == "TrainingBase":
+            row["bases"].add(subject)
+        elif kind == "CooperationAgreement":
+            row["agreements"].add(subject)
         for org in orgs_of(subject):
-            (schools if types.get(org) == "School" else partners)[cluster].add(org)
-    for cluster, served in majors.items():
+            row["schools" if types.get(org) == "School" else "partners"].add(org)
+    for row in found.values():
+        served = row["majors"]
+        if not served:
+            continue
         for _o, school, major in facts.offerings:
             if major in served:
-                schools[cluster].add(school)
-        things = [a for a, ms in facts.agreement_majors.items() if served & set(ms)]
-        things += [b for b, ms in facts.base_majors.items() if served & set(ms)]
-        for thing in things:
+                row["schools"].add(school)
+        agreements = [a for a, ms in facts.agreement_majors.items() if served & set(ms)]
+        bases = [b for b, ms in facts.base_majors.items() if served & set(ms)]
+        row["agreements"].update(agreements)
+        row["bases"].update(bases)
+        for thing in agreements + bases:
             for org in orgs_of(thing):
                 if types.get(org) in PARTNER_TYPES:
-                    partners[cluster].add(org)
+                    row["partners"].add(org)
+    return found
+
+
+def cluster_coverage_table(facts: Facts) -> list[ClusterCoverage]:
+    """For every cluster, the majors, schools and partners the report links to that very
+    cluster (see :func:`direct_coverage`), least served first."""
+    found = direct_coverage(facts)
     table = [
-        ClusterCoverage(c, sorted(majors[c]), sorted(schools[c]), sorted(partners[c]))
-        for c in sorted(i for i, t in types.items() if t == "IndustryCluster")
+        ClusterCoverage(c, sorted(row["majors"]), sorted(row["schools"]),
+                        sorted(row["partners"]))
+        for c, row in sorted(found.items())
     ]
     return sorted(table, key=lambda row: (row.key, facts.label(row.cluster), row.cluster))
 
@@ -262,8 +289,10 @@ def find_gaps(facts: Facts, entity: nx.Graph) -> Gaps:
     planning = [n for n, t in entity.nodes(data="type") if t in PLANNING_TYPES]
     order = sorted(planning, key=lambda n: (entity.nodes[n]["type"], facts.label(n), n))
     parts = components(entity)
+    from .hierarchy import ranked_gaps
+
     return Gaps(
-        clusters=cluster_coverage_table(facts),
+        clusters=ranked_gaps(facts),
         schools=schools,
         isolated=[n for n in order if entity.degree(n) == 0],
         weak=[n for n in order if entity.degree(n) == 1],
@@ -273,17 +302,12 @@ def find_gaps(facts: Facts, entity: nx.Graph) -> Gaps:
 
 def describe_gaps(gaps: Gaps, facts: Facts, lang: str = "zh", top: int = 10) -> str:
     """The gap report as text for the terminal."""
+    from .hierarchy import describe
+
     def names(iris: list[str]) -> str:
         return LABEL_JOIN.join(facts.label(i, lang) for i in iris) or "—"
 
-    lines = ["Industry clusters, least served first (majors / schools / partners):"]
-    for rank, row in enumerate(gaps.clusters[:top], 1):
-        m, s, p = row.key
-        category = facts.categories.get(row.cluster)
-        tag = f" [{facts.label(category, lang)}]" if category else ""
-        lines.append(f"{rank:2}. {facts.label(row.cluster, lang)}{tag}  {m} / {s} / {p}")
-        lines.append(f"      majors: {names(row.majors)}")
-        lines.append(f"      schools: {names(row.schools)}; partners: {names(row.partners)}")
+    lines = [describe(facts, gaps.clusters, lang, top)]
     lines.append("")
     lines.append("Schools, fewest partners first:")
     for rank, (school, partners) in enumerate(gaps.schools, 1):
@@ -299,6 +323,24 @@ def describe_gaps(gaps: Gaps, facts: Facts, lang: str = "zh", top: int = 10) -> 
     for island in gaps.islands[:top]:
         lines.append(f"    {names(sorted(island, key=lambda i: facts.label(i, lang)))}")
     return "\n".join(lines)
+
+
+def gaps_json(gaps: Gaps, facts: Facts, lang: str = "zh") -> dict[str, Any]:
+    """The gap report as JSON (``vetgraph gaps --format json`` and ``/graph/gaps.json``)."""
+    from .hierarchy import BASIS_LABELS, row_json
+
+    def named(iri: str) -> dict[str, str]:
+        return {"iri": iri, "label": facts.label(iri, lang)}
+
+    return {
+        "bases": {b: {"zh": zh, "en": en} for b, (zh, en) in BASIS_LABELS.items()},
+        "clusters": [row_json(facts, row, lang, rank)
+                     for rank, row in enumerate(gaps.clusters, 1)],
+        "schools": [{**named(s), "partners": [named(i) for i in p]} for s, p in gaps.schools],
+        "isolated": [named(i) for i in gaps.isolated],
+        "weak": [named(i) for i in gaps.weak],
+        "islands": [[named(i) for i in sorted(island)] for island in gaps.islands],
+    }
 
 
 def _typed(facts: Facts, iri: str, lang: str) -> str:

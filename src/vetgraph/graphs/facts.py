@@ -34,6 +34,20 @@ class Entity:
     derived_from: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Alignment:
+    """A vet:ClusterAlignment: the cluster, the SKOS relation, its target, basis and evidence."""
+
+    iri: str
+    cluster: str
+    relation: str  # skos: local name (broader, closeMatch, relatedMatch ...)
+    target: str
+    basis: str  # code/alignment-basis IRI
+    evidence: tuple[str, ...]
+    note: str
+    sources: tuple[str, ...]
+
+
 @dataclass
 class Facts:
     """The store's answers, grouped by relation; every value is an IRI string or a number."""
@@ -57,6 +71,15 @@ class Facts:
     triples: list[tuple[str, str, str]] = field(default_factory=list)  # among entities
     reports: list[str] = field(default_factory=list)  # the source reports (vet:Report)
     categories: dict[str, str] = field(default_factory=dict)  # cluster -> pillar/emerging code
+    broader: dict[str, list[str]] = field(default_factory=dict)  # cluster -> broader clusters
+    #: cluster -> catalogue categories/classes whose majors prepare for it (skos:relatedMatch)
+    cluster_catalogue: dict[str, list[str]] = field(default_factory=dict)
+    #: major -> its catalogue codes and their classes and categories (skos:broader*)
+    major_catalogue: dict[str, list[str]] = field(default_factory=dict)
+    alignments: list[Alignment] = field(default_factory=list)
+    #: cluster link -> (basis, the report's words, sources)
+    link_evidence: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=dict)
 
     def label(self, iri: str, lang: str = "zh") -> str:
         """A display label in ``lang`` (falling back to the other language, then the IRI)."""
@@ -140,10 +163,48 @@ def load_facts(store: Store) -> Facts:
         _s(r["c"]): _s(r["k"])
         for r in _select(store, "SELECT DISTINCT ?c ?k WHERE { ?c vet:clusterCategory ?k }")
     }
+    _load_hierarchy(store, facts)
     facts.reports = sorted(
         _s(r["r"]) for r in _select(store, "SELECT DISTINCT ?r WHERE { ?r a vet:Report }")
     )
     return facts
+
+
+def _load_hierarchy(store: Store, facts: Facts) -> None:
+    """Broader clusters, the alignments that qualify them, and the catalogue on both sides:
+    what the gap analysis needs to roll coverage up and to suggest majors."""
+    facts.broader = _multi(_select(store, """SELECT DISTINCT ?c ?b WHERE {
+        ?c a vet:IndustryCluster ; skos:broader ?b . ?b a vet:IndustryCluster . }"""), "c", "b")
+    facts.cluster_catalogue = _multi(_select(store, """SELECT DISTINCT ?c ?k WHERE {
+        ?c a vet:IndustryCluster ; skos:relatedMatch ?k . ?k a vet:CatalogueGroup . }"""),
+        "c", "k")
+    facts.major_catalogue = _multi(_select(store, """SELECT DISTINCT ?m ?k WHERE {
+        ?m a vet:Major . { ?m skos:exactMatch ?code } UNION { ?m skos:closeMatch ?code }
+        ?code a vet:CatalogueMajor ; skos:broader* ?k . }"""), "m", "k")
+    rows = _select(store, """SELECT DISTINCT ?a ?c ?rel ?t ?basis ?text ?note ?src WHERE {
+        ?a a vet:ClusterAlignment ; vet:alignedCluster ?c ; vet:alignmentRelation ?rel ;
+           vet:alignmentTarget ?t ; vet:alignmentBasis ?basis .
+        OPTIONAL { ?a vet:evidenceText ?text }
+        OPTIONAL { ?a skos:note ?note }
+        OPTIONAL { ?a prov:wasDerivedFrom ?src } }""")
+    texts, sources = _multi(rows, "a", "text"), _multi(rows, "a", "src")
+    found: dict[str, Alignment] = {}
+    for r in rows:
+        iri = _s(r["a"])
+        found.setdefault(iri, Alignment(
+            iri, _s(r["c"]), _s(r["rel"]).rsplit("#", 1)[-1], _s(r["t"]), _s(r["basis"]),
+            tuple(texts.get(iri, ())), _s(r.get("note")), tuple(sources.get(iri, ()))))
+    facts.alignments = sorted(found.values(), key=lambda a: a.iri)
+    rows = _select(store, """SELECT DISTINCT ?link ?basis ?text ?src WHERE {
+        ?link a vet:ClusterLink ; vet:linkBasis ?basis .
+        OPTIONAL { ?link vet:evidenceText ?text }
+        OPTIONAL { ?link prov:wasDerivedFrom ?src } }""")
+    texts, sources = _multi(rows, "link", "text"), _multi(rows, "link", "src")
+    facts.link_evidence = {
+        _s(r["link"]): (_s(r["basis"]), tuple(texts.get(_s(r["link"]), ())),
+                        tuple(sources.get(_s(r["link"]), ())))
+        for r in rows
+    }
 
 
 def _load_labels(store: Store, facts: Facts) -> None:

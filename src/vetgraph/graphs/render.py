@@ -22,6 +22,8 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from .export import legend  # noqa: E402
+from .facts import Facts  # noqa: E402
+from .hierarchy import Matrix  # noqa: E402
 from .layout import Positions, positions, text_width  # noqa: E402
 
 #: Preferred CJK families, best first (Simplified Chinese forms first).
@@ -222,4 +224,82 @@ def glyphs_missing(text: str) -> list[str]:
     return [c for c in text if not c.isspace() and not any(ord(c) in t for t in tables)]
 
 
-__all__ = ["FontError", "cjk_font", "draw", "glyphs_missing"]
+def draw_matrix(
+    facts: Facts, matrix: Matrix, fmt: str = "png", lang: str = "zh", dpi: int = 150
+) -> bytes:
+    """The clusters × schools matrix as PNG or SVG: one row per cluster, indented under its
+    broader one and grouped by top concept; a cell reads ``stated·hierarchy·catalogue`` majors
+    and is shaded by what the report supports (stated + through the hierarchy)."""
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"pictures are png or svg, not {fmt!r}")
+    zh = lang == "zh"
+    rows = ["\u3000" * 2 * lvl + ("└ " if lvl else "") + facts.label(c, lang)
+            for c, lvl in zip(matrix.clusters, matrix.levels, strict=True)]
+    columns = [facts.label(s, lang) for s in matrix.schools]
+    left = max(text_width(r, 9.0) for r in rows) + 0.4
+    col_w = 1.2  # inches: room for "0·0·0"; school names are written slanted above
+    band = 1.0 + 0.55 * max(text_width(c, 8.0) for c in columns)  # title and slanted names
+    width = left + col_w * len(columns) + 0.5 * max(text_width(c, 8.0) for c in columns)
+    height = 0.34 * len(rows) + band + 0.5
+    with matplotlib.rc_context(_rc()), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig, ax = plt.subplots(figsize=(width, height))
+        strongest = max([1] + [len(cell["report"]) + len(cell["hierarchy"])
+                               for cell in matrix.cells.values()])
+        for i, cluster in enumerate(matrix.clusters):
+            for j, school in enumerate(matrix.schools):
+                cell = matrix.cells[(cluster, school)]
+                stated, rolled, suggested = (len(cell[b]) for b in ("report", "hierarchy",
+                                                                    "catalogue"))
+                shade = (stated + rolled) / strongest
+                colour = (plt.cm.Greens(0.15 + 0.75 * shade) if stated + rolled
+                          else ("#FFF3D6" if suggested else "white"))
+                ax.add_patch(plt.Rectangle((j, i), 1, 1, facecolor=colour, edgecolor="#DDDDDD"))
+                if stated or rolled or suggested:
+                    ax.text(j + 0.5, i + 0.5, f"{stated}·{rolled}·{suggested}", ha="center",
+                            va="center", fontsize=8,
+                            color="white" if shade > 0.6 else "#222222")
+        for i, lvl in enumerate(matrix.levels):
+            if lvl == 0 and i:
+                ax.axhline(i, color="#333333", linewidth=1.2)
+        ax.set_xlim(0, len(columns))
+        ax.set_ylim(len(rows), 0)
+        ax.set_yticks([i + 0.5 for i in range(len(rows))], rows, fontsize=9)
+        for tick, lvl in zip(ax.get_yticklabels(), matrix.levels, strict=True):
+            tick.set_fontweight("bold" if lvl == 0 else "normal")
+            tick.set_horizontalalignment("left")  # so that the indent shows the hierarchy
+        ax.tick_params(axis="y", pad=(left - 0.2) * 72)
+        ax.set_xticks([j + 0.5 for j in range(len(columns))], columns, fontsize=8,
+                      rotation=30, ha="left")
+        ax.xaxis.tick_top()
+        ax.tick_params(length=0)
+        for side in ax.spines.values():
+            side.set_visible(False)
+        title = ("产业集群 × 学校：对接专业数" if zh
+                 else "Industry clusters × schools: majors serving them")
+        key = ("格内：原文对接·经下位产业·专业目录提示 的专业数；绿色深浅按前两项之和，"
+               "浅黄为仅有目录提示" if zh else
+               "cell: majors stated · through a narrower cluster · suggested by the catalogue; "
+               "green by the first two, pale yellow: catalogue only")
+        fig.text(0.5, 1 - 0.15 / height, title, ha="center", va="top", fontsize=14,
+                 fontweight="bold")
+        fig.text(0.5, 1 - 0.5 / height, key, ha="center", va="top", fontsize=8,
+                 color="#555555")
+        if facts.reports:
+            credit = ("数据来源：" if zh else "Source: ") + "; ".join(
+                facts.label(r, lang) for r in facts.reports)
+            fig.text(0.01, 0.06 / height, credit, ha="left", va="bottom", fontsize=7,
+                     color="#555555")
+        fig.subplots_adjust(left=left / width, right=(left + col_w * len(columns)) / width,
+                            bottom=0.4 / height, top=1 - band / height)
+        buffer = io.BytesIO()
+        metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
+        plt.close(fig)
+    missing = sorted({str(w.message) for w in caught if "missing from font" in str(w.message)})
+    if missing:
+        raise FontError("; ".join(missing))
+    return buffer.getvalue()
+
+
+__all__ = ["FontError", "cjk_font", "draw", "draw_matrix", "glyphs_missing"]

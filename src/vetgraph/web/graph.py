@@ -3,8 +3,9 @@
 ``/graph`` (HTML; JSON list of views with ``?format=json``), ``/graph/{view}.{fmt}`` for
 ``json`` (networkx node-link), ``graphml``, ``gexf``, ``png``, ``svg`` and ``html`` (a
 standalone page), ``/graph/{view}/cytoscape.json`` (what the explorer draws),
-``/graph/path.json?from=A&to=B`` and ``/graph/gaps.json``. Views are built from the store
-through the same query workers as ``/sparql`` and cached per dataset version.
+``/graph/path.json?from=A&to=B``, ``/graph/gaps.json`` (clusters ranked with reasons, rolled up
+the cluster hierarchy) and ``/graph/matrix.{png,svg,csv}`` (clusters × schools). Views are built
+from the store through the same query workers as ``/sparql`` and cached per dataset version.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from .. import graphs
 from ..config import BASE_IRI
-from ..graphs.analytics import NotFound, connect, find_entity, find_gaps
+from ..graphs.analytics import NotFound, connect, find_entity, find_gaps, gaps_json
 from ..graphs.export import cytoscape
+from ..graphs.hierarchy import coverage_matrix, matrix_csv
 from . import state as web_state
 from .executor import ExecutorError
 from .linked import WorkerStore
@@ -136,6 +138,8 @@ def explorer() -> Response:
         "viewUrl": url_for("graph.explorer") + "/{view}",
         "base": BASE_IRI,
         "entityPrefix": url_for("home.index"),
+        "gapsUrl": url_for("graph.gaps"),
+        "matrixUrl": url_for("graph.matrix", fmt="FMT").replace("FMT", "{fmt}"),
     }
     html = render_template("graph.html", config=config)
     response = Response(html, mimetype="text/html")
@@ -206,25 +210,41 @@ def _prop(facts: graphs.Facts, iri: str, lang: str) -> str:
 
 @bp.route("/graph/gaps.json")
 def gaps() -> Response:
-    """The gap report: clusters least served, schools with fewest partners, loose entities."""
+    """The gap report: every cluster of the hierarchy ranked, with its counts by basis, the
+    reason in zh and en and the report's evidence; schools with fewest partners; loose
+    entities."""
     lang = _lang()
-    facts = _facts()
-    report = find_gaps(facts, _view("entity", lang))
 
-    def named(iri: str) -> dict[str, str]:
-        return {"iri": iri, "label": facts.label(iri, lang)}
+    def make() -> tuple[bytes, str]:
+        facts = _facts()
+        report = find_gaps(facts, _view("entity", lang))
+        body = json.dumps(gaps_json(report, facts, lang), ensure_ascii=False)
+        return body.encode("utf-8"), "application/json"
 
-    return current_app.json.response({
-        "clusters": [
-            {**named(c.cluster),
-             "category": facts.label(facts.categories[c.cluster], lang)
-             if c.cluster in facts.categories else None,
-             "majors": [named(i) for i in c.majors],
-             "schools": [named(i) for i in c.schools], "partners": [named(i) for i in c.partners]}
-            for c in report.clusters
-        ],
-        "schools": [{**named(s), "partners": [named(i) for i in p]} for s, p in report.schools],
-        "isolated": [named(i) for i in report.isolated],
-        "weak": [named(i) for i in report.weak],
-        "islands": [[named(i) for i in sorted(island)] for island in report.islands],
-    })
+    return _cached_response("gaps", make)
+
+
+MATRIX_TYPES = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv; charset=utf-8"}
+
+
+@bp.route("/graph/matrix.<fmt>")
+def matrix(fmt: str) -> Response:
+    """Industry clusters × schools, majors by basis: a picture (PNG, SVG) or CSV."""
+    if fmt not in MATRIX_TYPES:
+        abort(404, description=f"no format {fmt!r}; use one of {', '.join(MATRIX_TYPES)}")
+    lang = _lang()
+
+    def make() -> tuple[bytes, str]:
+        from ..graphs.render import draw_matrix
+
+        facts = _facts()
+        table = coverage_matrix(facts)
+        body = (matrix_csv(facts, table, lang) if fmt == "csv"
+                else draw_matrix(facts, table, fmt, lang))
+        return body, MATRIX_TYPES[fmt]
+
+    disposition = "attachment" if fmt == "csv" else "inline"
+    return _cached_response(
+        "matrix", make,
+        **{"Content-Disposition": f'{disposition}; filename="cluster-school-matrix-{lang}.{fmt}"'},
+    )

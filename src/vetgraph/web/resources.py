@@ -84,13 +84,29 @@ def _rdf_triples(iri: str) -> list[Any]:
     return linked.cached(("describe", iri), lambda: publish.describe(linked.store(), iri))
 
 
+def _cluster_coverage(iri: str, lang: str) -> dict[str, Any] | None:
+    """An industry cluster's coverage rolled up the hierarchy, by basis (None otherwise)."""
+    from ..graphs import load_facts
+    from ..graphs.hierarchy import BASIS_LABELS, hierarchy_coverage, row_json
+
+    facts = linked.cached("graph-facts", lambda: load_facts(linked.store()))
+    entity = facts.entities.get(iri)
+    if entity is None or entity.type != "IndustryCluster":
+        return None
+    rows = linked.cached("cluster-coverage", lambda: hierarchy_coverage(facts))
+    row = next(r for r in rows if r.cluster == iri)
+    return {**row_json(facts, row, lang),
+            "basis_labels": {b: zh if lang == "zh" else en
+                             for b, (zh, en) in BASIS_LABELS.items()}}
+
+
 def _html(iri: str, lang: str, doc_base: str) -> bytes:
     triples = _rdf_triples(iri)
     page = build_page(linked.store(), iri, lang, labels(), parts(), triples)
     html = render_template(
         "resource.html", page=page, lang=lang, names=labels(), parts=parts(),
         href=linked.local_href, doc_base=doc_base, formats=linked.SUFFIXES,
-        other_lang="en" if lang == "zh" else "zh",
+        other_lang="en" if lang == "zh" else "zh", cluster=_cluster_coverage(iri, lang),
     )
     return html.encode("utf-8")
 

@@ -17,7 +17,10 @@
       neighbours: "相邻节点", nodes: "个节点", edges: "条边", from: "起点", to: "终点",
       "no-path": "在当前显示的图中两点不相连。", steps: "步", page: "实体页面",
       weight: "权重", degree: "度", degree_centrality: "度中心性", betweenness: "介数中心性",
-      community: "社区", component: "连通分量", students: "在校生数", iri: "IRI"
+      community: "社区", component: "连通分量", students: "在校生数", iri: "IRI",
+      gaps: "产业缺口（按层级汇总）", matrix: "产业 × 学校矩阵",
+      "gaps-help": "点击产业，在图中聚焦；计数为 原文·经下位产业·目录提示 的专业数",
+      majors: "专业"
     },
     en: {
       view: "View", language: "Language", search: "Search", types: "Node types (legend)",
@@ -347,8 +350,49 @@
       });
   }
 
+  function focusCluster(iri) {
+    var select = $("gx-cluster");
+    if (!state.cy || !state.cy.getElementById(iri).length) { return; }
+    select.value = iri;
+    applyFilters();
+  }
+
+  function loadGaps() {
+    if (!config.gapsUrl) { return Promise.resolve(); }
+    var box = $("gx-matrix");
+    box.innerHTML = "";
+    ["png", "svg", "csv"].forEach(function (fmt) {
+      var a = document.createElement("a");
+      a.href = config.matrixUrl.replace("{fmt}", fmt) + "?lang=" + state.lang;
+      a.textContent = fmt.toUpperCase(); box.appendChild(a);
+    });
+    return fetch(config.gapsUrl + "?lang=" + state.lang)
+      .then(function (r) { if (!r.ok) { throw new Error(r.status + " " + r.statusText); } return r.json(); })
+      .then(function (report) {
+        state.gaps = report;
+        var list = $("gx-gaps");
+        list.innerHTML = "";
+        report.clusters.forEach(function (c) {
+          var li = document.createElement("li");
+          li.className = "gx-level-" + Math.min(c.level, 2);
+          li.setAttribute("data-iri", c.iri);
+          li.setAttribute("data-gap", c.gap);
+          var n = c.counts;
+          li.textContent = c.label + (c.category ? " [" + c.category + "]" : "") + " — " +
+            n.report.majors + "·" + n.hierarchy.majors + "·" + n.catalogue.majors + " " + t("majors");
+          var why = document.createElement("span");
+          why.className = "gx-reason";
+          why.textContent = c.reason[state.lang] || c.reason.zh;
+          li.appendChild(why);
+          li.addEventListener("click", function () { focusCluster(c.iri); });
+          list.appendChild(li);
+        });
+      });
+  }
+
   function setLang(lang) {
     state.lang = lang;
+    loadGaps().catch(function () {});
     if (state.cy) { relabel(); downloads(); }
     if (window.history && config.pageUrl && state.payload) {
       history.replaceState(null, "", config.pageUrl + "?view=" + encodeURIComponent(state.payload.view) + "&lang=" + lang);
@@ -382,6 +426,8 @@
   state.findPath = findPath;
   state.setLang = setLang;
   state.load = load;
+  state.loadGaps = loadGaps;
+  state.focusCluster = focusCluster;
 
   document.addEventListener("DOMContentLoaded", function () {
     wire();
@@ -389,5 +435,6 @@
     if (window.VETGRAPH_VIEW) { show(window.VETGRAPH_VIEW); return; }
     $("gx-view").value = config.view;
     load(config.view).catch(function (err) { $("gx-counts").textContent = String(err); });
+    loadGaps().catch(function (err) { $("gx-gaps").textContent = String(err); });
   });
 })();
