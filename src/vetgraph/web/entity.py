@@ -96,6 +96,17 @@ BUILTIN_LABELS = {
                                                            "en": "subproperty of"},
     "http://www.w3.org/2000/01/rdf-schema#domain": {"zh": "定义域", "en": "domain"},
     "http://www.w3.org/2000/01/rdf-schema#range": {"zh": "值域", "en": "range"},
+    # Classes of the reused vocabularies that the data instantiates (en: each vocabulary's own
+    # rdfs:label, in sentence case), so that type badges and per-class counts are never bare IRIs.
+    str(QB_OBSERVATION): {"zh": "观测值", "en": "Observation"},
+    str(QB_DATASET): {"zh": "数据集", "en": "Data set"},
+    "http://purl.org/linked-data/cube#DataStructureDefinition": {"zh": "数据结构定义",
+                                                                 "en": "Data structure definition"},
+    "http://www.w3.org/ns/prov#Association": {"zh": "关联", "en": "Association"},
+    "http://www.w3.org/ns/prov#Role": {"zh": "角色", "en": "Role"},
+    "http://www.w3.org/ns/org#OrganizationalUnit": {"zh": "组织单元", "en": "Organizational unit"},
+    "http://www.w3.org/2004/02/skos/core#Concept": {"zh": "概念", "en": "Concept"},
+    "http://www.w3.org/2004/02/skos/core#ConceptScheme": {"zh": "概念体系", "en": "Concept scheme"},
 }
 
 
