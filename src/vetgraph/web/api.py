@@ -37,8 +37,10 @@ from ..queries import (
     load_catalogue,
 )
 from . import negotiation as n
-from . import openapi, state
+from . import openapi, resources, state
+from .entity import Labels
 from .executor import ExecutorError, QueryReply, QueryRequest
+from .linked import local_href
 from .manners import error_response, etag_matches, weak_etag
 from .sparql_guard import Refusal
 
@@ -357,11 +359,20 @@ def query_links(query: NamedQuery) -> dict[str, str]:
     return links
 
 
-def _cell(term: dict[str, Any] | None) -> dict[str, str]:
+def _cell(term: dict[str, Any] | None, labels: Labels) -> dict[str, str]:
+    """A table cell: an IRI shows its zh/en labels and links to its page on this server (the
+    IRI itself in the title, to copy); a literal shows its text."""
     if term is None:
         return {"text": ""}
     if term["type"] == "uri":
-        return {"text": term["value"], "href": term["value"]}
+        iri = term["value"]
+        zh, en = labels.get(iri, "zh"), labels.get(iri, "en")
+        return {
+            "text": zh or labels.text(iri, "en"),
+            "text_en": en if en and en != zh else "",
+            "href": local_href(iri),
+            "iri": iri,
+        }
     return {"text": term["value"], "lang": term.get("xml:lang", "")}
 
 
@@ -381,9 +392,13 @@ def _query_page(
     table = None
     if page is not None:
         variables = page["head"].get("vars", [])
+        labels = resources.labels()
         table = {
             "variables": variables,
-            "rows": [[_cell(row.get(v)) for v in variables] for row in page["results"]["bindings"]],
+            "rows": [
+                [_cell(row.get(v), labels) for v in variables]
+                for row in page["results"]["bindings"]
+            ],
             "total": page["total"],
             "truncated": page["truncated"],
             "links": dict(_links(query, limit, offset, page["total"])) if limit else {},
