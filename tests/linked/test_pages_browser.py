@@ -66,8 +66,8 @@ def test_school_page(server, page):
     assert page.url.endswith("?lang=en")
     assert page.locator("h1#label").inner_text() == "Benxi Health School"
     assert page.locator("#other-label").inner_text() == "本溪市卫生学校"
-    assert texts(page, "#types a") == ["secondary vocational school"]
-    assert "Nursing" in " ".join(incoming(page, VET + "offeredBy", "offered by"))
+    assert texts(page, "#types a") == ["Secondary vocational school"]
+    assert "Nursing" in " ".join(incoming(page, VET + "offeredBy", "Offered by"))
 
 
 def test_major_page(server, page):
