@@ -89,6 +89,7 @@ def test_documentation_pages_render_markdown():
     assert page.title == "The vetgraph model"
     assert '<h2 id="identifiers">Identifiers</h2>' in page.html
     assert "<th>IRI pattern</th>" in page.html
+    assert (2, "identifiers", "Identifiers") in page.toc
     assert "<td><code>id/school/benxi-health-school</code></td>" in page.html
     assert page_href("sparql.md#formats", str) == "sparql#formats"
     assert page_href("../README.md", str) == "../README.md"
