@@ -86,16 +86,16 @@ MAX_OBSERVATION_ROWS = 5000
 
 #: Words for the RDF and RDFS terms every page shows, which no vocabulary in the store labels.
 BUILTIN_LABELS = {
-    str(RDF_TYPE): {"zh": "类型", "en": "type"},
-    str(RDFS_LABEL): {"zh": "名称", "en": "label"},
-    "http://www.w3.org/2000/01/rdf-schema#comment": {"zh": "说明", "en": "comment"},
-    "http://www.w3.org/2000/01/rdf-schema#seeAlso": {"zh": "参见", "en": "see also"},
-    "http://www.w3.org/2000/01/rdf-schema#isDefinedBy": {"zh": "定义于", "en": "defined by"},
-    "http://www.w3.org/2000/01/rdf-schema#subClassOf": {"zh": "上位类", "en": "subclass of"},
+    str(RDF_TYPE): {"zh": "类型", "en": "Type"},
+    str(RDFS_LABEL): {"zh": "名称", "en": "Label"},
+    "http://www.w3.org/2000/01/rdf-schema#comment": {"zh": "说明", "en": "Comment"},
+    "http://www.w3.org/2000/01/rdf-schema#seeAlso": {"zh": "参见", "en": "See also"},
+    "http://www.w3.org/2000/01/rdf-schema#isDefinedBy": {"zh": "定义于", "en": "Defined by"},
+    "http://www.w3.org/2000/01/rdf-schema#subClassOf": {"zh": "上位类", "en": "Subclass of"},
     "http://www.w3.org/2000/01/rdf-schema#subPropertyOf": {"zh": "上位属性",
-                                                           "en": "subproperty of"},
-    "http://www.w3.org/2000/01/rdf-schema#domain": {"zh": "定义域", "en": "domain"},
-    "http://www.w3.org/2000/01/rdf-schema#range": {"zh": "值域", "en": "range"},
+                                                           "en": "Subproperty of"},
+    "http://www.w3.org/2000/01/rdf-schema#domain": {"zh": "定义域", "en": "Domain"},
+    "http://www.w3.org/2000/01/rdf-schema#range": {"zh": "值域", "en": "Range"},
     # Classes of the reused vocabularies that the data instantiates (en: each vocabulary's own
     # rdfs:label, in sentence case), so that type badges and per-class counts are never bare IRIs.
     str(QB_OBSERVATION): {"zh": "观测值", "en": "Observation"},
@@ -341,14 +341,14 @@ def _source_item(iri: str, parts: dict[str, Part], labels: Labels, lang: str) ->
 
 
 OBS_COLUMNS = (
-    ("subject", {"zh": "统计对象", "en": "subject"}),
-    ("indicator", {"zh": "指标", "en": "indicator"}),
-    ("category", {"zh": "分类项", "en": "category"}),
-    ("period", {"zh": "年份", "en": "period"}),
-    ("kind", {"zh": "数值类型", "en": "value kind"}),
-    ("value", {"zh": "数值", "en": "value"}),
-    ("unit", {"zh": "单位", "en": "unit"}),
-    ("status", {"zh": "状态", "en": "status"}),
+    ("subject", {"zh": "统计对象", "en": "Subject"}),
+    ("indicator", {"zh": "指标", "en": "Indicator"}),
+    ("category", {"zh": "分类项", "en": "Category"}),
+    ("period", {"zh": "年份", "en": "Period"}),
+    ("kind", {"zh": "数值类型", "en": "Value kind"}),
+    ("value", {"zh": "数值", "en": "Value"}),
+    ("unit", {"zh": "单位", "en": "Unit"}),
+    ("status", {"zh": "状态", "en": "Status"}),
 )
 
 
