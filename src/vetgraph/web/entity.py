@@ -464,10 +464,10 @@ _NARROW = frozenset("ijlrtfI.,:;'|!()[] -")
 
 
 def text_width(text: str, size: float = GRAPH_FONT) -> float:
-    """An upper bound of the drawn width in Noto Sans: wide (CJK) characters 1 em, capitals,
-    m and w 0.75 em, narrow letters and punctuation 0.35 em, the rest 0.58 em."""
+    """An upper bound of the drawn width in Noto Sans: wide and ambiguous (CJK) characters
+    1 em, capitals, m and w 0.75 em, narrow letters and punctuation 0.35 em, the rest 0.58 em."""
     def em(ch: str) -> float:
-        if unicodedata.east_asian_width(ch) in "WF":
+        if unicodedata.east_asian_width(ch) in "WFA":  # ambiguous ones (“ — ) wide in CJK fonts
             return 1.0
         if ch in _NARROW:
             return 0.35
