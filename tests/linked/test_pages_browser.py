@@ -130,6 +130,8 @@ LABEL_BOXES = """() => {
     ("/id/school/benxi-health-school", 800),
     ("/code/industry-cluster/biomedical-cluster", 1280),
     ("/id/area/benxi-city", 1280),
+    ("/id/school/benxi-health-school?lang=en", 1280),
+    ("/code/industry-cluster/biomedical-cluster?lang=en", 800),
 ])
 def test_neighbourhood_labels_neither_clip_nor_overlap(server, browser, path, width):
     with offline_page(browser, java_script_enabled=True,
