@@ -254,7 +254,7 @@ def test_cli_gaps_text_and_json(disk_store):
     assert [m["label"] for m in pillar["by_basis"]["hierarchy"]["majors"]] == [
         "Industrial robot technology"]
     assert {n["label"] for n in pillar["narrower"]} == {
-        "machinery manufacturing industry", "intelligent manufacturing industry"}
+        "Machinery manufacturing industry", "Intelligent manufacturing industry"}
 
 
 def test_cli_matrix_csv_and_pictures(disk_store, tmp_path):

@@ -66,14 +66,14 @@ def test_school_page(server, page):
     assert page.url.endswith("?lang=en")
     assert page.locator("h1#label").inner_text() == "Benxi Health School"
     assert page.locator("#other-label").inner_text() == "本溪市卫生学校"
-    assert texts(page, "#types a") == ["secondary vocational school"]
-    assert "Nursing" in " ".join(incoming(page, VET + "offeredBy", "offered by"))
+    assert texts(page, "#types a") == ["Secondary vocational school"]
+    assert "Nursing" in " ".join(incoming(page, VET + "offeredBy", "Offered by"))
 
 
 def test_major_page(server, page):
     page.goto(server.url + "/code/major/nursing")
     assert page.locator("h1#label").inner_text() == "护理"
-    assert texts(page, "#types a") == ["skos:Concept", "专业"]
+    assert texts(page, "#types a") == ["专业", "概念"]  # skos:Concept labelled too
     matches = page.locator(
         '#properties tr[data-property="http://www.w3.org/2004/02/skos/core#exactMatch"] td a')
     assert matches.count() == 2
@@ -111,3 +111,41 @@ def test_ontology_and_shapes_pages(server, page):
     shape = page.locator("section#SchoolShape")
     assert "applies to every" in shape.inner_text()
     assert "exactly 1 value(s)" in shape.inner_text()
+
+
+#: Every label of the neighbourhood picture: its box, and the picture's box.
+LABEL_BOXES = """() => {
+  const svg = document.querySelector("svg.neighbourhood");
+  const frame = svg.getBoundingClientRect();
+  const boxes = Array.from(svg.querySelectorAll("text")).map(t => {
+    const r = t.getBoundingClientRect();
+    return [t.textContent, r.left, r.top, r.right, r.bottom];
+  });
+  return [[frame.left, frame.top, frame.right, frame.bottom], boxes];
+}"""
+
+
+@pytest.mark.parametrize("path,width", [
+    ("/id/school/benxi-health-school", 1280),
+    ("/id/school/benxi-health-school", 800),
+    ("/code/industry-cluster/biomedical-cluster", 1280),
+    ("/id/area/benxi-city", 1280),
+    ("/id/school/benxi-health-school?lang=en", 1280),
+    ("/code/industry-cluster/biomedical-cluster?lang=en", 800),
+])
+def test_neighbourhood_labels_neither_clip_nor_overlap(server, browser, path, width):
+    with offline_page(browser, java_script_enabled=True,
+                      viewport={"width": width, "height": 900}) as page:
+        page.goto(server.url + path)
+        frame, boxes = page.evaluate(LABEL_BOXES)
+        assert len(boxes) >= 4
+        for text, left, top, right, bottom in boxes:
+            assert text.strip()
+            assert frame[0] <= left and right <= frame[2], (text, left, right, frame)
+            assert frame[1] <= top and bottom <= frame[3], (text, top, bottom, frame)
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                apart = a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2]
+                assert apart, f"{a[0]!r} overlaps {b[0]!r}"
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.outside == []

@@ -171,3 +171,66 @@ def test_gap_list_and_the_hierarchy_view(site, page):
     page.wait_for_function(
         "document.querySelector('#gx-gaps li') && "
         "document.querySelector('#gx-gaps li').textContent.indexOf('the report names') >= 0")
+
+
+#: Han characters: no control, option or message may keep one in English mode.
+HAN = "/[\\u3400-\\u9fff\\uf900-\\ufaff]/"
+
+
+def test_english_mode_switches_every_label(site, page):
+    """View names, controls, legend, menus, details and the path switch; only the button that
+    names the Chinese language stays Chinese."""
+    views = requests.get(f"{site.url}/graph?format=json", timeout=60).json()["views"]
+    open_view(page, site, "school-major-cluster")
+    page.select_option("#gx-from", HEALTH)
+    page.select_option("#gx-to", BIOMEDICAL)
+    page.click("#gx-path-go")
+    click_node(page, HEALTH)
+    page.wait_for_selector("#gx-details:not([hidden])")
+    page.click("#gx-lang-en")
+    shown = page.evaluate("Array.from(document.querySelectorAll('#gx-view option'))"
+                          ".map(o => o.textContent)")
+    assert shown == [v["title_en"] for v in views]
+    left = page.evaluate(
+        f"""() => {{
+          const out = [];
+          const walk = document.createTreeWalker(document.getElementById("gx"),
+                                                 NodeFilter.SHOW_TEXT);
+          while (walk.nextNode()) {{
+            const node = walk.currentNode;
+            if (node.parentElement.id !== "gx-lang-zh" && node.parentElement.id !== "gx-d-other"
+                && {HAN}.test(node.textContent)) out.push(node.textContent);
+          }}
+          document.querySelectorAll("#gx [aria-label]").forEach(el => {{
+            if ({HAN}.test(el.getAttribute("aria-label"))) out.push(el.getAttribute("aria-label"));
+          }});
+          return out;
+        }}"""
+    )
+    assert left == []
+    assert page.locator("#gx-d-label").inner_text() == "Benxi Health School"
+    assert page.locator("#gx-d-other").inner_text() == "本溪市卫生学校"  # the other language
+    assert page.locator("#gx-path-result").inner_text().startswith("2 steps: Benxi Health School")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.click("#gx-lang-zh")
+    shown = page.evaluate("Array.from(document.querySelectorAll('#gx-view option'))"
+                          ".map(o => o.textContent)")
+    assert shown == [v["title_zh"] for v in views]
+
+
+def test_explorer_at_800px_keeps_the_canvas_and_floats_the_details(site, browser):
+    """A narrow window: the canvas keeps its width when a node's details open over it."""
+    with offline_page(browser, viewport={"width": 800, "height": 900}) as page:
+        open_view(page, site, "school-partner")
+        before = page.locator("#gx-cy").bounding_box()
+        assert before["width"] >= 500
+        click_node(page, HEALTH)
+        page.wait_for_selector("#gx-details:not([hidden])")
+        after = page.locator("#gx-cy").bounding_box()
+        assert after["width"] == before["width"]
+        details = page.locator("#gx-details").bounding_box()
+        assert details["x"] >= before["x"] and details["x"] + details["width"] <= 800
+        assert page.evaluate("document.documentElement.scrollWidth") <= 800
+        page.click("#gx-details-close")
+        assert page.locator("#gx-details").is_hidden()
+        assert page.outside == [] and page.errors == []

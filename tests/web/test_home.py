@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from web_support import FACTS, REAL, start_server
+from web_support import FACTS, REAL, TREE, start_server
 
 ENTITIES = """SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
   GRAPH <https://w3id.org/vetgraph/graph/data> { ?s a ?c }
@@ -65,10 +65,62 @@ def test_documentation_link_serves(server):
         response = server.get(links[key].removeprefix(server.url))
         if REAL:
             assert response.status_code == 200
-            assert response.headers["Content-Type"].startswith("text/markdown")
+            assert response.headers["Content-Type"].startswith("text/html")
+            markdown = server.get(links[key].removeprefix(server.url) + ".md")
+            assert markdown.status_code == 200
+            assert markdown.headers["Content-Type"].startswith("text/markdown")
+            assert server.get(
+                links[key].removeprefix(server.url), params={"format": "md"}
+            ).text == markdown.text
         else:
             assert response.status_code in (200, 404)
     assert server.get("/docs/../README.md").status_code == 404
+    assert server.get("/docs/%2E%2E%2FREADME.md").status_code == 404
+    assert server.get("/docs/nothere").status_code == 404
+
+
+@pytest.mark.skipif(not REAL, reason="the fixture tree has no docs/")
+def test_documentation_pages_render_markdown():
+    """docs/model.md as HTML: headings with anchors, its identifier table, code, the layout."""
+    from vetgraph.web.docpages import page_href, render
+
+    text = (TREE / "docs" / "model.md").read_text(encoding="utf-8")
+    page = render("model", text, lambda iri: iri.replace("https://w3id.org/vetgraph/", "/"))
+    assert page.title == "The vetgraph model"
+    assert '<h2 id="identifiers">Identifiers</h2>' in page.html
+    assert "<th>IRI pattern</th>" in page.html
+    assert (2, "identifiers", "Identifiers") in page.toc
+    assert "<td><code>id/school/benxi-health-school</code></td>" in page.html
+    assert page_href("sparql.md#formats", str) == "sparql#formats"
+    assert page_href("../README.md", str) == "../README.md"
+    assert page_href("https://w3id.org/vetgraph/id/school/x", lambda i: "/id/school/x") == (
+        "/id/school/x"
+    )
+
+
+def test_favicon_is_served(server):
+    response = server.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "image/vnd.microsoft.icon"
+    assert response.content[:4] == b"\x00\x00\x01\x00"  # the ICO header
+
+
+def test_home_counts_codes_and_labels_external_classes(server):
+    """Majors and clusters live in the codes graph; qb:Observation has a label (zh/en)."""
+    home = server.get("/?format=json").json()
+    per_class = {c["class"]: c for c in home["classes"]}
+    counted = server.select(
+        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { VALUES ?g { <https://w3id.org/vetgraph/graph/"
+        "codes> <https://w3id.org/vetgraph/graph/data> } GRAPH ?g"
+        " { ?s a <https://w3id.org/vetgraph/ontology#Major> } }"
+    )
+    if REAL:  # the report's majors are code-list concepts
+        assert int(counted[0]["n"]) == 28
+    assert per_class["https://w3id.org/vetgraph/ontology#Major"]["count"] == int(counted[0]["n"])
+    obs = per_class["http://purl.org/linked-data/cube#Observation"]
+    assert (obs["label_zh"], obs["label_en"]) == ("观测值", "Observation")
+    html = server.get("/", headers={"Accept": "text/html"}).text
+    assert 'href="https://w3id.org/vetgraph/' not in html
 
 
 def test_memory_backend_gives_the_same_answers(built_store, tmp_path, server):

@@ -16,6 +16,7 @@ ORDER BY, and the total is known whenever the cap did not cut the answer.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -37,8 +38,10 @@ from ..queries import (
     load_catalogue,
 )
 from . import negotiation as n
-from . import openapi, state
+from . import openapi, resources, state
+from .entity import Labels
 from .executor import ExecutorError, QueryReply, QueryRequest
+from .linked import local_href, page_lang
 from .manners import error_response, etag_matches, weak_etag
 from .sparql_guard import Refusal
 
@@ -54,6 +57,7 @@ CLASS_MEMBERS_QUERY = (
     " ORDER BY ?iri"
 )
 MAX_CHOICES = 200  # IRIs listed as an enum in the OpenAPI document
+_CAMEL_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 class ApiError(Exception):
@@ -357,11 +361,21 @@ def query_links(query: NamedQuery) -> dict[str, str]:
     return links
 
 
-def _cell(term: dict[str, Any] | None) -> dict[str, str]:
+def _cell(term: dict[str, Any] | None, labels: Labels) -> dict[str, str]:
+    """A table cell: an IRI shows its zh and en labels (the page shows one language at a time)
+    and links to its page on this server, the IRI itself in the title and the copy button; a
+    literal shows its text."""
     if term is None:
         return {"text": ""}
     if term["type"] == "uri":
-        return {"text": term["value"], "href": term["value"]}
+        iri = term["value"]
+        both = labels.both(iri)
+        return {
+            "zh": both.get("zh") or labels.text(iri, "zh"),
+            "en": both.get("en") or labels.text(iri, "en"),
+            "href": local_href(iri),
+            "iri": iri,
+        }
     return {"text": term["value"], "lang": term.get("xml:lang", "")}
 
 
@@ -381,9 +395,15 @@ def _query_page(
     table = None
     if page is not None:
         variables = page["head"].get("vars", [])
+        labels = resources.labels()
         table = {
             "variables": variables,
-            "rows": [[_cell(row.get(v)) for v in variables] for row in page["results"]["bindings"]],
+            # camelCase names may wrap between their words (<wbr> in the header).
+            "headers": [_CAMEL_BREAK.split(v) for v in variables],
+            "rows": [
+                [_cell(row.get(v), labels) for v in variables]
+                for row in page["results"]["bindings"]
+            ],
             "total": page["total"],
             "truncated": page["truncated"],
             "links": dict(_links(query, limit, offset, page["total"])) if limit else {},
@@ -394,8 +414,10 @@ def _query_page(
     elif body:
         table = {"graph": body.decode("utf-8", "replace")}
     given = {k: v for k, v in request.args.items() if k not in RESERVED}
+    label_lang, negotiated = page_lang()
     html = render_template(
         "api_query.html",
+        label_lang=label_lang,
         query=query,
         links=query_links(query),
         table=table,
@@ -405,6 +427,8 @@ def _query_page(
     )
     response = Response(html, status, mimetype="text/html")
     response.headers.update(dict(headers or {}))
+    if negotiated:
+        response.vary.add("Accept-Language")
     if status != 200:
         response.headers["Cache-Control"] = "no-store"
     return response

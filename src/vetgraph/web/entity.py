@@ -5,7 +5,7 @@ a small neighbourhood graph laid out on the server (an inline SVG: no JavaScript
 
 from __future__ import annotations
 
-import math
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -86,16 +86,27 @@ MAX_OBSERVATION_ROWS = 5000
 
 #: Words for the RDF and RDFS terms every page shows, which no vocabulary in the store labels.
 BUILTIN_LABELS = {
-    str(RDF_TYPE): {"zh": "类型", "en": "type"},
-    str(RDFS_LABEL): {"zh": "名称", "en": "label"},
-    "http://www.w3.org/2000/01/rdf-schema#comment": {"zh": "说明", "en": "comment"},
-    "http://www.w3.org/2000/01/rdf-schema#seeAlso": {"zh": "参见", "en": "see also"},
-    "http://www.w3.org/2000/01/rdf-schema#isDefinedBy": {"zh": "定义于", "en": "defined by"},
-    "http://www.w3.org/2000/01/rdf-schema#subClassOf": {"zh": "上位类", "en": "subclass of"},
+    str(RDF_TYPE): {"zh": "类型", "en": "Type"},
+    str(RDFS_LABEL): {"zh": "名称", "en": "Label"},
+    "http://www.w3.org/2000/01/rdf-schema#comment": {"zh": "说明", "en": "Comment"},
+    "http://www.w3.org/2000/01/rdf-schema#seeAlso": {"zh": "参见", "en": "See also"},
+    "http://www.w3.org/2000/01/rdf-schema#isDefinedBy": {"zh": "定义于", "en": "Defined by"},
+    "http://www.w3.org/2000/01/rdf-schema#subClassOf": {"zh": "上位类", "en": "Subclass of"},
     "http://www.w3.org/2000/01/rdf-schema#subPropertyOf": {"zh": "上位属性",
-                                                           "en": "subproperty of"},
-    "http://www.w3.org/2000/01/rdf-schema#domain": {"zh": "定义域", "en": "domain"},
-    "http://www.w3.org/2000/01/rdf-schema#range": {"zh": "值域", "en": "range"},
+                                                           "en": "Subproperty of"},
+    "http://www.w3.org/2000/01/rdf-schema#domain": {"zh": "定义域", "en": "Domain"},
+    "http://www.w3.org/2000/01/rdf-schema#range": {"zh": "值域", "en": "Range"},
+    # Classes of the reused vocabularies that the data instantiates (en: each vocabulary's own
+    # rdfs:label, in sentence case), so that type badges and per-class counts are never bare IRIs.
+    str(QB_OBSERVATION): {"zh": "观测值", "en": "Observation"},
+    str(QB_DATASET): {"zh": "数据集", "en": "Data set"},
+    "http://purl.org/linked-data/cube#DataStructureDefinition": {"zh": "数据结构定义",
+                                                                 "en": "Data structure definition"},
+    "http://www.w3.org/ns/prov#Association": {"zh": "关联", "en": "Association"},
+    "http://www.w3.org/ns/prov#Role": {"zh": "角色", "en": "Role"},
+    "http://www.w3.org/ns/org#OrganizationalUnit": {"zh": "组织单元", "en": "Organizational unit"},
+    "http://www.w3.org/2004/02/skos/core#Concept": {"zh": "概念", "en": "Concept"},
+    "http://www.w3.org/2004/02/skos/core#ConceptScheme": {"zh": "概念体系", "en": "Concept scheme"},
 }
 
 
@@ -240,6 +251,26 @@ class GraphNode:
     y: float
     incoming: bool
     edge: str
+    short: str = ""  # the label as drawn, cut to fit its column
+    anchor: str = "start"  # text-anchor of the label
+    label_x: float = 0.0
+
+
+@dataclass
+class Neighbourhood:
+    """The neighbourhood picture: the resource in the middle, what links to it in a column on
+    the left, what it links to on the right, each label beside its node, outward, cut to the
+    room it has (so no label overlaps another or leaves the picture)."""
+
+    width: float
+    height: float
+    cx: float
+    cy: float
+    title: str
+    nodes: list[GraphNode]
+
+    def __bool__(self) -> bool:
+        return bool(self.nodes)
 
 
 @dataclass
@@ -255,7 +286,7 @@ class Page:
     observations: list[ObservationTable]
     observations_truncated: bool
     sources: list[SourceItem]
-    graph: list[GraphNode]
+    graph: Neighbourhood
     is_dataset: bool
 
 
@@ -310,14 +341,14 @@ def _source_item(iri: str, parts: dict[str, Part], labels: Labels, lang: str) ->
 
 
 OBS_COLUMNS = (
-    ("subject", {"zh": "统计对象", "en": "subject"}),
-    ("indicator", {"zh": "指标", "en": "indicator"}),
-    ("category", {"zh": "分类项", "en": "category"}),
-    ("period", {"zh": "年份", "en": "period"}),
-    ("kind", {"zh": "数值类型", "en": "value kind"}),
-    ("value", {"zh": "数值", "en": "value"}),
-    ("unit", {"zh": "单位", "en": "unit"}),
-    ("status", {"zh": "状态", "en": "status"}),
+    ("subject", {"zh": "统计对象", "en": "Subject"}),
+    ("indicator", {"zh": "指标", "en": "Indicator"}),
+    ("category", {"zh": "分类项", "en": "Category"}),
+    ("period", {"zh": "年份", "en": "Period"}),
+    ("kind", {"zh": "数值类型", "en": "Value kind"}),
+    ("value", {"zh": "数值", "en": "Value"}),
+    ("unit", {"zh": "单位", "en": "Unit"}),
+    ("status", {"zh": "状态", "en": "Status"}),
 )
 
 
@@ -420,13 +451,59 @@ def _neighbourhood(iri: str, properties: list[PropertyRow], incoming: list[Incom
             candidates.setdefault(link.iri, (link.label, True, group.label))
     ranked = sorted(candidates.items(),  # what it links to first (few), then entities
                     key=lambda kv: (kv[1][1], "/id/" not in kv[0], kv[1][0]))[:limit]
-    nodes = []
-    count = len(ranked)
-    for i, (target, (label, inbound, edge)) in enumerate(ranked):
-        angle = 2 * math.pi * i / max(count, 1) - math.pi / 2
-        nodes.append(GraphNode(target, label, round(300 + 220 * math.cos(angle), 1),
-                               round(190 + 150 * math.sin(angle), 1), inbound, edge))
-    return nodes
+    return [GraphNode(target, label, 0.0, 0.0, inbound, edge)
+            for target, (label, inbound, edge) in ranked]
+
+
+#: The picture's geometry (SVG user units = CSS px at full size; labels are 11 px).
+GRAPH_WIDTH, GRAPH_ROW, GRAPH_MARGIN, GRAPH_FONT = 900.0, 24.0, 10.0, 11.0
+GRAPH_COLUMN = 170.0  # distance of each column of neighbours from the centre
+
+
+_NARROW = frozenset("ijlrtfI.,:;'|!()[] -")
+
+
+def text_width(text: str, size: float = GRAPH_FONT) -> float:
+    """An upper bound of the drawn width in Noto Sans: wide and ambiguous (CJK) characters
+    1 em, capitals, m and w 0.75 em, narrow letters and punctuation 0.35 em, the rest 0.58 em."""
+    def em(ch: str) -> float:
+        if unicodedata.east_asian_width(ch) in "WFA":  # ambiguous ones (“ — ) wide in CJK fonts
+            return 1.0
+        if ch in _NARROW:
+            return 0.35
+        return 0.75 if ch.isupper() or ch in "mwMW" else 0.58
+
+    return size * sum(em(ch) for ch in text)
+
+
+def fit_text(text: str, room: float, size: float = GRAPH_FONT) -> str:
+    """``text`` cut (with an ellipsis) to be at most ``room`` wide."""
+    if text_width(text, size) <= room:
+        return text
+    while text and text_width(text + "…", size) > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def layout_neighbourhood(nodes: list[GraphNode], title: str) -> Neighbourhood:
+    """Place the nodes in two columns (incoming left, outgoing right) around the resource."""
+    left = [n for n in nodes if n.incoming]
+    right = [n for n in nodes if not n.incoming]
+    rows = max(len(left), len(right), 1)
+    height = max(160.0, rows * GRAPH_ROW + 2 * GRAPH_MARGIN + 20)
+    cx, cy = GRAPH_WIDTH / 2, height / 2
+    room = GRAPH_WIDTH / 2 - GRAPH_COLUMN - 12 - GRAPH_MARGIN  # from a node to the edge
+    for column, side in ((left, -1), (right, 1)):
+        top = cy - len(column) * GRAPH_ROW / 2
+        for i, node in enumerate(column):
+            node.x = round(cx + side * GRAPH_COLUMN, 1)
+            node.y = round(top + (i + 0.5) * GRAPH_ROW, 1)
+            node.label_x = round(node.x + side * 12, 1)
+            node.anchor = "end" if side < 0 else "start"
+            node.short = fit_text(node.label, room)
+    # The resource's own name, above its node, within the gap between the columns.
+    short_title = fit_text(title, 2 * (GRAPH_COLUMN - 24), GRAPH_FONT + 1)
+    return Neighbourhood(GRAPH_WIDTH, height, cx, cy, short_title, nodes)
 
 
 def build_page(store: Store, iri: str, lang: str, labels: Labels, parts: dict[str, Part],
@@ -461,5 +538,7 @@ def build_page(store: Store, iri: str, lang: str, labels: Labels, parts: dict[st
         iri=iri, lang=lang, labels=labels.both(iri), alt_labels=alt, types=types,
         properties=properties, incoming=incoming, incoming_truncated=inc_result.truncated,
         observations=observations, observations_truncated=obs_result.truncated,
-        sources=sources, graph=_neighbourhood(iri, properties, incoming), is_dataset=is_dataset,
+        sources=sources, is_dataset=is_dataset,
+        graph=layout_neighbourhood(_neighbourhood(iri, properties, incoming),
+                                   labels.text(iri, lang)),
     )

@@ -6,14 +6,29 @@ The same facts as HTML for people and JSON for scripts (``Accept: application/js
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 
+from . import docpages, resources
 from . import state as web_state
+from .linked import local_href
 from .manners import etag_matches, weak_etag
 
 bp = Blueprint("home", __name__)
+
+#: Files besides the Markdown that ``docs/`` pages may show.
+DOC_ASSETS = ("png", "svg", "jpg", "jpeg", "gif", "webp")
 
 REPORT_QUERY = """PREFIX vet: <https://w3id.org/vetgraph/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -32,6 +47,12 @@ ENTITIES_QUERY = """SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
   GRAPH <https://w3id.org/vetgraph/graph/data> { ?s a ?class }
   FILTER(STRSTARTS(STR(?s), "https://w3id.org/vetgraph/id/"))
 }"""
+
+#: Entities per class in the data and the code lists (majors, clusters, indicators ... are codes).
+CLASSES_QUERY = """SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
+  VALUES ?g { <https://w3id.org/vetgraph/graph/data> <https://w3id.org/vetgraph/graph/codes> }
+  GRAPH ?g { ?s a ?class }
+} GROUP BY ?class ORDER BY DESC(?n) STR(?class)"""
 
 DESCRIPTION = {
     "zh": (
@@ -54,6 +75,8 @@ def summary() -> dict[str, Any]:
     stats = executor.stats()
     reports = executor.cached("reports", lambda: executor.select(REPORT_QUERY))
     entities = executor.cached("entities", lambda: executor.select(ENTITIES_QUERY))
+    classes = executor.cached("home-classes", lambda: executor.select(CLASSES_QUERY))
+    labels = resources.labels()
     return {
         "name": "vetgraph",
         "description": DESCRIPTION,
@@ -62,6 +85,7 @@ def summary() -> dict[str, Any]:
         "sources": [
             {
                 "iri": row["report"],
+                "href": local_href(row["report"]),
                 "title_zh": row.get("zh"),
                 "title_en": row.get("en"),
                 "year": row.get("year"),
@@ -72,15 +96,28 @@ def summary() -> dict[str, Any]:
         "triples": stats["triples"],
         "graphs": stats["graphs"],
         "entities": int(entities[0]["n"]) if entities else 0,
-        "classes": stats["classes"],
-        "datasets": stats["datasets"],
+        "classes": [
+            {
+                "class": row["class"],
+                "label_zh": labels.both(row["class"]).get("zh"),
+                "label_en": labels.both(row["class"]).get("en"),
+                "count": int(row["n"]),
+                "href": local_href(row["class"]),
+            }
+            for row in classes
+        ],
+        "datasets": [
+            {**row, "href": local_href(row["dataset"])} for row in stats["datasets"]
+        ],
         "limits": st.limits(),
         "links": {
             "sparql_editor": url_for("sparql.endpoint", _external=True),
             "sparql_endpoint": url_for("sparql.endpoint", _external=True),
             "service_description": url_for("sparql.endpoint", format="ttl", _external=True),
-            "documentation": url_for("home.docs", name="model.md", _external=True),
-            "sparql_documentation": url_for("home.docs", name="sparql.md", _external=True),
+            "documentation": url_for("home.docs", name="model", _external=True),
+            "sparql_documentation": url_for("home.docs", name="sparql", _external=True),
+            "documentation_markdown": url_for("home.docs", name="model.md", _external=True),
+            "documentation_index": url_for("home.docs", _external=True),
             "home_json": url_for("home.index", format="json", _external=True),
         },
     }
@@ -111,13 +148,49 @@ def index() -> Response:
     return response
 
 
-@bp.route("/docs/<name>")
-def docs(name: str) -> Response:
-    """The project's documentation pages (Markdown, served as text)."""
+@bp.route("/docs/")
+@bp.route("/docs/<path:name>")
+def docs(name: str = "") -> Response:
+    """The documentation: ``docs/x.md`` as an HTML page at ``/docs/x`` in the site's layout,
+    the Markdown itself at ``/docs/x.md`` (or ``?format=md``), and the pictures the pages show."""
     folder = web_state().settings.root / "docs"
-    path = folder / name
-    if "/" in name or not name.endswith(".md") or not path.is_file():
+    fmt = request.args.get("format", "").lower()
+    if fmt not in ("", "html", "md"):
+        abort(400, description=f"unknown format {fmt!r}; use html or md")
+    if not name:
+        entries = [(page, docpages.first_heading(folder / f"{page}.md"))
+                   for page in docpages.pages(folder)]
+        response = Response(render_template("docs_index.html", entries=entries),
+                            mimetype="text/html")
+    elif name.endswith(".md") or fmt == "md":
+        stem = name.removesuffix(".md")
+        path = folder / f"{stem}.md"
+        if not docpages.PAGE_NAME.match(stem) or not path.is_file():
+            abort(404, description=f"no documentation page {name!r}")
+        response = Response(path.read_text(encoding="utf-8"), mimetype="text/markdown")
+    elif docpages.PAGE_NAME.match(name):
+        path = folder / f"{name}.md"
+        if not path.is_file():
+            abort(404, description=f"no documentation page {name!r}")
+        page = docpages.render(name, path.read_text(encoding="utf-8"), local_href)
+        html = render_template(
+            "docs_page.html", page=page, pages=docpages.pages(folder),
+            markdown_url=url_for("home.docs", name=f"{name}.md"),
+        )
+        response = Response(html, mimetype="text/html")
+    elif name.rpartition(".")[2].lower() in DOC_ASSETS:
+        response = send_from_directory(folder, name)
+    else:
         abort(404, description=f"no documentation page {name!r}")
-    response = Response(path.read_text(encoding="utf-8"), mimetype="text/markdown")
     response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """The site's icon, shipped in the package (browsers ask for it on every page)."""
+    response = send_from_directory(
+        Path(__file__).parent / "static", "favicon.ico", mimetype="image/vnd.microsoft.icon"
+    )
+    response.headers["Cache-Control"] = "public, max-age=86400"
     return response

@@ -12,6 +12,7 @@ import hmac
 import json
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, render_template, request, url_for
@@ -349,8 +350,8 @@ def _describe_or_edit(operation: Operation) -> Response:
     return response
 
 
-def named_queries(settings: Settings) -> list[dict[str, str]]:
-    """The catalogue's queries (``queries/*.rq``) as editor tabs: name, summary and text.
+def named_queries(settings: Settings) -> list[dict[str, Any]]:
+    """The catalogue's queries (``queries/*.rq``) for the editor: name, summary, tags, text.
 
     Only the ``#+`` header is read here (the catalogue module also parses the SPARQL, which
     takes seconds for the whole folder); the endpoint checks each query when it runs.
@@ -372,8 +373,21 @@ def named_queries(settings: Settings) -> list[dict[str, str]]:
             header = {}
         parts = [str(header[k]) for k in ("summary_zh", "summary_en") if header.get(k)]
         summary = " / ".join(parts) or str(header.get("summary") or path.stem)
-        tabs.append({"name": path.stem, "summary": summary, "query": text})
+        tags = header.get("tags")
+        tags = [str(t) for t in tags] if isinstance(tags, list) else []
+        tabs.append({"name": path.stem, "summary": summary, "query": text, "tags": tags})
     return tabs
+
+
+def query_menu(tabs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The named queries grouped for the editor's menu: by each query's first tag (its main
+    subject), groups and queries in name order, untagged ones last under "other"."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for tab in tabs:
+        group = tab["tags"][0] if tab.get("tags") else "other"
+        groups.setdefault(group, []).append(tab)
+    order = sorted(groups, key=lambda g: (g == "other", g))
+    return [{"tag": g, "queries": [t["name"] for t in groups[g]]} for g in order]
 
 
 def editor_prefixes() -> dict[str, str]:
@@ -393,12 +407,14 @@ def editor() -> Response:
         + "\nSELECT ?school ?name WHERE {\n  ?school a vet:School ; rdfs:label ?name .\n"
         + '  FILTER(lang(?name) = "zh")\n} ORDER BY ?name\n'
     )
+    tabs = named_queries(st.settings)
     config = {
         "endpoint": endpoint_url,
         "prefixesUrl": url_for("sparql.prefixes", _external=True),
         "prefixes": prefixes,
         "defaultQuery": default_query,
-        "tabs": named_queries(st.settings),
+        "tabs": tabs,
+        "menu": query_menu(tabs),
         "version": st.version,
     }
     html = render_template("sparql.html", config=config, limits=st.limits())

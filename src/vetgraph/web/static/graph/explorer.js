@@ -20,7 +20,8 @@
       community: "社区", component: "连通分量", students: "在校生数", iri: "IRI",
       gaps: "产业缺口（按层级汇总）", matrix: "产业 × 学校矩阵",
       "gaps-help": "点击产业，在图中聚焦；计数为 原文·经下位产业·目录提示 的专业数",
-      majors: "专业"
+      majors: "专业",
+      graph: "图谱", close: "关闭"
     },
     en: {
       view: "View", language: "Language", search: "Search", types: "Node types (legend)",
@@ -32,7 +33,12 @@
       "no-path": "The two nodes are not connected in the graph as shown.", steps: "steps",
       page: "Entity page", weight: "Weight", degree: "Degree",
       degree_centrality: "Degree centrality", betweenness: "Betweenness", community: "Community",
-      component: "Component", students: "In-school students", iri: "IRI"
+      component: "Component", students: "In-school students", iri: "IRI",
+      gaps: "Industry gaps (rolled up the hierarchy)", matrix: "Cluster × school matrix",
+      "gaps-help": "Click a cluster to focus it in the graph; the counts are majors stated · " +
+        "through narrower clusters · suggested by the catalogue",
+      majors: "Majors",
+      graph: "Graph", close: "Close"
     }
   };
   var DETAIL_METRICS = ["weight", "students", "degree", "degree_centrality", "betweenness",
@@ -56,6 +62,7 @@
 
   function translate() {
     document.querySelectorAll("#gx [data-t]").forEach(function (el) { el.textContent = t(el.getAttribute("data-t")); });
+    document.querySelectorAll("#gx [data-t-label]").forEach(function (el) { el.setAttribute("aria-label", t(el.getAttribute("data-t-label"))); });
     $("gx-lang-zh").setAttribute("aria-pressed", String(state.lang === "zh"));
     $("gx-lang-en").setAttribute("aria-pressed", String(state.lang === "en"));
     document.documentElement.lang = state.lang === "zh" ? "zh-Hans" : "en";
@@ -124,7 +131,17 @@
     document.title = title + " · vetgraph";
     updateCounts();
     if (state.selected) { showDetails(state.selected); }
+    if (state.path) { describePath(); }
+    viewNames();
     translate();
+  }
+
+  /* The view menu in the current language (its value, the view's name, stays). */
+  function viewNames() {
+    var select = $("gx-view"), keep = select.value;
+    select.innerHTML = "";
+    (config.views || []).forEach(function (v) { select.appendChild(option(v.name, state.lang === "en" ? v.title_en : v.title_zh)); });
+    if (keep) { select.value = keep; }
   }
 
   function updateCounts() {
@@ -268,8 +285,13 @@
     state.path = found.path;
     cy.elements().addClass("faded");
     found.path.removeClass("faded").addClass("on-path");
-    var names = found.path.nodes().map(function (n) { return label(n.data()); });
-    $("gx-path-result").textContent = found.distance + " " + t("steps") + ": " + names.join(" → ");
+    state.pathLength = found.distance;
+    describePath();
+  }
+
+  function describePath() {
+    var names = state.path.nodes().map(function (n) { return label(n.data()); });
+    $("gx-path-result").textContent = state.pathLength + " " + t("steps") + ": " + names.join(" → ");
   }
 
   function clearPath() {
@@ -309,7 +331,9 @@
     state.payload = payload;
     state.ready = false;
     state.selected = null;
+    state.path = null;
     $("gx-details").hidden = true;
+    $("gx-path-result").textContent = "";
     var nodes = payload.elements.nodes.map(function (n) {
       var d = n.data;
       var entry = payload.legend.filter(function (l) { return l.type === d.type; })[0];
@@ -417,9 +441,8 @@
     $("gx-path-clear").addEventListener("click", clearPath);
     $("gx-png").addEventListener("click", exportPng);
     $("gx-details-close").addEventListener("click", function () { $("gx-details").hidden = true; state.selected = null; });
-    var select = $("gx-view");
-    (config.views || []).forEach(function (v) { select.appendChild(option(v.name, state.lang === "en" ? v.title_en : v.title_zh)); });
-    select.addEventListener("change", function () { load(this.value); });
+    viewNames();
+    $("gx-view").addEventListener("change", function () { load(this.value); });
   }
 
   state.exportPng = exportPng;
