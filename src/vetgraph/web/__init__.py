@@ -39,6 +39,17 @@ class WebState:
     allow_update: bool = False
     update_token: str | None = None
     prefixes: dict[str, str] = field(default_factory=dict)
+    store_dir: Path | None = None  # the build served (oxigraph)
+
+    def adopt(self, store_dir: Path | None) -> None:
+        """Take over the facts of the build the query pool now serves (after a switch)."""
+        if store_dir is None:
+            return
+        manifest = _store_manifest(store_dir)
+        self.manifest = manifest
+        self.dataset_version = manifest.get("version") or "unversioned"
+        self.prefixes = manifest.get("prefixes") or self.prefixes
+        self.store_dir = store_dir
 
     @property
     def version(self) -> str:
@@ -170,6 +181,7 @@ def create_app(
         workers=workers or settings.max_concurrent_queries,
         timeout=settings.query_timeout,
         queue_wait=queue_wait,
+        store_link=Path(settings.store_dir).absolute() if backend == "oxigraph" else None,
     ).start()
     atexit.register(executor.close)
 
@@ -187,11 +199,14 @@ def create_app(
         allow_update=allow_update,
         update_token=update_token,
         prefixes=manifest.get("prefixes") or source_prefixes(settings),
+        store_dir=store_dir,
     )
 
-    from . import api, dumps, graph, home, manners, resources, sparql
+    from . import api, dumps, graph, health, home, manners, resources, sparql
 
     manners.install(app)
+    health.install(app)
+    app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)

@@ -14,6 +14,14 @@ Updates (only when enabled) stop the world: the pool is drained, every reader is
 read-only store must not be open while another process writes), one writer process opens the
 store read-write and applies the update in one transaction, then fresh readers open the new state.
 A killed writer leaves the store as it was (pyoxigraph commits an update atomically).
+
+Builds and the pool (oxigraph backend): the pool holds a lease (:mod:`vetgraph.store.leases`)
+on every version directory its workers have open, so ``vetgraph build`` never deletes one.
+:meth:`QueryExecutor.switch_store` moves the pool to another build between requests: a full set
+of workers opens the new version first, then the old workers stop as they come back idle. A
+worker that fails to start is retried with backoff (0.5 s doubling to 30 s) for as long as the
+pool runs, so the pool never shrinks for good; when its version directory is gone, the pool
+reopens whatever the store link points to now. :meth:`QueryExecutor.health` says how it stands.
 """
 
 from __future__ import annotations
@@ -446,6 +454,7 @@ class _Worker:
     """One child process and the parent's end of its pipe."""
 
     def __init__(self, ctx: Any, spec: WorkerSpec) -> None:
+        self.spec = spec
         self.memory_limit = spec.memory_limit
         self.conn, child_conn = ctx.Pipe()
         self.process = ctx.Process(
@@ -531,6 +540,7 @@ class QueryExecutor:
         queue_wait: float = 2.0,
         start_timeout: float = 120.0,
         start_method: str = "forkserver",
+        store_link: Path | None = None,
     ) -> None:
         self.spec = spec
         self.size = workers
@@ -538,6 +548,12 @@ class QueryExecutor:
         self.queue_wait = queue_wait
         self.start_timeout = start_timeout
         self.generation = 0  # bumped by every accepted update: part of ETags
+        self.epoch = 0  # bumped by updates and store switches: what the caches are keyed by
+        #: The link ``vetgraph build`` switches (oxigraph): where a new build is looked for.
+        self.store_link = store_link
+        self.started_at = time.time()
+        self.restarts = 0  # workers replaced after a timeout, crash or memory cap
+        self.switches: list[dict[str, Any]] = []  # store switches, oldest first (last 20)
         self._ctx = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
             self._ctx.set_forkserver_preload(PRELOAD)
@@ -551,19 +567,19 @@ class QueryExecutor:
         self._cache: dict[str, tuple[int, Any]] = {}
         self._verdicts: dict[tuple[int, str], CheckedQuery] = {}
         self._verdicts_lock = threading.Lock()
+        self._workers: set[_Worker] = set()  # every live worker, of any version
+        self._pending = 0  # replacements being started (or retried after a failure)
+        self._start_error: tuple[float, str] | None = None  # the last failed start
+        self._state_lock = threading.Lock()
+        self._lease: Any = None
+        if store_link is not None and spec.store_dir is not None:
+            self._take_lease(store_link)
 
     # life cycle
 
     def start(self) -> QueryExecutor:
         """Start every worker and wait until each has opened the store."""
-        started = [_Worker(self._ctx, self.spec) for _ in range(self.size)]
-        try:
-            for worker in started:
-                worker.wait_ready(self.start_timeout)
-        except ExecutorError:
-            for worker in started:
-                worker.kill()
-            raise
+        started = self._start_set(self.spec)
         for worker in started:
             self._idle.put(worker)
         return self
@@ -575,6 +591,9 @@ class QueryExecutor:
                 self._idle.get_nowait().stop(1.0)
             except queue.Empty:
                 break
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None
 
     def __enter__(self) -> QueryExecutor:
         return self.start()
@@ -582,15 +601,93 @@ class QueryExecutor:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def store_dir(self) -> Path | None:
+        """The version directory the pool serves now (oxigraph), else None."""
+        return self.spec.store_dir
+
+    def current_build(self) -> Path | None:
+        """The version directory the store link points to now, if it is a finished build."""
+        from ..store.oxigraph import MANIFEST_NAME
+
+        if self.store_link is None:
+            return None
+        target = Path(os.path.realpath(self.store_link))
+        return target if (target / MANIFEST_NAME).is_file() else None
+
+    def switch_store(self, target: Path, reason: str) -> bool:
+        """Serve the build at ``target`` from now on; False when it is already served.
+
+        A full set of workers opens it before any request goes to it; old workers finish
+        their requests and stop. If the new workers cannot start, the pool keeps its version
+        (and the error is raised)."""
+        with self._update_lock:
+            if self._closed or target == self.spec.store_dir:
+                return False
+            old = self.spec.store_dir
+            spec = dataclasses.replace(self.spec, store_dir=target)
+            self._hold_lease(extra=target)
+            try:
+                started = self._start_set(spec)
+            except ExecutorError:
+                self._hold_lease()
+                raise
+            with self._state_lock:
+                self.spec = spec
+                self.epoch += 1
+                self.switches = [*self.switches[-19:], {
+                    "at": time.time(), "from": old.name if old else None,
+                    "to": target.name, "reason": reason,
+                }]
+            for worker in started:
+                self._idle.put(worker)
+            self._retire_idle()
+            log.warning("query workers switched from %s to %s (%s)", old, target, reason)
+            return True
+
+    def refresh(self) -> bool:
+        """Switch to the build the store link points to, if it changed (between requests)."""
+        target = self.current_build()
+        if target is None or target == self.spec.store_dir:
+            return False
+        return self.switch_store(target, "a new build")
+
+    def health(self) -> dict[str, Any]:
+        """Workers alive against expected, the version served, and why the pool is degraded."""
+        with self._state_lock:
+            current = [w for w in self._workers if w.spec is self.spec]
+            alive = sum(1 for w in current if w.process.is_alive())
+            pending, error = self._pending, self._start_error
+        reasons = []
+        if alive < self.size:
+            reasons.append(
+                f"{alive} of {self.size} query workers running"
+                + (f" ({pending} being started)" if pending else "")
+            )
+        if error is not None and pending:
+            reasons.append(f"query workers fail to start: {error[1]}")
+        if self.spec.store_dir is not None and not self.spec.store_dir.is_dir():
+            reasons.append("the store version served is gone")
+        if self._closed:
+            reasons.append("the query executor is closed")
+        return {
+            "workers": {"alive": alive, "expected": self.size, "starting": pending},
+            "worker_restarts": self.restarts,
+            "store": self.spec.store_dir.name if self.spec.store_dir else None,
+            "switches": list(self.switches),
+            "uptime_seconds": round(time.time() - self.started_at, 1),
+            "degraded": reasons,
+        }
+
     # requests
 
     def query(self, request: QueryRequest, timeout: float | None = None) -> QueryReply:
         """Evaluate one query in a worker; raises Refusal or an ExecutorError.
 
         The guard's verdict on a query text is remembered here, for every worker: a text that
-        passed once is not parsed again until the store changes (an update).
+        passed once is not parsed again until the store changes (an update or a switch).
         """
-        key = (self.generation, request.text)
+        key = (self.epoch, request.text)
         verdict = self._verdicts.get(key)
         if verdict is not None:
             request = dataclasses.replace(request, checked=verdict)
@@ -607,13 +704,13 @@ class QueryExecutor:
         return self.cached("info", lambda: self._call("info", None, self.timeout))
 
     def cached(self, key: str, make: Any) -> Any:
-        """A value computed once per store generation (the store only changes by updates)."""
-        generation = self.generation
+        """A value computed once per store state (the store changes by updates and switches)."""
+        epoch = self.epoch
         hit = self._cache.get(key)
-        if hit is not None and hit[0] == generation:
+        if hit is not None and hit[0] == epoch:
             return hit[1]
         value = make()
-        self._cache[key] = (generation, value)
+        self._cache[key] = (epoch, value)
         return value
 
     def stats(self) -> dict[str, Any]:
@@ -655,10 +752,91 @@ class QueryExecutor:
                 writer.stop()
                 self.generation += 1
             finally:
-                for _ in range(self.size):
-                    self._spawn_into_pool()
+                self.epoch += 1
+                with self._state_lock:
+                    self._workers.difference_update(drained)
+                try:
+                    for worker in self._start_set(self.spec):
+                        self._idle.put(worker)
+                except ExecutorError as error:  # keep trying in the background
+                    log.error("query workers failed to start after an update: %s", error)
+                    for _ in range(self.size):
+                        self._replace(self.epoch)
 
     # internals
+
+    def _take_lease(self, store_link: Path) -> None:
+        from ..store.leases import Lease
+
+        try:
+            self._lease = Lease(store_link)
+        except OSError as error:  # a read-only folder: serve, but builds may remove the version
+            log.warning("no lease on %s (%s): a build may remove the version served",
+                        store_link, error)
+            return
+        self._hold_lease()
+
+    def _hold_lease(self, extra: Path | None = None) -> None:
+        """Name the versions the workers have open (plus ``extra``, about to be opened)."""
+        if self._lease is None:
+            return
+        with self._state_lock:
+            held = {w.spec.store_dir for w in self._workers} | {self.spec.store_dir, extra}
+        try:
+            self._lease.hold(path for path in held if path is not None)
+        except OSError as error:
+            log.warning("cannot write the store lease: %s", error)
+
+    def _start_set(self, spec: WorkerSpec) -> list[_Worker]:
+        """Start ``size`` workers on ``spec`` and wait until each has opened the store."""
+        started = [_Worker(self._ctx, spec) for _ in range(self.size)]
+        try:
+            for worker in started:
+                worker.wait_ready(self.start_timeout)
+        except ExecutorError:
+            for worker in started:
+                worker.kill()
+            raise
+        with self._state_lock:
+            self._workers.update(started)
+        return started
+
+    def _stop(self, worker: _Worker, *, kill: bool = False) -> None:
+        """Stop a worker (kill: at once) and forget it; the lease follows."""
+        if kill:
+            worker.kill()
+        else:
+            worker.stop()
+        with self._state_lock:
+            self._workers.discard(worker)
+        self._hold_lease()
+
+    def _retire_idle(self) -> None:
+        """Stop the idle workers of an older version; keep the current ones."""
+        keep, old = [], []
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            (keep if worker.spec is self.spec else old).append(worker)
+        for worker in reversed(keep):
+            self._idle.put(worker)
+        for worker in old:
+            self._stop(worker)
+
+    def _release(self, worker: _Worker) -> None:
+        """A worker is done with a request: back to the pool, or stopped if its version is old."""
+        if worker.spec is self.spec:
+            self._idle.put(worker)
+        else:
+            threading.Thread(target=self._stop, args=(worker,), daemon=True).start()
+
+    def _replace(self, epoch: int) -> None:
+        """Start a worker in place of one that is gone, in the background."""
+        with self._state_lock:
+            self._pending += 1
+        threading.Thread(target=self._spawn_into_pool, args=(epoch,), daemon=True).start()
 
     def _call(self, op: str, payload: Any, timeout: float) -> Any:
         if self._closed:
@@ -672,36 +850,80 @@ class QueryExecutor:
                 raise Busy(
                     f"all {self.size} query workers are busy; retry in {retry} s", retry
                 ) from None
+            if worker.spec is not self.spec:  # an old version's worker, left idle by a switch
+                threading.Thread(target=self._stop, args=(worker,), daemon=True).start()
+                continue
             if worker.process.is_alive():
                 break
             # Died while idle (killed from outside, out of memory): replace, take another.
             log.warning("query worker %s died while idle; replacing it", worker.process.pid)
-            worker.kill()
-            threading.Thread(target=self._spawn_into_pool, daemon=True).start()
+            self._stop(worker, kill=True)
+            self.restarts += 1
+            self._replace(self.epoch)
         try:
             value = worker.call(op, payload, timeout)
         except (QueryTimeout, QueryOverMemory, WorkerDied) as error:
             log.warning("replacing query worker %s: %s", worker.process.pid, error)
-            worker.kill()
-            threading.Thread(target=self._spawn_into_pool, daemon=True).start()
+            self._stop(worker, kill=True)
+            self.restarts += 1
+            if worker.spec is self.spec:
+                self._replace(self.epoch)
             raise
         except BaseException:
-            self._idle.put(worker)
+            self._release(worker)
             raise
-        self._idle.put(worker)
+        self._release(worker)
         return value
 
-    def _spawn_into_pool(self) -> None:
-        """Start one worker and add it to the pool, retrying a few times if it fails to open."""
-        for attempt in range(5):
-            if self._closed:
+    def _spawn_into_pool(self, epoch: int) -> None:
+        """Start one worker and add it to the pool; retried with backoff until it starts.
+
+        Gives up only when the pool closes or its version moved on (a switch or an update
+        started a full set of workers). A failure because the version directory is gone
+        reopens the build the store link points to now."""
+        attempt = 0
+        try:
+            while not self._closed and epoch == self.epoch:
+                spec = self.spec
+                try:
+                    worker = _Worker(self._ctx, spec)
+                    worker.wait_ready(self.start_timeout)
+                except ExecutorError as error:
+                    attempt += 1
+                    with self._state_lock:
+                        self._start_error = (time.time(), str(error))
+                    log.error("query worker failed to start (attempt %d): %s", attempt, error)
+                    if self._reopen_if_gone():
+                        return  # the switch started a full set of workers
+                    time.sleep(min(0.5 * 2 ** (attempt - 1), 30.0))
+                    continue
+                with self._state_lock:
+                    self._start_error = None
+                    if spec is self.spec and not self._closed:
+                        self._workers.add(worker)
+                        self._idle.put(worker)
+                        return
+                worker.stop()  # the pool moved on while this one started
                 return
-            try:
-                worker = _Worker(self._ctx, self.spec)
-                worker.wait_ready(self.start_timeout)
-            except ExecutorError as error:
-                log.error("query worker failed to start (attempt %d): %s", attempt + 1, error)
-                time.sleep(min(2**attempt, 10))
-                continue
-            self._idle.put(worker)
-            return
+        finally:
+            with self._state_lock:
+                self._pending -= 1
+
+    def _reopen_if_gone(self) -> bool:
+        """If the version served is gone, switch to the current build; True when switched."""
+        served = self.spec.store_dir
+        if served is None or served.is_dir():
+            return False
+        target = self.current_build()
+        if target is None:
+            log.error("the store version %s is gone and %s points to no build",
+                      served, self.store_link)
+            return False
+        try:
+            switched = self.switch_store(target, f"the version served ({served.name}) is gone")
+        except ExecutorError as error:
+            log.error("cannot reopen the store at %s: %s", target, error)
+            return False
+        if switched:
+            log.warning("reopened the store: %s is gone, now serving %s", served, target)
+        return switched
