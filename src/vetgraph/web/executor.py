@@ -7,8 +7,16 @@ pipe and waits at most the query timeout; a worker that overruns is killed with 
 CPU is freed at once) and replaced in the background, and a worker that dies answers its request
 with an error while the others keep serving. A worker whose resident memory passes its cap is
 killed the same way. The pool size is the bound on concurrent queries: a request that cannot get
-a worker within ``queue_wait`` seconds is told to retry later. Each worker also leaves the host's
-network (a network namespace of its own) before it opens the store, behind the query guard.
+a worker within ``queue_wait`` seconds is told to retry later (503 + Retry-After).
+
+Fair share: ``reserved`` workers form a lane of their own, so that cheap requests keep being
+served while slow ones hold every other worker. A request takes a general worker when one is
+free, else a reserved one, where it may run ``reserved_timeout`` seconds at most; a query text
+seen to run longer than that (or stopped for time or memory) is remembered and waits for the
+general lane only. So slow queries queue behind each other, not in front of cheap ones.
+
+Each worker also leaves the host's network (a network namespace of its own) before it opens
+the store, behind the query guard.
 
 Updates (only when enabled) stop the world: the pool is drained, every reader is stopped (a
 read-only store must not be open while another process writes), one writer process opens the
@@ -31,6 +39,7 @@ import functools
 import itertools
 import json
 import logging
+import math
 import multiprocessing
 import os
 import queue
@@ -78,6 +87,8 @@ class WorkerSpec:
     read_only: bool = True
     memory_limit: int | None = None  # bytes of resident memory per worker; None for no cap
     isolate_network: bool = True  # each worker in a network namespace of its own (see below)
+    #: Triples an update may remove before the store is snapshotted (see vetgraph.updates).
+    snapshot_threshold: int = 1000
 
 
 @dataclass(frozen=True)
@@ -128,6 +139,47 @@ class StoreInfo:
     quads: int = 0
 
 
+@dataclass
+class UpdateRefused(Refusal):
+    """An update whose result breaks the shapes: 422 with the validation report."""
+
+    report: dict[str, Any] = field(default_factory=dict)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        fields = (self.message, self.status, self.reason, self.line, self.column, self.context,
+                  self.report)
+        return (type(self), fields)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "report": self.report}
+
+    def as_text(self) -> str:
+        lines = [self.message, ""]
+        for result in self.report.get("results", []):
+            if result["severity"] != "Violation":
+                continue
+            name = result["labels"].get("en") or result["labels"].get("zh") or ""
+            messages = "; ".join(result["messages"])
+            lines.append(f"{result['focus_node']} {name} {result['path'] or ''}: {messages}")
+        return "\n".join(lines) + "\n"
+
+
+def _apply_update(store: Any, spec: WorkerSpec, text: str) -> Any:
+    """An update through :func:`vetgraph.updates.apply_update` (validated, snapshotted)."""
+    from ..updates import UpdateViolates, apply_update
+
+    try:
+        return apply_update(
+            store,
+            text,
+            Path(spec.settings.store_dir).absolute(),
+            snapshot_threshold=spec.snapshot_threshold,
+        )
+    except UpdateViolates as refused:
+        raise UpdateRefused(refused.message, 422, "shacl-violation", report=refused.report) \
+            from refused
+
+
 class ExecutorError(Exception):
     """A request the pool could not answer; ``status`` is the HTTP status to answer with."""
 
@@ -148,17 +200,25 @@ class Busy(ExecutorError):
 
 
 class QueryTimeout(ExecutorError):
-    """The query ran past the timeout and its worker was killed."""
+    """The query ran past the timeout and its worker was killed: 503 with Retry-After."""
 
     status = 503
     reason = "timeout"
 
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
 
 class QueryOverMemory(ExecutorError):
-    """The worker's resident memory passed the cap; it was killed."""
+    """The worker's resident memory passed the cap; it was killed: 503 with Retry-After."""
 
     status = 503
     reason = "over-memory"
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class WorkerDied(ExecutorError):
@@ -416,8 +476,7 @@ def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
                 reply: tuple[str, Any] = ("ok", _run_query(store, graphs, payload))
             elif op == "update":
                 check_update(payload, set(graphs))
-                store.update(payload)
-                reply = ("ok", None)
+                reply = ("ok", _apply_update(store, spec, payload))
             elif op == "info":
                 reply = ("ok", _store_info(store))
             elif op == "stats":
@@ -453,8 +512,9 @@ def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
 class _Worker:
     """One child process and the parent's end of its pipe."""
 
-    def __init__(self, ctx: Any, spec: WorkerSpec) -> None:
+    def __init__(self, ctx: Any, spec: WorkerSpec, lane: str = "general") -> None:
         self.spec = spec
+        self.lane = lane  # "general", or "reserved" (see QueryExecutor)
         self.memory_limit = spec.memory_limit
         self.conn, child_conn = ctx.Pipe()
         self.process = ctx.Process(
@@ -483,11 +543,15 @@ class _Worker:
             self.conn.send((op, payload))
             while not self.conn.poll(min(MEMORY_POLL, max(deadline - time.monotonic(), 0))):
                 if time.monotonic() >= deadline:
-                    raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
+                    raise QueryTimeout(
+                        f"the query ran longer than {timeout:g} s and was stopped",
+                        max(1, math.ceil(timeout)),
+                    )
                 if self.memory_limit and self.resident() > self.memory_limit:
                     raise QueryOverMemory(
                         f"the query used more than {self.memory_limit >> 20} MiB of memory "
-                        "and was stopped"
+                        "and was stopped",
+                        max(1, math.ceil(timeout)),
                     )
             status, value = self.conn.recv()
         except (EOFError, OSError, BrokenPipeError) as error:
@@ -541,9 +605,14 @@ class QueryExecutor:
         start_timeout: float = 120.0,
         start_method: str = "forkserver",
         store_link: Path | None = None,
+        reserved: int = 0,
+        reserved_timeout: float = 1.0,
     ) -> None:
         self.spec = spec
         self.size = workers
+        #: Workers kept for queries not seen to run long (see the module docstring).
+        self.reserved = max(0, min(reserved, workers - 1))
+        self.reserved_timeout = reserved_timeout
         self.timeout = timeout
         self.queue_wait = queue_wait
         self.start_timeout = start_timeout
@@ -561,7 +630,10 @@ class QueryExecutor:
         # light load one warm worker serves (CPU caches, RocksDB blocks, remembered verdicts)
         # instead of each request going to the coldest. A worker that died idle is still found
         # (and replaced) when it is taken.
-        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()  # the general lane
+        self._fast: queue.LifoQueue[_Worker] = queue.LifoQueue()  # the reserved lane
+        self._slow: dict[str, None] = {}  # texts seen to run long, oldest first
+        self._slow_lock = threading.Lock()
         self._update_lock = threading.Lock()
         self._closed = False
         self._cache: dict[str, tuple[int, Any]] = {}
@@ -579,18 +651,18 @@ class QueryExecutor:
 
     def start(self) -> QueryExecutor:
         """Start every worker and wait until each has opened the store."""
-        started = self._start_set(self.spec)
-        for worker in started:
-            self._idle.put(worker)
+        for worker in self._start_set(self.spec):
+            self._put(worker)
         return self
 
     def close(self) -> None:
         self._closed = True
-        while True:
-            try:
-                self._idle.get_nowait().stop(1.0)
-            except queue.Empty:
-                break
+        for lane in (self._idle, self._fast):
+            while True:
+                try:
+                    lane.get_nowait().stop(1.0)
+                except queue.Empty:
+                    break
         if self._lease is not None:
             self._lease.release()
             self._lease = None
@@ -640,7 +712,7 @@ class QueryExecutor:
                     "to": target.name, "reason": reason,
                 }]
             for worker in started:
-                self._idle.put(worker)
+                self._put(worker)
             self._retire_idle()
             log.warning("query workers switched from %s to %s (%s)", old, target, reason)
             return True
@@ -691,7 +763,7 @@ class QueryExecutor:
         verdict = self._verdicts.get(key)
         if verdict is not None:
             request = dataclasses.replace(request, checked=verdict)
-        reply: QueryReply = self._call("query", request, timeout or self.timeout)
+        reply: QueryReply = self._call("query", request, timeout or self.timeout, request.text)
         if verdict is None and reply.checked is not None:
             with self._verdicts_lock:
                 if len(self._verdicts) >= 1024:
@@ -701,7 +773,7 @@ class QueryExecutor:
 
     def info(self) -> StoreInfo:
         """Graph sizes, cached until the next update."""
-        return self.cached("info", lambda: self._call("info", None, self.timeout))
+        return self.cached("info", lambda: self._call("info", None, self.timeout, "op:info"))
 
     def cached(self, key: str, make: Any) -> Any:
         """A value computed once per store state (the store changes by updates and switches)."""
@@ -715,25 +787,30 @@ class QueryExecutor:
 
     def stats(self) -> dict[str, Any]:
         """Triples per graph, entities per class, observations per data set (vetgraph.stats)."""
-        return self.cached("stats", lambda: self._call("stats", None, self.timeout))
+        return self.cached("stats", lambda: self._call("stats", None, self.timeout, "op:stats"))
 
     def select(self, text: str) -> list[dict[str, str]]:
         """Rows of a trusted SELECT (the app's own queries) as strings, up to 10,000."""
-        return self._call("select", text, self.timeout)
+        return self._call("select", text, self.timeout, text)
 
-    def update(self, text: str, timeout: float | None = None) -> None:
-        """Apply a SPARQL update with every reader stopped; see the module docstring."""
+    def update(self, text: str, timeout: float | None = None) -> Any:
+        """Apply a SPARQL update with every reader stopped; see the module docstring. Returns
+        what it did (:class:`vetgraph.updates.UpdateOutcome`)."""
         if self.spec.backend != "oxigraph":
             raise WorkerFailed("updates need the oxigraph backend")
         timeout = timeout or self.timeout
         with self._update_lock:
             drained: list[_Worker] = []
             try:
-                for _ in range(self.size):
-                    drained.append(self._idle.get(timeout=self.timeout + self.queue_wait))
+                deadline = time.monotonic() + self.timeout + self.queue_wait
+                for lane, count in ((self._idle, self.size - self.reserved),
+                                    (self._fast, self.reserved)):
+                    for _ in range(count):
+                        wait = max(deadline - time.monotonic(), 0)
+                        drained.append(lane.get(timeout=wait))
             except queue.Empty:
                 for worker in drained:
-                    self._idle.put(worker)
+                    self._put(worker)
                 raise Busy("the store is busy; the update was not applied", 5) from None
             for worker in drained:
                 worker.stop()
@@ -742,7 +819,7 @@ class QueryExecutor:
                 writer = _Worker(self._ctx, writer_spec)
                 writer.wait_ready(self.start_timeout)
                 try:
-                    writer.call("update", text, timeout)
+                    outcome = writer.call("update", text, timeout)
                 except ExecutorError:  # timeout, memory, crash: the transaction is not committed
                     writer.kill()
                     raise
@@ -751,17 +828,18 @@ class QueryExecutor:
                     raise
                 writer.stop()
                 self.generation += 1
+                return outcome
             finally:
                 self.epoch += 1
                 with self._state_lock:
                     self._workers.difference_update(drained)
                 try:
                     for worker in self._start_set(self.spec):
-                        self._idle.put(worker)
+                        self._put(worker)
                 except ExecutorError as error:  # keep trying in the background
                     log.error("query workers failed to start after an update: %s", error)
-                    for _ in range(self.size):
-                        self._replace(self.epoch)
+                    for index in range(self.size):
+                        self._replace(self.epoch, self._lane_of(index))
 
     # internals
 
@@ -789,7 +867,7 @@ class QueryExecutor:
 
     def _start_set(self, spec: WorkerSpec) -> list[_Worker]:
         """Start ``size`` workers on ``spec`` and wait until each has opened the store."""
-        started = [_Worker(self._ctx, spec) for _ in range(self.size)]
+        started = [_Worker(self._ctx, spec, self._lane_of(i)) for i in range(self.size)]
         try:
             for worker in started:
                 worker.wait_ready(self.start_timeout)
@@ -811,45 +889,87 @@ class QueryExecutor:
             self._workers.discard(worker)
         self._hold_lease()
 
+    def _lane_of(self, index: int) -> str:
+        """The lane of the index-th worker of a full set: the first ``reserved`` are kept."""
+        return "reserved" if index < self.reserved else "general"
+
+    def _put(self, worker: _Worker) -> None:
+        (self._fast if worker.lane == "reserved" else self._idle).put(worker)
+
     def _retire_idle(self) -> None:
         """Stop the idle workers of an older version; keep the current ones."""
         keep, old = [], []
-        while True:
-            try:
-                worker = self._idle.get_nowait()
-            except queue.Empty:
-                break
-            (keep if worker.spec is self.spec else old).append(worker)
+        for lane in (self._idle, self._fast):
+            while True:
+                try:
+                    worker = lane.get_nowait()
+                except queue.Empty:
+                    break
+                (keep if worker.spec is self.spec else old).append(worker)
         for worker in reversed(keep):
-            self._idle.put(worker)
+            self._put(worker)
         for worker in old:
             self._stop(worker)
 
     def _release(self, worker: _Worker) -> None:
         """A worker is done with a request: back to the pool, or stopped if its version is old."""
         if worker.spec is self.spec:
-            self._idle.put(worker)
+            self._put(worker)
         else:
             threading.Thread(target=self._stop, args=(worker,), daemon=True).start()
 
-    def _replace(self, epoch: int) -> None:
+    def _replace(self, epoch: int, lane: str) -> None:
         """Start a worker in place of one that is gone, in the background."""
         with self._state_lock:
             self._pending += 1
-        threading.Thread(target=self._spawn_into_pool, args=(epoch,), daemon=True).start()
+        threading.Thread(
+            target=self._spawn_into_pool, args=(epoch, lane), daemon=True
+        ).start()
 
-    def _call(self, op: str, payload: Any, timeout: float) -> Any:
-        if self._closed:
-            raise WorkerFailed("the query executor is closed")
+    def is_slow(self, key: str | None) -> bool:
+        """Whether this text ran past the reserved lane's budget before (or was stopped)."""
+        return key is not None and key in self._slow
+
+    def _mark_slow(self, key: str | None) -> None:
+        if key is None:
+            return
+        with self._slow_lock:
+            self._slow.pop(key, None)
+            self._slow[key] = None
+            while len(self._slow) > 4096:
+                self._slow.pop(next(iter(self._slow)))
+
+    def _take(self, key: str | None) -> _Worker:
+        """A free worker: the general lane's first; the reserved lane's for a text not seen to
+        run long. Busy (503 + Retry-After) after ``queue_wait`` seconds."""
         deadline = time.monotonic() + self.queue_wait
+        lanes = [self._idle] if not self.reserved or self.is_slow(key) else [self._idle, self._fast]
         while True:
-            try:
-                worker = self._idle.get(timeout=max(deadline - time.monotonic(), 0))
-            except queue.Empty:
+            for lane in lanes:
+                try:
+                    return lane.get_nowait()
+                except queue.Empty:
+                    pass
+            left = deadline - time.monotonic()
+            if left <= 0:
                 retry = max(1, round(self.queue_wait))
                 raise Busy(
                     f"all {self.size} query workers are busy; retry in {retry} s", retry
                 ) from None
+            if len(lanes) == 1:
+                try:
+                    return lanes[0].get(timeout=left)
+                except queue.Empty:
+                    continue
+            time.sleep(min(0.005, left))
+
+    def _call(self, op: str, payload: Any, timeout: float, key: str | None = None) -> Any:
+        """Run one operation in a worker. ``key`` (a query text) lets it use the reserved lane,
+        under the reserved lane's time budget, unless that text was seen to run long."""
+        if self._closed:
+            raise WorkerFailed("the query executor is closed")
+        while True:
+            worker = self._take(key)
             if worker.spec is not self.spec:  # an old version's worker, left idle by a switch
                 threading.Thread(target=self._stop, args=(worker,), daemon=True).start()
                 continue
@@ -859,23 +979,37 @@ class QueryExecutor:
             log.warning("query worker %s died while idle; replacing it", worker.process.pid)
             self._stop(worker, kill=True)
             self.restarts += 1
-            self._replace(self.epoch)
+            self._replace(self.epoch, worker.lane)
+        budget = timeout
+        if worker.lane == "reserved":
+            budget = min(timeout, self.reserved_timeout)
+        started = time.monotonic()
         try:
-            value = worker.call(op, payload, timeout)
+            value = worker.call(op, payload, budget)
         except (QueryTimeout, QueryOverMemory, WorkerDied) as error:
             log.warning("replacing query worker %s: %s", worker.process.pid, error)
             self._stop(worker, kill=True)
             self.restarts += 1
+            self._mark_slow(key)
             if worker.spec is self.spec:
-                self._replace(self.epoch)
+                self._replace(self.epoch, worker.lane)
+            if isinstance(error, QueryTimeout) and budget < timeout:
+                retry = max(1, round(self.queue_wait))
+                raise QueryTimeout(
+                    f"the query ran longer than {budget:g} s, the time a query may take while "
+                    f"every other worker is busy, and was stopped; retry in {retry} s",
+                    retry,
+                ) from error
             raise
         except BaseException:
             self._release(worker)
             raise
+        if time.monotonic() - started > self.reserved_timeout:
+            self._mark_slow(key)
         self._release(worker)
         return value
 
-    def _spawn_into_pool(self, epoch: int) -> None:
+    def _spawn_into_pool(self, epoch: int, lane: str = "general") -> None:
         """Start one worker and add it to the pool; retried with backoff until it starts.
 
         Gives up only when the pool closes or its version moved on (a switch or an update
@@ -886,7 +1020,7 @@ class QueryExecutor:
             while not self._closed and epoch == self.epoch:
                 spec = self.spec
                 try:
-                    worker = _Worker(self._ctx, spec)
+                    worker = _Worker(self._ctx, spec, lane)
                     worker.wait_ready(self.start_timeout)
                 except ExecutorError as error:
                     attempt += 1
@@ -901,7 +1035,7 @@ class QueryExecutor:
                     self._start_error = None
                     if spec is self.spec and not self._closed:
                         self._workers.add(worker)
-                        self._idle.put(worker)
+                        self._put(worker)
                         return
                 worker.stop()  # the pool moved on while this one started
                 return
