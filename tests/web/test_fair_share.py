@@ -83,3 +83,17 @@ def test_a_client_past_its_share_gets_429_with_retry_after(built_store, tmp_path
         assert server.get("/").status_code == 200  # pages are not counted
     finally:
         server.stop()
+
+
+def test_the_service_description_names_the_fair_share_limits(server):
+    from rdflib import Graph, Literal, Namespace, URIRef
+    from rdflib.namespace import XSD
+
+    vetsd = Namespace("https://w3id.org/vetgraph/ontology/service#")
+    response = server.get("/sparql", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    graph = Graph().parse(data=response.text, format="turtle")
+    service = URIRef(server.sparql_url)
+    assert graph.value(service, vetsd.reservedWorkers) == Literal(1, datatype=XSD.integer)
+    assert graph.value(service, vetsd.maxClientQueries) == Literal(0, datatype=XSD.integer)
+    assert graph.value(service, vetsd.reservedTimeout) == Literal("1.0", datatype=XSD.decimal)
