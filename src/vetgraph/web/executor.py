@@ -1033,7 +1033,7 @@ class QueryExecutor:
                     continue
                 with self._state_lock:
                     self._start_error = None
-                    if spec is self.spec and not self._closed:
+                    if spec is self.spec and epoch == self.epoch and not self._closed:
                         self._workers.add(worker)
                         self._put(worker)
                         return
