@@ -85,6 +85,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "triples or empties a graph (default 1000); `vetgraph restore` puts one back",
     )
     parser.add_argument(
+        "--update-timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="with --allow-update: the longest an update may take, the validation of its "
+        "result included (default 120; the seed takes a few seconds)",
+    )
+    parser.add_argument(
         "--worker-memory",
         type=int,
         default=None,
@@ -153,6 +161,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             reserved_timeout=args.reserved_timeout,
             max_client_queries=args.max_client_queries,
             snapshot_threshold=args.snapshot_threshold,
+            update_timeout=args.update_timeout,
         )
     except (ValueError, FileNotFoundError) as error:
         print(f"vetgraph serve: {error}", file=sys.stderr)

@@ -41,6 +41,8 @@ class WebState:
     prefixes: dict[str, str] = field(default_factory=dict)
     store_dir: Path | None = None  # the build served (oxigraph)
     max_client_queries: int = 0  # queries one client address may run at once; 0: no limit
+    #: Seconds an update may take, its validation included (vetgraph.updates).
+    update_timeout: float = 120.0
 
     def adopt(self, store_dir: Path | None) -> None:
         """Take over the facts of the build the query pool now serves (after a switch)."""
@@ -138,6 +140,7 @@ def create_app(
     reserved_timeout: float = 1.0,
     max_client_queries: int = 0,
     snapshot_threshold: int = 1000,
+    update_timeout: float = 120.0,
 ) -> Flask:
     """Build the app and start its query workers (which open the built store read-only).
 
@@ -215,6 +218,7 @@ def create_app(
         prefixes=manifest.get("prefixes") or source_prefixes(settings),
         store_dir=store_dir,
         max_client_queries=max_client_queries,
+        update_timeout=update_timeout,
     )
 
     from . import api, dumps, fairness, graph, health, home, manners, resources, sparql

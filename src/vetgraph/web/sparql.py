@@ -299,7 +299,7 @@ def _update(operation: Operation) -> Response:
     check_text(
         operation.text, max_length=st.settings.max_query_length, max_depth=st.max_query_depth
     )
-    outcome = st.executor.update(operation.text)
+    outcome = st.executor.update(operation.text, st.update_timeout)
     st.adopt(st.executor.store_dir)  # the manifest now names the new dataset version
     lines = [
         "update applied",
