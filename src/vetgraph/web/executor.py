@@ -62,6 +62,8 @@ from .sparql_guard import (
 log = logging.getLogger(__name__)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RESULTS_JSON = "application/sparql-results+json"
+#: Seconds the pool may stay short of workers (a replacement starting) before health says so.
+HEALTH_GRACE = 5.0
 #: How often a waiting request looks at its worker's resident memory, seconds.
 MEMORY_POLL = 0.05
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -642,6 +644,7 @@ class QueryExecutor:
         self._workers: set[_Worker] = set()  # every live worker, of any version
         self._pending = 0  # replacements being started (or retried after a failure)
         self._start_error: tuple[float, str] | None = None  # the last failed start
+        self._short_since: float | None = None  # when health first saw the pool short
         self._state_lock = threading.Lock()
         self._lease: Any = None
         if store_link is not None and spec.store_dir is not None:
@@ -726,12 +729,20 @@ class QueryExecutor:
 
     def health(self) -> dict[str, Any]:
         """Workers alive against expected, the version served, and why the pool is degraded."""
+        now = time.monotonic()
         with self._state_lock:
             current = [w for w in self._workers if w.spec is self.spec]
             alive = sum(1 for w in current if w.process.is_alive())
             pending, error = self._pending, self._start_error
+            if alive >= self.size:
+                self._short_since = None
+            elif self._short_since is None:
+                self._short_since = now
+            short_for = 0.0 if self._short_since is None else now - self._short_since
         reasons = []
-        if alive < self.size:
+        # A worker replaced after a timeout is back within a second: degraded only when the
+        # pool stays short (HEALTH_GRACE seconds between looks) or a start failed.
+        if alive < self.size and (short_for >= HEALTH_GRACE or (error is not None and pending)):
             reasons.append(
                 f"{alive} of {self.size} query workers running"
                 + (f" ({pending} being started)" if pending else "")

@@ -25,6 +25,8 @@ bp = Blueprint("health", __name__)
 
 #: Seconds between two looks at the store link.
 WATCH_INTERVAL = 1.0
+#: Seconds before a build that failed to open is tried again.
+RETRY_FAILED = 30.0
 
 
 class BuildWatch:
@@ -33,6 +35,7 @@ class BuildWatch:
     def __init__(self) -> None:
         self._next = 0.0
         self._switching = threading.Lock()
+        self._failed: dict[object, float] = {}  # build → when to try it again
 
     def poke(self) -> None:
         """Called before each request: cheap (a readlink a second at most), never blocks."""
@@ -47,14 +50,18 @@ class BuildWatch:
         target = executor.current_build()
         if target is None or target == executor.store_dir:
             return
+        if self._failed.get(target, 0.0) > now:
+            return  # it failed to open a moment ago: not again at every request
         if self._switching.acquire(blocking=False):
             threading.Thread(target=self._switch, args=(executor,), daemon=True).start()
 
     def _switch(self, executor: object) -> None:
+        target = executor.current_build()  # type: ignore[attr-defined]
         try:
             executor.refresh()  # type: ignore[attr-defined]
         except Exception as error:  # noqa: BLE001 (the old build keeps serving; say why)
-            log.error("cannot switch to the new build: %s", error)
+            log.error("cannot switch to the new build %s: %s", target, error)
+            self._failed[target] = time.monotonic() + RETRY_FAILED
         finally:
             self._switching.release()
 
