@@ -15,10 +15,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, Flask, Response, jsonify
 
 from . import state as web_state
+
+if TYPE_CHECKING:
+    from .executor import QueryExecutor
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
@@ -35,7 +40,7 @@ class BuildWatch:
     def __init__(self) -> None:
         self._next = 0.0
         self._switching = threading.Lock()
-        self._failed: dict[object, float] = {}  # build → when to try it again
+        self._failed: dict[Path, float] = {}  # build → when to try it again
 
     def poke(self) -> None:
         """Called before each request: cheap (a readlink a second at most), never blocks."""
@@ -55,13 +60,14 @@ class BuildWatch:
         if self._switching.acquire(blocking=False):
             threading.Thread(target=self._switch, args=(executor,), daemon=True).start()
 
-    def _switch(self, executor: object) -> None:
-        target = executor.current_build()  # type: ignore[attr-defined]
+    def _switch(self, executor: QueryExecutor) -> None:
+        target = executor.current_build()
         try:
-            executor.refresh()  # type: ignore[attr-defined]
+            executor.refresh()
         except Exception as error:  # noqa: BLE001 (the old build keeps serving; say why)
             log.error("cannot switch to the new build %s: %s", target, error)
-            self._failed[target] = time.monotonic() + RETRY_FAILED
+            if target is not None:
+                self._failed[target] = time.monotonic() + RETRY_FAILED
         finally:
             self._switching.release()
 
