@@ -618,7 +618,7 @@ class QueryExecutor:
         self.timeout = timeout
         self.queue_wait = queue_wait
         self.start_timeout = start_timeout
-        self.generation = 0  # bumped by every accepted update: part of ETags
+        self.generation = 0  # accepted updates (ETags follow the version each writes instead)
         self.epoch = 0  # bumped by updates and store switches: what the caches are keyed by
         #: The link ``vetgraph build`` switches (oxigraph): where a new build is looked for.
         self.store_link = store_link
