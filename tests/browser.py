@@ -68,3 +68,21 @@ def offline_page(browser: Any, **context_options: Any) -> Iterator[Any]:
         yield page
     finally:
         context.close()
+
+
+def wait_until(page: Any, expression: str, timeout: float = 30_000) -> Any:
+    """Poll a JavaScript expression until it is truthy; its value.
+
+    Instead of ``page.wait_for_function``: Playwright 1.65 evaluates that predicate again with
+    ``eval`` inside the page, which the pages' Content-Security-Policy (no 'unsafe-eval')
+    refuses; ``page.evaluate`` runs through the DevTools protocol, outside the policy."""
+    import time
+
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{expression!r} still false after {timeout / 1000:g} s")
+        time.sleep(0.1)

@@ -12,7 +12,8 @@ manifest, then replaces the symlink with ``os.replace`` of a temporary symlink (
 POSIX). Readers see the old store or
 the new one, never a partial one. A build that fails or is killed leaves the old link and
 directory untouched; the next build removes its leftovers. The previous version is kept
-(a server may still have it open); older ones are removed after the switch.
+(a server may still have it open), and so is every version a live server holds a lease on
+(:mod:`vetgraph.store.leases`); older ones are removed after the switch.
 
 Test hook: ``VETGRAPH_BUILD_PAUSE=<seconds>`` sleeps once the files are loaded, before the
 store is finished, so a test can kill a build in the middle.
@@ -39,6 +40,7 @@ from . import __version__
 from .config import Settings
 from .dataset import Sources, bulk_load_files, read_sources
 from .store.base import StoreError
+from .store.leases import leased_versions
 from .store.oxigraph import MANIFEST_NAME, read_manifest
 from .validate import ValidationReport, validate_sources, validate_tree
 
@@ -202,7 +204,8 @@ def build_store(settings: Settings, store_dir: Path | None = None) -> BuildOutco
             shutil.rmtree(target, ignore_errors=True)
             raise
         _fsync_dir(store_dir.parent)
-        _remove_leftovers(folder, name, keep={target.resolve()} | kept)
+        leased = {path.resolve() for path in leased_versions(store_dir)}
+        _remove_leftovers(folder, name, keep={target.resolve()} | kept | leased)
     return BuildOutcome(store_dir=store_dir, version_dir=target, manifest=manifest, report=report)
 
 

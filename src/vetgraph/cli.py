@@ -272,6 +272,41 @@ def stats_command(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+# --- restore ----------------------------------------------------------------------------
+
+
+def _restore_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", nargs="?", help="the snapshot to restore; without it, list them")
+
+
+@command(
+    "restore",
+    "list the snapshots kept before destructive updates, or restore one atomically",
+    _restore_args,
+)
+def restore_command(args: argparse.Namespace, settings: Settings) -> int:
+    from .updates import RestoreError, list_snapshots, restore_snapshot
+
+    if not args.name:
+        snapshots = list_snapshots(settings.store_dir)
+        if not snapshots:
+            _print(f"no snapshots of {settings.store_dir}\n")
+            return EXIT_OK
+        _print("".join(
+            f"{s['name']}  {s['taken_at']}  {s['triples']} triples  version {s['version']}  "
+            f"({s['reason']})\n"
+            for s in snapshots
+        ))
+        return EXIT_OK
+    try:
+        target = restore_snapshot(settings.store_dir, args.name)
+    except RestoreError as error:
+        print(f"vetgraph restore: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    _print(f"restored {args.name}: {settings.store_dir} -> {target.name}\n")
+    return EXIT_OK
+
+
 # --- serve ------------------------------------------------------------------------------
 
 

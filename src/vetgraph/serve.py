@@ -71,6 +71,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds a query waits for a free worker before 503 + Retry-After (default 2)",
     )
     parser.add_argument(
+        "--reserved-workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="workers kept for queries not seen to run long, so cheap requests are served "
+        "while slow ones hold the others (default 1 when --workers is 2 or more)",
+    )
+    parser.add_argument(
+        "--reserved-timeout",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="the longest a query may run on a reserved worker (default 1)",
+    )
+    parser.add_argument(
+        "--max-client-queries",
+        type=int,
+        default=0,
+        metavar="N",
+        help="queries one client address may run at once; past it 429 + Retry-After "
+        "(default 0: no limit; clients behind one proxy share an address)",
+    )
+    parser.add_argument(
+        "--snapshot-threshold",
+        type=int,
+        default=1000,
+        metavar="TRIPLES",
+        help="with --allow-update: snapshot the store before an update that removes this many "
+        "triples or empties a graph (default 1000); `vetgraph restore` puts one back",
+    )
+    parser.add_argument(
+        "--update-timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="with --allow-update: the longest an update may take, the validation of its "
+        "result included (default 120; the seed takes a few seconds)",
+    )
+    parser.add_argument(
         "--worker-memory",
         type=int,
         default=None,
@@ -110,6 +149,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             max_query_depth=args.max_query_depth,
             queue_wait=args.queue_wait,
             worker_memory_mb=args.worker_memory,
+            reserved_workers=args.reserved_workers,
+            reserved_timeout=args.reserved_timeout,
+            max_client_queries=args.max_client_queries,
+            snapshot_threshold=args.snapshot_threshold,
+            update_timeout=args.update_timeout,
         )
     except (ValueError, FileNotFoundError) as error:
         print(f"vetgraph serve: {error}", file=sys.stderr)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from browser import needs_chromium, offline_page
+from browser import needs_chromium, offline_page, wait_until
 
 pytestmark = needs_chromium
 
@@ -38,7 +38,7 @@ def test_query_page_runs_and_opens_in_the_editor(api, page):
     query_text = page.locator("#query-text").text_content()
     page.locator("#open-editor").click()
     page.wait_for_url("**/sparql#*", timeout=30_000)
-    page.wait_for_function(
+    wait_until(page,
         "() => window.vetgraphYasgui && window.vetgraphYasgui.getTab().getQuery().length > 0",
         timeout=30_000,
     )

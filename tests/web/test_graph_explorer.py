@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import requests
-from browser import needs_chromium, offline_page
+from browser import needs_chromium, offline_page, wait_until
 from PIL import Image
 
 pytestmark = needs_chromium
@@ -56,7 +56,7 @@ def _inked(alpha: str) -> int:
 
 def open_view(page, site, view: str, lang: str = "zh") -> None:
     page.goto(f"{site.url}/graph?view={view}&lang={lang}")
-    page.wait_for_function(
+    wait_until(page,
         "window.vetgraphExplorer && window.vetgraphExplorer.ready", timeout=60_000
     )
 
@@ -143,7 +143,7 @@ def test_downloads_and_the_standalone_page(site, page):
         assert response.status_code == 200 and response.headers["Content-Type"].startswith(kind)
     assert requests.get(f"{site.url}/graph/nope.json", timeout=30).status_code == 404
     page.goto(f"{site.url}/graph/training-bases.html")
-    page.wait_for_function("window.vetgraphExplorer && window.vetgraphExplorer.ready")
+    wait_until(page, "window.vetgraphExplorer && window.vetgraphExplorer.ready")
     view = requests.get(f"{site.url}/graph/training-bases.json", timeout=60).json()
     assert page.evaluate("vetgraphExplorer.cy.nodes().length") == len(view["nodes"])
 

@@ -29,6 +29,9 @@ def test_home_as_json(server, graph_counts):
         "max_request_body_bytes": 1048576,
         "max_result_rows": 1000,
         "max_concurrent_queries": 2,
+        "reserved_workers": 1,
+        "reserved_timeout_seconds": 1.0,
+        "max_client_queries": 0,
         "worker_memory_mb": 2048,
         "updates_allowed": False,
     }

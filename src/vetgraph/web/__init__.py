@@ -39,11 +39,26 @@ class WebState:
     allow_update: bool = False
     update_token: str | None = None
     prefixes: dict[str, str] = field(default_factory=dict)
+    store_dir: Path | None = None  # the build served (oxigraph)
+    max_client_queries: int = 0  # queries one client address may run at once; 0: no limit
+    #: Seconds an update may take, its validation included (vetgraph.updates).
+    update_timeout: float = 120.0
+
+    def adopt(self, store_dir: Path | None) -> None:
+        """Take over the facts of the build the query pool now serves (after a switch)."""
+        if store_dir is None:
+            return
+        manifest = _store_manifest(store_dir)
+        self.manifest = manifest
+        self.dataset_version = manifest.get("version") or "unversioned"
+        self.prefixes = manifest.get("prefixes") or self.prefixes
+        self.store_dir = store_dir
 
     @property
     def version(self) -> str:
-        """Dataset version plus update generation: what ETags are keyed by."""
-        return f"{self.dataset_version}.{self.executor.generation}"
+        """What ETags are keyed by: the dataset version, which every accepted update replaces
+        with a new one kept in the manifest (so it survives a restart; see vetgraph.updates)."""
+        return self.dataset_version
 
     def limits(self) -> dict[str, Any]:
         """The limits the endpoint keeps, as reported by the service description and home."""
@@ -55,6 +70,9 @@ class WebState:
             "max_request_body_bytes": s.max_body,
             "max_result_rows": s.max_rows,
             "max_concurrent_queries": self.executor.size,
+            "reserved_workers": self.executor.reserved,
+            "reserved_timeout_seconds": self.executor.reserved_timeout,
+            "max_client_queries": self.max_client_queries,
             "worker_memory_mb": (self.executor.spec.memory_limit or 0) >> 20,
             "updates_allowed": self.allow_update,
         }
@@ -118,11 +136,18 @@ def create_app(
     cache_max_age: int = 300,
     queue_wait: float = 2.0,
     worker_memory_mb: int | None = None,
+    reserved_workers: int | None = None,
+    reserved_timeout: float = 1.0,
+    max_client_queries: int = 0,
+    snapshot_threshold: int = 1000,
+    update_timeout: float = 120.0,
 ) -> Flask:
     """Build the app and start its query workers (which open the built store read-only).
 
     ``workers`` defaults to ``settings.max_concurrent_queries``; it is the number of worker
-    processes and so the bound on queries evaluated at once. Updates need ``allow_update`` and
+    processes and so the bound on queries evaluated at once; ``reserved_workers`` of them
+    (default 1 when there are two or more) serve only queries not seen to run longer than
+    ``reserved_timeout`` seconds (see :mod:`.executor`). Updates need ``allow_update`` and
     a bearer ``update_token`` (or ``VETGRAPH_UPDATE_TOKEN``), and the oxigraph backend.
     """
     settings = settings or Settings.load()
@@ -164,12 +189,16 @@ def create_app(
         # VETGRAPH_WORKER_NETNS=0 keeps workers in the host network (see executor.isolate_network)
         # The remote backend's workers talk to the store over the network: they keep it.
         isolate_network=backend != "remote" and os.environ.get("VETGRAPH_WORKER_NETNS", "1") != "0",
+        snapshot_threshold=snapshot_threshold,
     )
     executor = QueryExecutor(
         spec,
         workers=workers or settings.max_concurrent_queries,
         timeout=settings.query_timeout,
         queue_wait=queue_wait,
+        store_link=Path(settings.store_dir).absolute() if backend == "oxigraph" else None,
+        reserved=1 if reserved_workers is None else reserved_workers,
+        reserved_timeout=reserved_timeout,
     ).start()
     atexit.register(executor.close)
 
@@ -187,11 +216,17 @@ def create_app(
         allow_update=allow_update,
         update_token=update_token,
         prefixes=manifest.get("prefixes") or source_prefixes(settings),
+        store_dir=store_dir,
+        max_client_queries=max_client_queries,
+        update_timeout=update_timeout,
     )
 
-    from . import api, dumps, graph, home, manners, resources, sparql
+    from . import api, dumps, fairness, graph, health, home, manners, resources, sparql
 
     manners.install(app)
+    fairness.install(app, max_client_queries)
+    health.install(app)
+    app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)

@@ -108,8 +108,17 @@ def build(
         ("max_result_rows", VETSD.maxResultRows),
         ("max_concurrent_queries", VETSD.maxConcurrentQueries),
         ("worker_memory_mb", VETSD.maxWorkerMemoryMiB),
+        ("reserved_workers", VETSD.reservedWorkers),
+        ("max_client_queries", VETSD.maxClientQueries),
     ):
         g.add((service, term, Literal(limits[key], datatype=integer)))
+    g.add(
+        (
+            service,
+            VETSD.reservedTimeout,
+            Literal(str(limits["reserved_timeout_seconds"]), datatype=decimal),
+        )
+    )
     g.add(
         (
             service,

@@ -7,13 +7,29 @@ pipe and waits at most the query timeout; a worker that overruns is killed with 
 CPU is freed at once) and replaced in the background, and a worker that dies answers its request
 with an error while the others keep serving. A worker whose resident memory passes its cap is
 killed the same way. The pool size is the bound on concurrent queries: a request that cannot get
-a worker within ``queue_wait`` seconds is told to retry later. Each worker also leaves the host's
-network (a network namespace of its own) before it opens the store, behind the query guard.
+a worker within ``queue_wait`` seconds is told to retry later (503 + Retry-After).
+
+Fair share: ``reserved`` workers form a lane of their own, so that cheap requests keep being
+served while slow ones hold every other worker. A request takes a general worker when one is
+free, else a reserved one, where it may run ``reserved_timeout`` seconds at most; a query text
+seen to run longer than that (or stopped for time or memory) is remembered and waits for the
+general lane only. So slow queries queue behind each other, not in front of cheap ones.
+
+Each worker also leaves the host's network (a network namespace of its own) before it opens
+the store, behind the query guard.
 
 Updates (only when enabled) stop the world: the pool is drained, every reader is stopped (a
 read-only store must not be open while another process writes), one writer process opens the
 store read-write and applies the update in one transaction, then fresh readers open the new state.
 A killed writer leaves the store as it was (pyoxigraph commits an update atomically).
+
+Builds and the pool (oxigraph backend): the pool holds a lease (:mod:`vetgraph.store.leases`)
+on every version directory its workers have open, so ``vetgraph build`` never deletes one.
+:meth:`QueryExecutor.switch_store` moves the pool to another build between requests: a full set
+of workers opens the new version first, then the old workers stop as they come back idle. A
+worker that fails to start is retried with backoff (0.5 s doubling to 30 s) for as long as the
+pool runs, so the pool never shrinks for good; when its version directory is gone, the pool
+reopens whatever the store link points to now. :meth:`QueryExecutor.health` says how it stands.
 """
 
 from __future__ import annotations
@@ -23,6 +39,7 @@ import functools
 import itertools
 import json
 import logging
+import math
 import multiprocessing
 import os
 import queue
@@ -45,6 +62,8 @@ from .sparql_guard import (
 log = logging.getLogger(__name__)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RESULTS_JSON = "application/sparql-results+json"
+#: Seconds the pool may stay short of workers (a replacement starting) before health says so.
+HEALTH_GRACE = 5.0
 #: How often a waiting request looks at its worker's resident memory, seconds.
 MEMORY_POLL = 0.05
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -70,6 +89,8 @@ class WorkerSpec:
     read_only: bool = True
     memory_limit: int | None = None  # bytes of resident memory per worker; None for no cap
     isolate_network: bool = True  # each worker in a network namespace of its own (see below)
+    #: Triples an update may remove before the store is snapshotted (see vetgraph.updates).
+    snapshot_threshold: int = 1000
 
 
 @dataclass(frozen=True)
@@ -120,6 +141,47 @@ class StoreInfo:
     quads: int = 0
 
 
+@dataclass
+class UpdateRefused(Refusal):
+    """An update whose result breaks the shapes: 422 with the validation report."""
+
+    report: dict[str, Any] = field(default_factory=dict)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        fields = (self.message, self.status, self.reason, self.line, self.column, self.context,
+                  self.report)
+        return (type(self), fields)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "report": self.report}
+
+    def as_text(self) -> str:
+        lines = [self.message, ""]
+        for result in self.report.get("results", []):
+            if result["severity"] != "Violation":
+                continue
+            name = result["labels"].get("en") or result["labels"].get("zh") or ""
+            messages = "; ".join(result["messages"])
+            lines.append(f"{result['focus_node']} {name} {result['path'] or ''}: {messages}")
+        return "\n".join(lines) + "\n"
+
+
+def _apply_update(store: Any, spec: WorkerSpec, text: str) -> Any:
+    """An update through :func:`vetgraph.updates.apply_update` (validated, snapshotted)."""
+    from ..updates import UpdateViolates, apply_update
+
+    try:
+        return apply_update(
+            store,
+            text,
+            Path(spec.settings.store_dir).absolute(),
+            snapshot_threshold=spec.snapshot_threshold,
+        )
+    except UpdateViolates as refused:
+        raise UpdateRefused(refused.message, 422, "shacl-violation", report=refused.report) \
+            from refused
+
+
 class ExecutorError(Exception):
     """A request the pool could not answer; ``status`` is the HTTP status to answer with."""
 
@@ -140,17 +202,25 @@ class Busy(ExecutorError):
 
 
 class QueryTimeout(ExecutorError):
-    """The query ran past the timeout and its worker was killed."""
+    """The query ran past the timeout and its worker was killed: 503 with Retry-After."""
 
     status = 503
     reason = "timeout"
 
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
 
 class QueryOverMemory(ExecutorError):
-    """The worker's resident memory passed the cap; it was killed."""
+    """The worker's resident memory passed the cap; it was killed: 503 with Retry-After."""
 
     status = 503
     reason = "over-memory"
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class WorkerDied(ExecutorError):
@@ -408,8 +478,7 @@ def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
                 reply: tuple[str, Any] = ("ok", _run_query(store, graphs, payload))
             elif op == "update":
                 check_update(payload, set(graphs))
-                store.update(payload)
-                reply = ("ok", None)
+                reply = ("ok", _apply_update(store, spec, payload))
             elif op == "info":
                 reply = ("ok", _store_info(store))
             elif op == "stats":
@@ -445,7 +514,9 @@ def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
 class _Worker:
     """One child process and the parent's end of its pipe."""
 
-    def __init__(self, ctx: Any, spec: WorkerSpec) -> None:
+    def __init__(self, ctx: Any, spec: WorkerSpec, lane: str = "general") -> None:
+        self.spec = spec
+        self.lane = lane  # "general", or "reserved" (see QueryExecutor)
         self.memory_limit = spec.memory_limit
         self.conn, child_conn = ctx.Pipe()
         self.process = ctx.Process(
@@ -474,11 +545,15 @@ class _Worker:
             self.conn.send((op, payload))
             while not self.conn.poll(min(MEMORY_POLL, max(deadline - time.monotonic(), 0))):
                 if time.monotonic() >= deadline:
-                    raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
+                    raise QueryTimeout(
+                        f"the query ran longer than {timeout:g} s and was stopped",
+                        max(1, math.ceil(timeout)),
+                    )
                 if self.memory_limit and self.resident() > self.memory_limit:
                     raise QueryOverMemory(
                         f"the query used more than {self.memory_limit >> 20} MiB of memory "
-                        "and was stopped"
+                        "and was stopped",
+                        max(1, math.ceil(timeout)),
                     )
             status, value = self.conn.recv()
         except (EOFError, OSError, BrokenPipeError) as error:
@@ -531,13 +606,25 @@ class QueryExecutor:
         queue_wait: float = 2.0,
         start_timeout: float = 120.0,
         start_method: str = "forkserver",
+        store_link: Path | None = None,
+        reserved: int = 0,
+        reserved_timeout: float = 1.0,
     ) -> None:
         self.spec = spec
         self.size = workers
+        #: Workers kept for queries not seen to run long (see the module docstring).
+        self.reserved = max(0, min(reserved, workers - 1))
+        self.reserved_timeout = reserved_timeout
         self.timeout = timeout
         self.queue_wait = queue_wait
         self.start_timeout = start_timeout
-        self.generation = 0  # bumped by every accepted update: part of ETags
+        self.generation = 0  # accepted updates (ETags follow the version each writes instead)
+        self.epoch = 0  # bumped by updates and store switches: what the caches are keyed by
+        #: The link ``vetgraph build`` switches (oxigraph): where a new build is looked for.
+        self.store_link = store_link
+        self.started_at = time.time()
+        self.restarts = 0  # workers replaced after a timeout, crash or memory cap
+        self.switches: list[dict[str, Any]] = []  # store switches, oldest first (last 20)
         self._ctx = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
             self._ctx.set_forkserver_preload(PRELOAD)
@@ -545,36 +632,43 @@ class QueryExecutor:
         # light load one warm worker serves (CPU caches, RocksDB blocks, remembered verdicts)
         # instead of each request going to the coldest. A worker that died idle is still found
         # (and replaced) when it is taken.
-        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()  # the general lane
+        self._fast: queue.LifoQueue[_Worker] = queue.LifoQueue()  # the reserved lane
+        self._slow: dict[str, None] = {}  # texts seen to run long, oldest first
+        self._slow_lock = threading.Lock()
         self._update_lock = threading.Lock()
         self._closed = False
         self._cache: dict[str, tuple[int, Any]] = {}
         self._verdicts: dict[tuple[int, str], CheckedQuery] = {}
         self._verdicts_lock = threading.Lock()
+        self._workers: set[_Worker] = set()  # every live worker, of any version
+        self._pending = 0  # replacements being started (or retried after a failure)
+        self._start_error: tuple[float, str] | None = None  # the last failed start
+        self._short_since: float | None = None  # when health first saw the pool short
+        self._state_lock = threading.Lock()
+        self._lease: Any = None
+        if store_link is not None and spec.store_dir is not None:
+            self._take_lease(store_link)
 
     # life cycle
 
     def start(self) -> QueryExecutor:
         """Start every worker and wait until each has opened the store."""
-        started = [_Worker(self._ctx, self.spec) for _ in range(self.size)]
-        try:
-            for worker in started:
-                worker.wait_ready(self.start_timeout)
-        except ExecutorError:
-            for worker in started:
-                worker.kill()
-            raise
-        for worker in started:
-            self._idle.put(worker)
+        for worker in self._start_set(self.spec):
+            self._put(worker)
         return self
 
     def close(self) -> None:
         self._closed = True
-        while True:
-            try:
-                self._idle.get_nowait().stop(1.0)
-            except queue.Empty:
-                break
+        for lane in (self._idle, self._fast):
+            while True:
+                try:
+                    lane.get_nowait().stop(1.0)
+                except queue.Empty:
+                    break
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None
 
     def __enter__(self) -> QueryExecutor:
         return self.start()
@@ -582,19 +676,105 @@ class QueryExecutor:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def store_dir(self) -> Path | None:
+        """The version directory the pool serves now (oxigraph), else None."""
+        return self.spec.store_dir
+
+    def current_build(self) -> Path | None:
+        """The version directory the store link points to now, if it is a finished build."""
+        from ..store.oxigraph import MANIFEST_NAME
+
+        if self.store_link is None:
+            return None
+        target = Path(os.path.realpath(self.store_link))
+        return target if (target / MANIFEST_NAME).is_file() else None
+
+    def switch_store(self, target: Path, reason: str) -> bool:
+        """Serve the build at ``target`` from now on; False when it is already served.
+
+        A full set of workers opens it before any request goes to it; old workers finish
+        their requests and stop. If the new workers cannot start, the pool keeps its version
+        (and the error is raised)."""
+        with self._update_lock:
+            if self._closed or target == self.spec.store_dir:
+                return False
+            old = self.spec.store_dir
+            spec = dataclasses.replace(self.spec, store_dir=target)
+            self._hold_lease(extra=target)
+            try:
+                started = self._start_set(spec)
+            except ExecutorError:
+                self._hold_lease()
+                raise
+            with self._state_lock:
+                self.spec = spec
+                self.epoch += 1
+                self.switches = [*self.switches[-19:], {
+                    "at": time.time(), "from": old.name if old else None,
+                    "to": target.name, "reason": reason,
+                }]
+            for worker in started:
+                self._put(worker)
+            self._retire_idle()
+            log.warning("query workers switched from %s to %s (%s)", old, target, reason)
+            return True
+
+    def refresh(self) -> bool:
+        """Switch to the build the store link points to, if it changed (between requests)."""
+        target = self.current_build()
+        if target is None or target == self.spec.store_dir:
+            return False
+        return self.switch_store(target, "a new build")
+
+    def health(self) -> dict[str, Any]:
+        """Workers alive against expected, the version served, and why the pool is degraded."""
+        now = time.monotonic()
+        with self._state_lock:
+            current = [w for w in self._workers if w.spec is self.spec]
+            alive = sum(1 for w in current if w.process.is_alive())
+            pending, error = self._pending, self._start_error
+            if alive >= self.size:
+                self._short_since = None
+            elif self._short_since is None:
+                self._short_since = now
+            short_for = 0.0 if self._short_since is None else now - self._short_since
+        reasons = []
+        # A worker replaced after a timeout is back within a second: degraded only when the
+        # pool stays short (HEALTH_GRACE seconds between looks) or a start failed.
+        if alive < self.size and (short_for >= HEALTH_GRACE or (error is not None and pending)):
+            reasons.append(
+                f"{alive} of {self.size} query workers running"
+                + (f" ({pending} being started)" if pending else "")
+            )
+        if error is not None and pending:
+            reasons.append(f"query workers fail to start: {error[1]}")
+        if self.spec.store_dir is not None and not self.spec.store_dir.is_dir():
+            reasons.append("the store version served is gone")
+        if self._closed:
+            reasons.append("the query executor is closed")
+        return {
+            "workers": {"alive": alive, "expected": self.size, "starting": pending},
+            "worker_restarts": self.restarts,
+            "store": self.spec.store_dir.name if self.spec.store_dir else None,
+            "switches": list(self.switches),
+            "uptime_seconds": round(time.time() - self.started_at, 1),
+            "degraded": reasons,
+        }
+
     # requests
 
     def query(self, request: QueryRequest, timeout: float | None = None) -> QueryReply:
         """Evaluate one query in a worker; raises Refusal or an ExecutorError.
 
         The guard's verdict on a query text is remembered here, for every worker: a text that
-        passed once is not parsed again until the store changes (an update).
+        passed once is not parsed again until the store changes (an update or a switch).
         """
-        key = (self.generation, request.text)
+        key = (self.epoch, request.text)
         verdict = self._verdicts.get(key)
         if verdict is not None:
             request = dataclasses.replace(request, checked=verdict)
-        reply: QueryReply = self._call("query", request, timeout or self.timeout)
+        reply: QueryReply = self._call("query", request, timeout or self.timeout, request.text)
         if verdict is None and reply.checked is not None:
             with self._verdicts_lock:
                 if len(self._verdicts) >= 1024:
@@ -604,39 +784,44 @@ class QueryExecutor:
 
     def info(self) -> StoreInfo:
         """Graph sizes, cached until the next update."""
-        return self.cached("info", lambda: self._call("info", None, self.timeout))
+        return self.cached("info", lambda: self._call("info", None, self.timeout, "op:info"))
 
     def cached(self, key: str, make: Any) -> Any:
-        """A value computed once per store generation (the store only changes by updates)."""
-        generation = self.generation
+        """A value computed once per store state (the store changes by updates and switches)."""
+        epoch = self.epoch
         hit = self._cache.get(key)
-        if hit is not None and hit[0] == generation:
+        if hit is not None and hit[0] == epoch:
             return hit[1]
         value = make()
-        self._cache[key] = (generation, value)
+        self._cache[key] = (epoch, value)
         return value
 
     def stats(self) -> dict[str, Any]:
         """Triples per graph, entities per class, observations per data set (vetgraph.stats)."""
-        return self.cached("stats", lambda: self._call("stats", None, self.timeout))
+        return self.cached("stats", lambda: self._call("stats", None, self.timeout, "op:stats"))
 
     def select(self, text: str) -> list[dict[str, str]]:
         """Rows of a trusted SELECT (the app's own queries) as strings, up to 10,000."""
-        return self._call("select", text, self.timeout)
+        return self._call("select", text, self.timeout, text)
 
-    def update(self, text: str, timeout: float | None = None) -> None:
-        """Apply a SPARQL update with every reader stopped; see the module docstring."""
+    def update(self, text: str, timeout: float | None = None) -> Any:
+        """Apply a SPARQL update with every reader stopped; see the module docstring. Returns
+        what it did (:class:`vetgraph.updates.UpdateOutcome`)."""
         if self.spec.backend != "oxigraph":
             raise WorkerFailed("updates need the oxigraph backend")
         timeout = timeout or self.timeout
         with self._update_lock:
             drained: list[_Worker] = []
             try:
-                for _ in range(self.size):
-                    drained.append(self._idle.get(timeout=self.timeout + self.queue_wait))
+                deadline = time.monotonic() + self.timeout + self.queue_wait
+                for lane, count in ((self._idle, self.size - self.reserved),
+                                    (self._fast, self.reserved)):
+                    for _ in range(count):
+                        wait = max(deadline - time.monotonic(), 0)
+                        drained.append(lane.get(timeout=wait))
             except queue.Empty:
                 for worker in drained:
-                    self._idle.put(worker)
+                    self._put(worker)
                 raise Busy("the store is busy; the update was not applied", 5) from None
             for worker in drained:
                 worker.stop()
@@ -645,7 +830,7 @@ class QueryExecutor:
                 writer = _Worker(self._ctx, writer_spec)
                 writer.wait_ready(self.start_timeout)
                 try:
-                    writer.call("update", text, timeout)
+                    outcome = writer.call("update", text, timeout)
                 except ExecutorError:  # timeout, memory, crash: the transaction is not committed
                     writer.kill()
                     raise
@@ -654,54 +839,236 @@ class QueryExecutor:
                     raise
                 writer.stop()
                 self.generation += 1
+                return outcome
             finally:
-                for _ in range(self.size):
-                    self._spawn_into_pool()
+                self.epoch += 1
+                with self._state_lock:
+                    self._workers.difference_update(drained)
+                try:
+                    for worker in self._start_set(self.spec):
+                        self._put(worker)
+                except ExecutorError as error:  # keep trying in the background
+                    log.error("query workers failed to start after an update: %s", error)
+                    for index in range(self.size):
+                        self._replace(self.epoch, self._lane_of(index))
 
     # internals
 
-    def _call(self, op: str, payload: Any, timeout: float) -> Any:
-        if self._closed:
-            raise WorkerFailed("the query executor is closed")
+    def _take_lease(self, store_link: Path) -> None:
+        from ..store.leases import Lease
+
+        try:
+            self._lease = Lease(store_link)
+        except OSError as error:  # a read-only folder: serve, but builds may remove the version
+            log.warning("no lease on %s (%s): a build may remove the version served",
+                        store_link, error)
+            return
+        self._hold_lease()
+
+    def _hold_lease(self, extra: Path | None = None) -> None:
+        """Name the versions the workers have open (plus ``extra``, about to be opened)."""
+        if self._lease is None:
+            return
+        with self._state_lock:
+            held = {w.spec.store_dir for w in self._workers} | {self.spec.store_dir, extra}
+        try:
+            self._lease.hold(path for path in held if path is not None)
+        except OSError as error:
+            log.warning("cannot write the store lease: %s", error)
+
+    def _start_set(self, spec: WorkerSpec) -> list[_Worker]:
+        """Start ``size`` workers on ``spec`` and wait until each has opened the store."""
+        started = [_Worker(self._ctx, spec, self._lane_of(i)) for i in range(self.size)]
+        try:
+            for worker in started:
+                worker.wait_ready(self.start_timeout)
+        except ExecutorError:
+            for worker in started:
+                worker.kill()
+            raise
+        with self._state_lock:
+            self._workers.update(started)
+        return started
+
+    def _stop(self, worker: _Worker, *, kill: bool = False) -> None:
+        """Stop a worker (kill: at once) and forget it; the lease follows."""
+        if kill:
+            worker.kill()
+        else:
+            worker.stop()
+        with self._state_lock:
+            self._workers.discard(worker)
+        self._hold_lease()
+
+    def _lane_of(self, index: int) -> str:
+        """The lane of the index-th worker of a full set: the first ``reserved`` are kept."""
+        return "reserved" if index < self.reserved else "general"
+
+    def _put(self, worker: _Worker) -> None:
+        (self._fast if worker.lane == "reserved" else self._idle).put(worker)
+
+    def _retire_idle(self) -> None:
+        """Stop the idle workers of an older version; keep the current ones."""
+        keep, old = [], []
+        for lane in (self._idle, self._fast):
+            while True:
+                try:
+                    worker = lane.get_nowait()
+                except queue.Empty:
+                    break
+                (keep if worker.spec is self.spec else old).append(worker)
+        for worker in reversed(keep):
+            self._put(worker)
+        for worker in old:
+            self._stop(worker)
+
+    def _release(self, worker: _Worker) -> None:
+        """A worker is done with a request: back to the pool, or stopped if its version is old."""
+        if worker.spec is self.spec:
+            self._put(worker)
+        else:
+            threading.Thread(target=self._stop, args=(worker,), daemon=True).start()
+
+    def _replace(self, epoch: int, lane: str) -> None:
+        """Start a worker in place of one that is gone, in the background."""
+        with self._state_lock:
+            self._pending += 1
+        threading.Thread(
+            target=self._spawn_into_pool, args=(epoch, lane), daemon=True
+        ).start()
+
+    def is_slow(self, key: str | None) -> bool:
+        """Whether this text ran past the reserved lane's budget before (or was stopped)."""
+        return key is not None and key in self._slow
+
+    def _mark_slow(self, key: str | None) -> None:
+        if key is None:
+            return
+        with self._slow_lock:
+            self._slow.pop(key, None)
+            self._slow[key] = None
+            while len(self._slow) > 4096:
+                self._slow.pop(next(iter(self._slow)))
+
+    def _take(self, key: str | None) -> _Worker:
+        """A free worker: the general lane's first; the reserved lane's for a text not seen to
+        run long. Busy (503 + Retry-After) after ``queue_wait`` seconds."""
         deadline = time.monotonic() + self.queue_wait
+        lanes = [self._idle] if not self.reserved or self.is_slow(key) else [self._idle, self._fast]
         while True:
-            try:
-                worker = self._idle.get(timeout=max(deadline - time.monotonic(), 0))
-            except queue.Empty:
+            for lane in lanes:
+                try:
+                    return lane.get_nowait()
+                except queue.Empty:
+                    pass
+            left = deadline - time.monotonic()
+            if left <= 0:
                 retry = max(1, round(self.queue_wait))
                 raise Busy(
                     f"all {self.size} query workers are busy; retry in {retry} s", retry
                 ) from None
+            if len(lanes) == 1:
+                try:
+                    return lanes[0].get(timeout=left)
+                except queue.Empty:
+                    continue
+            time.sleep(min(0.005, left))
+
+    def _call(self, op: str, payload: Any, timeout: float, key: str | None = None) -> Any:
+        """Run one operation in a worker. ``key`` (a query text) lets it use the reserved lane,
+        under the reserved lane's time budget, unless that text was seen to run long."""
+        if self._closed:
+            raise WorkerFailed("the query executor is closed")
+        while True:
+            worker = self._take(key)
+            if worker.spec is not self.spec:  # an old version's worker, left idle by a switch
+                threading.Thread(target=self._stop, args=(worker,), daemon=True).start()
+                continue
             if worker.process.is_alive():
                 break
             # Died while idle (killed from outside, out of memory): replace, take another.
             log.warning("query worker %s died while idle; replacing it", worker.process.pid)
-            worker.kill()
-            threading.Thread(target=self._spawn_into_pool, daemon=True).start()
+            self._stop(worker, kill=True)
+            self.restarts += 1
+            self._replace(self.epoch, worker.lane)
+        budget = timeout
+        if worker.lane == "reserved":
+            budget = min(timeout, self.reserved_timeout)
+        started = time.monotonic()
         try:
-            value = worker.call(op, payload, timeout)
+            value = worker.call(op, payload, budget)
         except (QueryTimeout, QueryOverMemory, WorkerDied) as error:
             log.warning("replacing query worker %s: %s", worker.process.pid, error)
-            worker.kill()
-            threading.Thread(target=self._spawn_into_pool, daemon=True).start()
+            self._stop(worker, kill=True)
+            self.restarts += 1
+            self._mark_slow(key)
+            if worker.spec is self.spec:
+                self._replace(self.epoch, worker.lane)
+            if isinstance(error, QueryTimeout) and budget < timeout:
+                retry = max(1, round(self.queue_wait))
+                raise QueryTimeout(
+                    f"the query ran longer than {budget:g} s, the time a query may take while "
+                    f"every other worker is busy, and was stopped; retry in {retry} s",
+                    retry,
+                ) from error
             raise
         except BaseException:
-            self._idle.put(worker)
+            self._release(worker)
             raise
-        self._idle.put(worker)
+        if time.monotonic() - started > self.reserved_timeout:
+            self._mark_slow(key)
+        self._release(worker)
         return value
 
-    def _spawn_into_pool(self) -> None:
-        """Start one worker and add it to the pool, retrying a few times if it fails to open."""
-        for attempt in range(5):
-            if self._closed:
+    def _spawn_into_pool(self, epoch: int, lane: str = "general") -> None:
+        """Start one worker and add it to the pool; retried with backoff until it starts.
+
+        Gives up only when the pool closes or its version moved on (a switch or an update
+        started a full set of workers). A failure because the version directory is gone
+        reopens the build the store link points to now."""
+        attempt = 0
+        try:
+            while not self._closed and epoch == self.epoch:
+                spec = self.spec
+                try:
+                    worker = _Worker(self._ctx, spec, lane)
+                    worker.wait_ready(self.start_timeout)
+                except ExecutorError as error:
+                    attempt += 1
+                    with self._state_lock:
+                        self._start_error = (time.time(), str(error))
+                    log.error("query worker failed to start (attempt %d): %s", attempt, error)
+                    if self._reopen_if_gone():
+                        return  # the switch started a full set of workers
+                    time.sleep(min(0.5 * 2 ** (attempt - 1), 30.0))
+                    continue
+                with self._state_lock:
+                    self._start_error = None
+                    if spec is self.spec and epoch == self.epoch and not self._closed:
+                        self._workers.add(worker)
+                        self._put(worker)
+                        return
+                worker.stop()  # the pool moved on while this one started
                 return
-            try:
-                worker = _Worker(self._ctx, self.spec)
-                worker.wait_ready(self.start_timeout)
-            except ExecutorError as error:
-                log.error("query worker failed to start (attempt %d): %s", attempt + 1, error)
-                time.sleep(min(2**attempt, 10))
-                continue
-            self._idle.put(worker)
-            return
+        finally:
+            with self._state_lock:
+                self._pending -= 1
+
+    def _reopen_if_gone(self) -> bool:
+        """If the version served is gone, switch to the current build; True when switched."""
+        served = self.spec.store_dir
+        if served is None or served.is_dir():
+            return False
+        target = self.current_build()
+        if target is None:
+            log.error("the store version %s is gone and %s points to no build",
+                      served, self.store_link)
+            return False
+        try:
+            switched = self.switch_store(target, f"the version served ({served.name}) is gone")
+        except ExecutorError as error:
+            log.error("cannot reopen the store at %s: %s", target, error)
+            return False
+        if switched:
+            log.warning("reopened the store: %s is gone, now serving %s", served, target)
+        return switched

@@ -160,8 +160,9 @@ def cached(key: Any, make: Callable[[], Any]) -> Any:
 
 def last_modified() -> datetime:
     """When the data served was built (the manifest's time, else when this version was seen)."""
-    built = web_state().manifest.get("built_at")
-    if built and web_state().executor.generation == 0:
+    manifest = web_state().manifest
+    built = manifest.get("updated_at") or manifest.get("built_at")  # updates rewrite it
+    if built:
         try:
             return datetime.fromisoformat(built).astimezone(UTC).replace(microsecond=0)
         except ValueError:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import re
+import secrets
 import threading
 import time
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from .executor import ExecutorError
+from .executor import ExecutorError, WorkerFailed
 from .negotiation import choose
 from .sparql_guard import Refusal
 
@@ -41,6 +43,65 @@ _COMPRESSIBLE = (
     "image/svg+xml",
 )
 GZIP_MIN_SIZE = 1024
+
+#: The only inline styles a page may apply, by the hash of their exact text: the two fixed
+#: style sheets the editor's column resizer (YASGUI's resizable-table-columns) writes into the
+#: page, the table layout and the cursor while a column is dragged. Checked against the
+#: vendored file by the tests; no other inline style or script runs.
+EDITOR_STYLE_HASHES = (
+    "'sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk='",
+    "'sha256-c0O6TmFAkgpNbHxKAa1BrveWHHopjEtC47i0PzMudxg='",
+)
+#: Every script, style, font and picture is served from the package: nothing else may load,
+#: nothing may run inline, no other site may frame a page (clickjacking).
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' " + " ".join(EDITOR_STYLE_HASHES),
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+#: A standalone HTML document the site offers as a file (``/graph/{view}.html``: one file
+#: with its scripts inline, to open from disk): served, it runs sandboxed in an origin of its
+#: own, its inline scripts and styles allowed, and it may load or send nothing.
+STANDALONE_POLICY = "; ".join([
+    "sandbox allow-scripts",
+    "default-src 'none'",
+    "script-src 'unsafe-inline'",
+    "style-src 'unsafe-inline'",
+    "img-src data: blob:",
+    "font-src data:",
+    "frame-ancestors 'none'",
+])
+#: Headers every answer carries (pages above all; harmless on data).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+#: Media types whose bodies must be XML 1.0.
+XML_TYPES = ("application/sparql-results+xml", "application/rdf+xml", "application/xml",
+             "text/xml")
+#: Characters XML 1.0 forbids, as UTF-8 bytes: C0 controls but tab, LF and CR; U+FFFE, U+FFFF
+#: (a control byte never occurs inside a multi-byte UTF-8 sequence, so bytes can be matched).
+_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+#: U+FFFD REPLACEMENT CHARACTER: what such a character becomes in an XML answer.
+_REPLACEMENT = "\ufffd".encode()
+
+
+def xml_safe(body: bytes) -> bytes:
+    """``body`` with every character XML 1.0 cannot carry (not even as a reference, e.g.
+    ``&#0;``) written as U+FFFD, so any XML parser reads the answer; JSON, CSV and the RDF
+    syntaxes other than RDF/XML keep such characters exactly."""
+    return _NOT_XML.sub(_REPLACEMENT, body) if _NOT_XML.search(body) else body
 
 
 def wants_json() -> bool:
@@ -157,6 +218,19 @@ def _compress(response: Response) -> Response:
     return response
 
 
+def internal_error(detail: str) -> Response:
+    """500 naming no exception, path or internal name; ``detail`` is logged with a reference
+    the body gives, so an operator can find it."""
+    reference = secrets.token_hex(4)
+    log.error("internal error %s: %s", reference, detail)
+    return error_response(
+        500,
+        f"internal server error (reference {reference}); the server's log has the details",
+        "internal-error",
+        detail={"reference": reference},
+    )
+
+
 def install(app: Flask) -> None:
     """Register the app-wide hooks and error handlers."""
 
@@ -174,7 +248,18 @@ def install(app: Flask) -> None:
                 "Accept, Content-Type, Authorization, If-None-Match"
             )
             response.headers["Access-Control-Max-Age"] = "86400"
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if response.mimetype == "text/html" and "filename=" in response.headers.get(
+            "Content-Disposition", ""
+        ):
+            response.headers.setdefault("Content-Security-Policy", STANDALONE_POLICY)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if response.mimetype in XML_TYPES and not response.is_streamed \
+                and not response.direct_passthrough:
+            body = response.get_data()
+            safe = xml_safe(body)
+            if safe is not body:
+                response.set_data(safe)
         response = _compress(response)
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         timing = response.headers.get("Server-Timing")
@@ -197,7 +282,17 @@ def install(app: Flask) -> None:
         headers = {}
         if error.retry_after is not None:
             headers["Retry-After"] = str(error.retry_after)
+        if isinstance(error, WorkerFailed):  # an internal error: its details go to the log
+            return internal_error(f"query worker: {error}")
         return error_response(error.status, str(error), error.reason, headers=headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        """A bug: the log gets the traceback, the client a reference to it, never its class."""
+        if isinstance(error, HTTPException):
+            return _http_error(error)
+        log.error("unhandled error", exc_info=error)
+        return internal_error(f"{type(error).__name__}: {error}")
 
     @app.errorhandler(Refusal)
     def _refusal(error: Refusal) -> Response:

@@ -300,8 +300,19 @@ def _update(operation: Operation) -> Response:
     check_text(
         operation.text, max_length=st.settings.max_query_length, max_depth=st.max_query_depth
     )
-    st.executor.update(operation.text)
-    response = Response("update applied\n", 200, mimetype="text/plain")
+    outcome = st.executor.update(operation.text, st.update_timeout)
+    st.adopt(st.executor.store_dir)  # the manifest now names the new dataset version
+    lines = [
+        "update applied",
+        f"dataset version {outcome.version}, {outcome.triples} triples",
+    ]
+    if outcome.snapshot:
+        lines.append(
+            f"snapshot {outcome.snapshot} kept before it: `vetgraph restore {outcome.snapshot}` "
+            "puts the data back"
+        )
+    response = Response("\n".join(lines) + "\n", 200, mimetype="text/plain")
+    response.headers["X-Dataset-Version"] = outcome.version
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -47,7 +47,10 @@
                  "^": "triangle", "v": "vee", "p": "pentagon", "*": "star", "8": "octagon",
                  ".": "ellipse" };
 
-  var config = window.VETGRAPH_CONFIG || {};
+  // The page's settings, as JSON data (no inline script: the Content-Security-Policy forbids it).
+  var configElement = document.getElementById("vetgraph-graph-config");
+  var config = window.VETGRAPH_CONFIG ||
+    (configElement ? JSON.parse(configElement.textContent) : {});
   var state = {
     cy: null, payload: null, lang: config.lang || "zh", hiddenTypes: {}, focus: null,
     search: "", ready: false, selected: null, path: null
