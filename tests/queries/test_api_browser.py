@@ -96,7 +96,7 @@ def test_result_table_fits_1280_px_with_labels_linking_locally(api, browser, nam
         short = [height for height, longest in rows_shown if longest <= 24]
         assert all(height <= 80 for height in short), rows_shown
         page.locator("#results button.copy-iri").first.click()
-        page.wait_for_function("() => document.querySelector('button.copy-iri.copied')")
+        wait_until(page, "document.querySelector('button.copy-iri.copied')")
         assert page.evaluate("navigator.clipboard.readText()") == iris[0]
         assert page.outside == []
 

@@ -153,7 +153,7 @@ def test_gap_list_and_the_hierarchy_view(site, page):
     a click focuses the cluster, here in the hierarchy view."""
     report = requests.get(f"{site.url}/graph/gaps.json", timeout=120).json()
     open_view(page, site, "cluster-hierarchy")
-    page.wait_for_function("document.querySelectorAll('#gx-gaps li').length > 0")
+    wait_until(page, "document.querySelectorAll('#gx-gaps li').length > 0")
     items = page.locator("#gx-gaps li")
     assert items.count() == len(report["clusters"]) == 15
     assert items.first.get_attribute("data-iri") == report["clusters"][0]["iri"]
@@ -168,8 +168,8 @@ def test_gap_list_and_the_hierarchy_view(site, page):
     links = page.locator("#gx-matrix a")
     assert links.count() == 3 and links.first.get_attribute("href").startswith("/graph/matrix.png")
     page.click("#gx-lang-en")
-    page.wait_for_function(
-        "document.querySelector('#gx-gaps li') && "
+    wait_until(
+        page, "document.querySelector('#gx-gaps li') && "
         "document.querySelector('#gx-gaps li').textContent.indexOf('the report names') >= 0")
 
 
