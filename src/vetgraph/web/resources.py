@@ -20,8 +20,10 @@ from rdflib import Graph, URIRef
 
 from .. import publish
 from ..config import BASE_IRI, GRAPH_ONTOLOGY, GRAPH_SHAPES
+from ..infer import load_rules
 from . import linked
 from . import negotiation as n
+from . import state as web_state
 from .entity import Labels, build_page, load_parts
 from .manners import error_response
 from .vocab import ontology_doc, shapes_doc
@@ -172,8 +174,9 @@ def _vocabulary(graph: str, doc_base: str, suffix: str | None, template: str,
         g = _named_graph(graph)
         if mime == n.HTML:
             doc = linked.cached((template, lang), lambda: build(g, labels(), lang))
+            rules = load_rules(web_state().settings) if template == "ontology.html" else []
             html = render_template(template, doc=doc, lang=lang, href=linked.local_href,
-                                   doc_base=doc_base, formats=linked.SUFFIXES,
+                                   doc_base=doc_base, formats=linked.SUFFIXES, rules=rules,
                                    other_lang="en" if lang == "zh" else "zh")
             return html.encode("utf-8")
         triples = sorted(g, key=lambda t: tuple(publish.term_key(x) for x in t))
