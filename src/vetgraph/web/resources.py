@@ -86,6 +86,12 @@ def _rdf_triples(iri: str) -> list[Any]:
     return linked.cached(("describe", iri), lambda: publish.describe(linked.store(), iri))
 
 
+def _rdf_full(iri: str) -> list[Any]:
+    """What an RDF syntax gets: the description with the incoming links, as the HTML page."""
+    return linked.cached(("describe-full", iri),
+                         lambda: publish.describe_full(linked.store(), iri))
+
+
 def _html(iri: str, lang: str, doc_base: str) -> bytes:
     triples = _rdf_triples(iri)
     page = build_page(linked.store(), iri, lang, labels(), parts(), triples)
@@ -126,7 +132,7 @@ def serve_iri(path: str) -> Response:
     def make(mime: str, lang: str) -> bytes:
         if mime == n.HTML:
             return _html(iri, lang, doc_base)
-        return linked.rdf_bytes(_rdf_triples(iri), mime, first=iri)
+        return linked.rdf_bytes(_rdf_full(iri), mime, first=iri)
 
     return linked.represent(doc_base, suffix_mime, make, key=iri)
 
