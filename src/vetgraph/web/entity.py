@@ -224,6 +224,48 @@ class ObservationTable:
 
 
 @dataclass
+class Grid:
+    """A statistics table laid out as the report prints it: one row per subject (and
+    category), one column per indicator, year and kind of value (levels, then changes)."""
+
+    dataset: str
+    row_heading: str
+    columns: list[str]
+    rows: list[tuple[str, str, list[str]]]  # (subject IRI, row heading, cells)
+
+
+def grid_of(table: ObservationTable, lang: str) -> Grid:
+    """The observations of one data set as a grid; an empty cell is a cell the table lacks."""
+    def text(cells: dict[str, Any], key: str) -> str:
+        cell = cells.get(key)
+        return cell[1] if isinstance(cell, tuple) else str(cell or "")
+
+    rows: dict[tuple[str, str], dict[tuple[str, str, str], str]] = {}
+    columns: dict[tuple[str, str, str], str] = {}
+    for row in table.rows:
+        c = row.cells
+        subject = c.get("subject", ("", ""))[0]
+        heading = text(c, "subject") + (f" · {text(c, 'category')}" if c.get("category") else "")
+        kind_iri = c.get("kind", ("", ""))[0]
+        change = not kind_iri.endswith("/level")
+        col = (text(c, "indicator"), "1" if change else "0", text(c, "period"))
+        label = f"{col[0]} {col[2]}"
+        if change:
+            base = c.get("basePeriod")
+            label += f" ({text(c, 'kind')}{' ' + base + '→' + col[2] if base else ''})"
+        columns[col] = label
+        rows.setdefault((subject, heading), {})[col] = str(c.get("value", ""))
+    order = list(dict.fromkeys(k[0] for k in columns))  # indicators in table order
+    ordered = sorted(columns, key=lambda k: (order.index(k[0]), k[1], k[2]))
+    heading = {"zh": "对象", "en": "subject"}[lang]
+    return Grid(
+        dataset=table.dataset or "", row_heading=heading,
+        columns=[columns[k] for k in ordered],
+        rows=[(s, h, [cells.get(k, "") for k in ordered]) for (s, h), cells in rows.items()],
+    )
+
+
+@dataclass
 class SourceItem:
     iri: str
     label: str
@@ -257,6 +299,7 @@ class Page:
     sources: list[SourceItem]
     graph: list[GraphNode]
     is_dataset: bool
+    grid: Grid | None = None
 
 
 def _literal_value(term: Literal, labels: Labels, lang: str) -> Value:
@@ -462,4 +505,5 @@ def build_page(store: Store, iri: str, lang: str, labels: Labels, parts: dict[st
         properties=properties, incoming=incoming, incoming_truncated=inc_result.truncated,
         observations=observations, observations_truncated=obs_result.truncated,
         sources=sources, graph=_neighbourhood(iri, properties, incoming), is_dataset=is_dataset,
+        grid=grid_of(observations[0], lang) if is_dataset and len(observations) == 1 else None,
     )

@@ -11,11 +11,13 @@ sources. An IRI the store does not know gets a 404 page that suggests IRIs close
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
 from rdflib import Graph, URIRef
 
 from .. import publish
@@ -103,6 +105,28 @@ def _html(iri: str, lang: str, doc_base: str) -> bytes:
     return html.encode("utf-8")
 
 
+def _grid_csv(table: str) -> Response:
+    """A statistics table as its grid in CSV (``?lang=zh|en`` for the headings), for
+    spreadsheets; the same cells as the HTML page's grid."""
+    iri = linked.iri_for_path("dataset/" + table)
+    lang = request.args.get("lang", "zh")
+    if lang not in ("zh", "en"):
+        abort(400, description="lang is zh or en")
+    if not _exists(iri):
+        return _not_found(iri)
+    page = build_page(linked.store(), iri, lang, labels(), parts(), _rdf_triples(iri))
+    if page.grid is None:
+        abort(404, description=f"{iri} is not a statistics table")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([page.grid.row_heading, *page.grid.columns])
+    for _, heading, cells in page.grid.rows:
+        writer.writerow([heading, *cells])
+    response = Response(out.getvalue().encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{table}.csv"'
+    return response
+
+
 def _exists(iri: str) -> bool:
     """Described here (a subject), or at least linked to (only ever an object)."""
     if iri in subject_set():
@@ -149,6 +173,8 @@ def code(rest: str) -> Response:
 
 @bp.route("/dataset/<path:rest>")
 def dataset_part(rest: str) -> Response:
+    if rest.endswith(".csv") and "/" not in rest:
+        return _grid_csv(rest[: -len(".csv")])
     return serve_iri("dataset/" + rest)
 
 
