@@ -538,3 +538,16 @@ def test_one_prefix_per_namespace_named_after_it() -> None:
         own = re.match(r"^https://w3id\.org/vetgraph/(?:id|code)/([a-z0-9-]+)/$", namespace)
         if own:
             assert name == own.group(1)
+
+
+def test_a_total_row_is_known_by_its_subjects_type(data) -> None:
+    """表 1.1's 合计 row: the subject is the city (an area), never a school; no slug needed."""
+    subjects = {
+        data.value(obs, VET.refSubject)
+        for obs in data.subjects(QB.dataSet, URIRef(BASE + "dataset/table-1-1"))
+    }
+    schools = {s for s in subjects if (s, RDF.type, VET.School) in data}
+    totals = subjects - schools
+    assert len(schools) == 6
+    assert totals == {URIRef(BASE + "id/area/benxi-city")}
+    assert (URIRef(BASE + "id/area/benxi-city"), RDF.type, VET.AdministrativeArea) in data
