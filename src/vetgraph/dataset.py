@@ -193,9 +193,18 @@ def _read_files(
             data = read_bytes(path)
             version.add(graph, path, data)
             declared += take(graph, path, data).items()
+    for path in rule_files(sources.files):  # rules change what a build derives: same version rule
+        version.add("rules", path, read_bytes(path))
     sources.prefixes = canonical_prefixes(declared)
     sources.version = version.hexdigest()
     return sources
+
+
+def rule_files(files: dict[str, list[Path]]) -> list[Path]:
+    """``ontology/rules/*.rq`` next to the ontology file (see :mod:`vetgraph.infer`)."""
+    ontology = files.get(GRAPH_ONTOLOGY) or []
+    folder = ontology[0].parent / "rules" if ontology else None
+    return sorted(folder.glob("*.rq")) if folder is not None and folder.is_dir() else []
 
 
 #: The project's own namespaces, ``id/{kind}/`` and ``code/{scheme}/``: named after the

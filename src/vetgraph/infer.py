@@ -19,13 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pyoxigraph as ox
 import yaml
 
 from .config import GRAPH_CODES, GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY, Settings
-from .dataset import Sources
+from .dataset import Sources, rule_files
 
 #: The graphs inference reads (besides its own output).
 BASE_GRAPHS = (GRAPH_ONTOLOGY, GRAPH_CODES, GRAPH_DATA)
@@ -87,18 +86,12 @@ class Rule:
     explanation: dict[str, str]
 
 
-def rules_dir(settings: Settings) -> Path:
-    """``ontology/rules`` next to the ontology file."""
-    return settings.ontology_file.parent / "rules"
-
-
 def load_rules(settings: Settings) -> list[Rule]:
     """The rules of the source tree, by file name; a tree without the folder has none."""
     from .queries import split_header
 
-    folder = rules_dir(settings)
     rules = []
-    for path in sorted(folder.glob("*.rq")) if folder.is_dir() else []:
+    for path in rule_files({GRAPH_ONTOLOGY: [settings.ontology_file]}):
         text = path.read_text(encoding="utf-8")
         header = yaml.safe_load(split_header(text)[0]) or {}
         rules.append(Rule(
