@@ -488,12 +488,15 @@ def build_page(store: Store, iri: str, lang: str, labels: Labels, parts: dict[st
     is_dataset = any(p == RDF_TYPE and o == QB_DATASET for p, o in mine)
 
     bound = {"iri": subject}
-    obs_result = store.query(OBSERVATIONS_QUERY, bindings=bound, max_rows=MAX_OBSERVATION_ROWS)
+    stated = publish.stated_graphs(store)  # stated facts, as the RDF description
+    obs_result = store.query(OBSERVATIONS_QUERY, bindings=bound, max_rows=MAX_OBSERVATION_ROWS,
+                             default_graph_uris=stated)
     obs_rows = obs_result.dicts()
     observations = _observations(obs_rows, iri, labels, lang, is_dataset)
     shown_obs = {r.iri for t in observations for r in t.rows}
 
-    inc_result = store.query(INCOMING_QUERY, bindings=bound, max_rows=MAX_INCOMING_ROWS)
+    inc_result = store.query(INCOMING_QUERY, bindings=bound, max_rows=MAX_INCOMING_ROWS,
+                             default_graph_uris=stated)
     incoming = _incoming(inc_result.dicts(), shown_obs, labels, lang)
 
     own_sources = sorted({str(o) for p, o in mine if p == DERIVED_FROM})
