@@ -466,3 +466,88 @@ def test_a_figure_restated_differently_is_found(real_dataset: Dataset) -> None:
     assert len(found) == 1
     message = " ".join(found[0].messages)
     assert "780" in message and "790" in message
+
+
+# ---------------------------------------------------------------- data fixes (issue 19)
+
+
+def test_the_full_name_is_the_label_and_short_forms_are_alt_labels(data) -> None:
+    """A zh altLabel that contains the zh label and is longer is the full name: it must be the
+    label (docs/model.md). 巡特警大队 was the first found; every entity is checked."""
+    from rdflib.namespace import SKOS
+
+    swapped = []
+    for entity, alt in data.subject_objects(SKOS.altLabel):
+        if alt.language != "zh":
+            continue
+        for label in data.objects(entity, RDFS.label):
+            if label.language == "zh" and str(label) in str(alt) and len(alt) > len(label):
+                swapped.append((str(label), str(alt)))
+    assert swapped == []
+    brigade = URIRef(BASE + "id/organisation/high-tech-zone-patrol-and-swat-brigade")
+    assert Literal("高新区公安分局巡特警大队", lang="zh") in set(data.objects(brigade, RDFS.label))
+    assert Literal("巡特警大队", lang="zh") in set(data.objects(brigade, SKOS.altLabel))
+
+
+def test_every_training_base_has_a_school_or_a_stated_reason(data) -> None:
+    from rdflib.namespace import SKOS
+
+    untied = {
+        str(base).rsplit("/", 1)[-1]
+        for base in data.subjects(RDF.type, VET.TrainingBase)
+        if (base, VET.owner, None) not in data and (base, VET.partner, None) not in data
+    }
+    assert untied == {"electrical-equipment-operation-and-control-training-room"}
+    room = URIRef(BASE + "id/training-base/" + untied.pop())
+    notes = {n.language for n in data.objects(room, SKOS.editorialNote)}
+    assert notes == {"zh", "en"}
+
+
+def test_each_party_of_an_agreement_has_one_role(data) -> None:
+    """Two roles on one association made role joins return each party twice."""
+    roles = Counter(
+        association
+        for association in data.objects(None, PROV.qualifiedAssociation)
+        for _ in data.objects(association, PROV.hadRole)
+    )
+    assert roles and set(roles.values()) == {1}
+    drill = URIRef(BASE + "id/agreement/campus-anti-terrorism-training-drill")
+    by_agent = {
+        str(data.value(a, PROV.agent)).rsplit("/", 1)[-1]: str(data.value(a, PROV.hadRole))
+        for a in data.objects(drill, PROV.qualifiedAssociation)
+    }
+    assert by_agent["high-tech-zone-patrol-and-swat-brigade"] == BASE + "code/party-role/instructor"
+
+
+def test_one_prefix_per_namespace_named_after_it() -> None:
+    """The editor's prefixes (the project's list and the sources'): no namespace twice, the
+    project's id/ and code/ namespaces named after their kind or scheme."""
+    from vetgraph.web import source_prefixes
+    from vetgraph.web.sparql import COMMON_PREFIXES
+
+    settings = Settings.load(env={})
+    editor = {**COMMON_PREFIXES, **source_prefixes(settings)}
+    by_namespace = Counter(editor.values())
+    assert [ns for ns, n in by_namespace.items() if n > 1] == []
+    assert editor["org"] == "http://www.w3.org/ns/org#"
+    assert editor["organisation"] == BASE + "id/organisation/"
+    assert editor["agreement-kind"] == BASE + "code/agreement-kind/"
+    assert editor["base-kind"] == BASE + "code/base-kind/"
+    assert not {"collab", "w3org", "c", "kind", "st"} & set(editor)
+    for name, namespace in editor.items():
+        own = re.match(r"^https://w3id\.org/vetgraph/(?:id|code)/([a-z0-9-]+)/$", namespace)
+        if own:
+            assert name == own.group(1)
+
+
+def test_a_total_row_is_known_by_its_subjects_type(data) -> None:
+    """表 1.1's 合计 row: the subject is the city (an area), never a school; no slug needed."""
+    subjects = {
+        data.value(obs, VET.refSubject)
+        for obs in data.subjects(QB.dataSet, URIRef(BASE + "dataset/table-1-1"))
+    }
+    schools = {s for s in subjects if (s, RDF.type, VET.School) in data}
+    totals = subjects - schools
+    assert len(schools) == 6
+    assert totals == {URIRef(BASE + "id/area/benxi-city")}
+    assert (URIRef(BASE + "id/area/benxi-city"), RDF.type, VET.AdministrativeArea) in data

@@ -16,6 +16,7 @@ from support import FIXTURE_COUNTS, FIXTURE_TOTAL, FIXTURE_TREE, settings_for
 from vetgraph.build import build_store
 from vetgraph.config import GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPHS
 from vetgraph.dataset import load_dataset, read_sources
+from vetgraph.infer import infer_sources, load_rules
 from vetgraph.store import (
     BACKENDS,
     QueryError,
@@ -50,6 +51,7 @@ def built(tmp_path_factory: pytest.TempPathFactory):
 def store(request: pytest.FixtureRequest, built) -> Store:
     if request.param == "oxigraph-in-memory":
         sources = read_sources(built)
+        infer_sources(sources, load_rules(built))
         s: Store = OxigraphStore.in_memory(sources.iter_quads(), prefixes=sources.prefixes)
     else:
         s = open_store(built, request.param)
@@ -248,8 +250,9 @@ def test_updates(built):
     with pytest.raises(ReadOnlyError):
         ro.update("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> <urn:c> } }")
     ro.close()
-    for store in (open_store(built, "memory"),
-                  OxigraphStore.in_memory(read_sources(built).iter_quads())):
+    sources = read_sources(built)
+    infer_sources(sources, load_rules(built))
+    for store in (open_store(built, "memory"), OxigraphStore.in_memory(sources.iter_quads())):
         store.update("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> <urn:c> } }")
         assert store.triple_count("urn:g") == 1
         assert "urn:g" in store.graph_names()

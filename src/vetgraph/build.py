@@ -27,7 +27,7 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,8 +37,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from . import __version__
-from .config import Settings
+from .config import GRAPH_INFERRED, Settings
 from .dataset import Sources, bulk_load_files, read_sources
+from .infer import Rule, infer_sources, load_rules, materialise
 from .store.base import StoreError
 from .store.leases import leased_versions
 from .store.oxigraph import MANIFEST_NAME, read_manifest
@@ -131,8 +132,12 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def load_store(target: Path, files: dict[str, list[Path]]) -> tuple[dict[str, int], Sources]:
-    """Bulk-load the source files into a new store at ``target``, each into its named graph.
+def load_store(
+    target: Path, files: dict[str, list[Path]], rules: Sequence[Rule] | None = ()
+) -> tuple[dict[str, int], Sources]:
+    """Bulk-load the source files into a new store at ``target``, each into its named graph,
+    then materialise the inferences (RDFS closure and ``rules``) into ``graph/inferred``;
+    ``rules=None`` skips inference altogether.
 
     Returns triples per graph and what was loaded (see :func:`bulk_load_files`): a build
     compares its version with the version it validated, as the files must not change between.
@@ -141,6 +146,10 @@ def load_store(target: Path, files: dict[str, list[Path]]) -> tuple[dict[str, in
     store = ox.Store(str(target))
     try:
         loaded = bulk_load_files(store, files)
+        graphs = list(files)
+        if rules is not None:
+            materialise(store, rules)
+            graphs.append(GRAPH_INFERRED)
         store.flush()
         if pause:  # tests: a build that can be killed after loading, before it is finished
             time.sleep(pause)
@@ -149,7 +158,7 @@ def load_store(target: Path, files: dict[str, list[Path]]) -> tuple[dict[str, in
             graph: int(next(iter(store.query(
                 f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
             )))["n"].value)
-            for graph in files
+            for graph in graphs
         }
         return counts, loaded
     finally:
@@ -176,7 +185,7 @@ def build_store(settings: Settings, store_dir: Path | None = None) -> BuildOutco
         target = folder / f"{name}-{version}-{secrets.token_hex(4)}"
         link = store_dir.parent / f".{name}.{secrets.token_hex(4)}.tmp"
         try:
-            counts, loaded = load_store(target, sources.files)
+            counts, loaded = load_store(target, sources.files, load_rules(settings))
             if loaded.version != version:
                 raise BuildError(
                     "the source files changed while the build was running (validated "
@@ -233,6 +242,7 @@ def build_remote(settings: Settings) -> tuple[dict[str, int], ValidationReport, 
     report = validate_sources(sources)
     if not report.conforms:
         raise BuildRefused(report)
+    infer_sources(sources, load_rules(settings))
     return load_remote(open_store(settings, "remote", read_only=False), sources), report, \
         sources.version
 

@@ -20,11 +20,15 @@ GRAPH_ONTOLOGY = BASE_IRI + "graph/ontology"
 GRAPH_CODES = BASE_IRI + "graph/codes"
 GRAPH_DATA = BASE_IRI + "graph/data"
 GRAPH_SHAPES = BASE_IRI + "graph/shapes"
+#: What ``vetgraph build`` derives (RDFS closure and the rules of ``ontology/rules/``): part of
+#: the union default graph; name the other graphs (``FROM``) to query without it.
+GRAPH_INFERRED = BASE_IRI + "graph/inferred"
 GRAPHS: dict[str, str] = {
     "ontology": GRAPH_ONTOLOGY,
     "codes": GRAPH_CODES,
     "data": GRAPH_DATA,
     "shapes": GRAPH_SHAPES,
+    "inferred": GRAPH_INFERRED,
 }
 
 #: Folder holding the sources inside a wheel (see ``force-include`` in pyproject.toml).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,14 +187,55 @@ def _read_files(
     """The one pass over the source files: each read once, its bytes hashed into the
     version and handed to ``take`` (graph, path, bytes), which returns the file's prefixes."""
     version = _Version()
+    declared: list[tuple[str, str]] = []
     for graph, paths in sources.files.items():
         for path in paths:
             data = read_bytes(path)
             version.add(graph, path, data)
-            for prefix, namespace in take(graph, path, data).items():
-                sources.prefixes.setdefault(prefix, namespace)
+            declared += take(graph, path, data).items()
+    for path in rule_files(sources.files):  # rules change what a build derives: same version rule
+        version.add("rules", path, read_bytes(path))
+    sources.prefixes = canonical_prefixes(declared)
     sources.version = version.hexdigest()
     return sources
+
+
+def rule_files(files: dict[str, list[Path]]) -> list[Path]:
+    """``ontology/rules/*.rq`` next to the ontology file (see :mod:`vetgraph.infer`)."""
+    ontology = files.get(GRAPH_ONTOLOGY) or []
+    folder = ontology[0].parent / "rules" if ontology else None
+    return sorted(folder.glob("*.rq")) if folder is not None and folder.is_dir() else []
+
+
+#: The project's own namespaces, ``id/{kind}/`` and ``code/{scheme}/``: named after the
+#: kind or scheme whatever a source file calls them (files reuse short names such as ``c:``).
+_OWN_NAMESPACE = re.compile(r"^https://w3id\.org/vetgraph/(?:id|code)/([a-z][a-z0-9-]*)/$")
+
+
+def canonical_prefixes(declared: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """One prefix per namespace and one namespace per prefix, each named after its namespace.
+
+    Source files name namespaces as suits each file (``org:`` is W3C ORG in the ontology and
+    the organisations in the data; ``c:`` is every code list's own). For the editor, dumps and
+    messages: a standard vocabulary keeps its usual name (:data:`vetgraph.publish.PREFIXES`),
+    the project's instance and code namespaces are named after their path segment, and any
+    other namespace keeps the first name declared for it that is still free.
+    """
+    from .publish import PREFIXES
+
+    usual = {namespace: name for name, namespace in PREFIXES.items()}
+    pairs = list(declared)
+    names: dict[str, str] = {}
+    for fixed in (True, False):
+        for name, namespace in pairs:
+            own = _OWN_NAMESPACE.match(namespace)
+            chosen = usual.get(namespace) or (own.group(1) if own else None)
+            if fixed != (chosen is not None) or namespace in names.values():
+                continue
+            chosen = chosen or name
+            if chosen not in names:
+                names[chosen] = namespace
+    return names
 
 
 def declared_prefixes(data: bytes) -> dict[str, str]:

@@ -540,7 +540,9 @@ def exists(store: Store, iri: str) -> bool:
 
 
 def describe(store: Store, iri: str) -> list[tuple[Node, Node, Node]]:
-    """The resource's concise bounded description plus the labels of everything it links to.
+    """The resource's concise bounded description plus the labels of everything it links to,
+    from the stated graphs (inferred facts, such as every superclass as a type, are asked for
+    with SPARQL: see docs/sparql.md).
 
     The CBD is the resource's outgoing triples and, recursively, those of the blank nodes they
     reach (``prov:qualifiedAssociation``, RDF lists): one query per blank-node depth, until a
@@ -549,11 +551,58 @@ def describe(store: Store, iri: str) -> list[tuple[Node, Node, Node]]:
     """
     out: set[tuple[Node, Node, Node]] = set()
     bound = {"iri": URIRef(iri)}
+    stated = stated_graphs(store)
     for depth, text in enumerate(LEVEL_QUERIES):
-        found = store.query(text, bindings=bound).triples
+        found = store.query(text, bindings=bound, default_graph_uris=stated).triples
         out.update(found)
         if not found or (depth == 0 and not any(isinstance(o, BNode) for _, _, o in found)):
             break
+    return sorted(out, key=lambda t: tuple(term_key(x) for x in t))
+
+
+def stated_graphs(store: Store) -> list[str] | None:
+    """The graphs a description reads: all the store has but ``graph/inferred`` (None, the
+    whole dataset, when it has no inferred graph)."""
+    names = store.graph_names()
+    inferred = GRAPHS["inferred"]
+    return [name for name in names if name != inferred] if inferred in names else None
+
+#: Incoming links per property in an RDF description; past it, a note says how many there are
+#: and the query that lists them all.
+INCOMING_PER_PROPERTY = 100
+RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
+
+
+def describe_full(
+    store: Store, iri: str, per_property: int = INCOMING_PER_PROPERTY
+) -> list[tuple[Node, Node, Node]]:
+    """:func:`describe` plus the stated links into the resource (``?s ?p <iri>`` from IRIs, with the
+    labels of ``?s``), as the HTML page lists them: at most ``per_property`` per property, in
+    IRI order; a cut property gets an ``rdfs:comment`` (zh, en) with its full count and the
+    SPARQL that lists every link."""
+    node = ox.NamedNode(iri)  # raises ValueError for a string that is no IRI
+    out = set(describe(store, iri))
+    stated = stated_graphs(store)
+    counts = store.query(
+        f"SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p {node} . FILTER(isIRI(?s)) }} "
+        "GROUP BY ?p ORDER BY ?p", default_graph_uris=stated
+    )
+    for prop, total in counts.rows:
+        found = store.query(
+            f"CONSTRUCT {{ ?s <{prop}> {node} . ?s <{RDFS_LABEL}> ?label }} WHERE {{ "
+            f"{{ SELECT DISTINCT ?s WHERE {{ ?s <{prop}> {node} . FILTER(isIRI(?s)) }} "
+            f"ORDER BY ?s LIMIT {per_property} }} "
+            f"OPTIONAL {{ ?s <{RDFS_LABEL}> ?label }} }}", default_graph_uris=stated
+        ).triples
+        out.update(found)
+        if int(total) > per_property:
+            listing = f"SELECT ?s WHERE {{ ?s <{prop}> {node} }}"
+            out.add((URIRef(iri), URIRef(RDFS_COMMENT), Literal(
+                f"Incoming <{prop}>: {per_property} of {int(total)} shown; "
+                f"all of them at /sparql: {listing}", lang="en")))
+            out.add((URIRef(iri), URIRef(RDFS_COMMENT), Literal(
+                f"指向本资源的 <{prop}> 共 {int(total)} 条，此处列出 {per_property} 条；"
+                f"全部可在 /sparql 查询：{listing}", lang="zh")))
     return sorted(out, key=lambda t: tuple(term_key(x) for x in t))
 
 

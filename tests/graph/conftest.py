@@ -14,6 +14,7 @@ from support import REAL_TREE_PRESENT, REPO, settings_for
 
 from vetgraph.dataset import read_sources
 from vetgraph.graphs import Facts, load_facts
+from vetgraph.infer import infer_sources, load_rules
 from vetgraph.store.oxigraph import OxigraphStore
 
 
@@ -21,7 +22,9 @@ from vetgraph.store.oxigraph import OxigraphStore
 def store() -> OxigraphStore:
     if not REAL_TREE_PRESENT:
         pytest.skip("project sources (ontology/, data/ttl/) not written yet")
-    sources = read_sources(settings_for(REPO))
+    settings = settings_for(REPO)
+    sources = read_sources(settings)
+    infer_sources(sources, load_rules(settings))  # the union default graph, as a build makes it
     return OxigraphStore.in_memory(sources.iter_quads(), prefixes=sources.prefixes)
 
 
@@ -32,7 +35,9 @@ def disk_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip("project sources (ontology/, data/ttl/) not written yet")
     path = tmp_path_factory.mktemp("graph-store") / "store"
     store = ox.Store(str(path))
-    store.bulk_extend(read_sources(settings_for(REPO)).iter_quads())
+    sources = read_sources(settings_for(REPO))
+    infer_sources(sources, load_rules(settings_for(REPO)))
+    store.bulk_extend(sources.iter_quads())
     store.flush()
     del store  # closes it: the CLI opens it read-only
     return path

@@ -16,7 +16,7 @@ from linkedkit import BASE, as_default_graph, canonical, json_of, jsonld_quads, 
 from support import run_cli
 
 G = BASE + "graph/"
-GRAPHS = ("ontology", "codes", "data", "shapes")
+GRAPHS = ("ontology", "codes", "data", "shapes", "inferred")
 RAPTOR = {"ttl": "turtle", "nt": "ntriples", "rdf": "rdfxml"}
 
 
@@ -34,7 +34,7 @@ def test_listing_offers_every_syntax_with_gzip_and_checksums(server, listing):
     for graph in GRAPHS:
         for ext in ("ttl", "nt", "rdf", "jsonld"):
             assert f"vetgraph-{graph}.{ext}" in names
-    assert len(names) == 6 + 4 * 4
+    assert len(names) == 6 + len(GRAPHS) * 4
     sums = server.get("/dumps/SHA256SUMS").text.splitlines()
     assert len(sums) == 2 * len(names)
     table = dict(reversed(line.split("  ")) for line in sums)

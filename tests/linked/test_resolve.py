@@ -124,12 +124,16 @@ def test_unacceptable_is_406(server):
 
 def test_description_is_the_cbd_plus_labels(server):
     """An agreement's qualified parties (blank nodes) come with it, and so do the labels of
-    everything it points at; nothing else about those neighbours does."""
+    everything it points at and the links into it (issue 19); nothing else about those
+    neighbours does."""
     rows = server.get("/dataset/table-1-1.nt").content
     triples = list(ox.parse(rows, format=ox.RdfFormat.N_TRIPLES))
     label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-    others = {t.predicate for t in triples if t.subject.value != BASE + "dataset/table-1-1"}
+    me = ox.NamedNode(BASE + "dataset/table-1-1")
+    others = {t.predicate for t in triples if t.subject != me and t.object != me}
     assert others <= {label, ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")}
+    incoming = {t.predicate.value for t in triples if t.object == me}
+    assert incoming == {"http://purl.org/linked-data/cube#dataSet"}
     agreement = server.get("/sparql", params={"query": (
         "PREFIX vet: <https://w3id.org/vetgraph/ontology#> "
         "PREFIX prov: <http://www.w3.org/ns/prov#> "
@@ -310,7 +314,7 @@ def test_base_iri_maps_another_domain(tmp_path, tmp_path_factory):
         live.stop()
 
 
-@pytest.mark.parametrize("name", ["ontology", "codes", "data", "shapes"])
+@pytest.mark.parametrize("name", ["ontology", "codes", "data", "shapes", "inferred"])
 def test_named_graph_iris_resolve(server, name):
     """Graph IRIs (the fourth term of every N-Quads line) describe their part of the dataset."""
     graph = f"{BASE}graph/{name}"
@@ -327,3 +331,44 @@ def test_named_graph_iris_resolve(server, name):
     assert int(size) == server.get(nt["url"][len(BASE) - 1:]).content.count(b"\n")
     page = server.get(f"/graph/{name}", headers={"Accept": "text/html"})
     assert f'<span id="triples">{size}</span>' in page.text
+
+
+@pytest.mark.parametrize("suffix", [".ttl", ".nt", ".jsonld", ".rdf"])
+def test_description_includes_incoming_links(server, context_document, suffix):
+    """Issue 19: following a school's IRI as RDF gives the links into it, as its HTML page
+    lists them: the health school's ten offerings (vet:offeredBy) among them."""
+    body = server.get(SCHOOL + suffix).content
+    if suffix == ".jsonld":  # the context by value: the parser fetches nothing
+        doc = json.loads(body)
+        doc["@context"] = context_document["@context"]
+        body = json.dumps(doc).encode()
+    fmt = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES,
+           ".jsonld": ox.RdfFormat.JSON_LD, ".rdf": ox.RdfFormat.RDF_XML}[suffix]
+    triples = list(ox.parse(body, format=fmt))
+    me = ox.NamedNode(BASE + SCHOOL.lstrip("/"))
+    offered = {t.subject for t in triples
+               if t.object == me and t.predicate.value.endswith("ontology#offeredBy")}
+    assert len(offered) == 10
+    label = "http://www.w3.org/2000/01/rdf-schema#label"
+    for offering in offered:
+        assert any(t.subject == offering and t.predicate.value == label for t in triples)
+
+
+def test_incoming_links_are_bounded_per_property_with_a_note(server):
+    """More observations are reported than a description carries: 100 of them, and a note
+    (zh, en) with the full count and the query that lists them all."""
+    body = server.get("/code/observation-status/reported.nt").content
+    triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+    me = ox.NamedNode(BASE + "code/observation-status/reported")
+    unit = "http://purl.org/linked-data/sdmx/2009/attribute#obsStatus"
+    assert sum(1 for t in triples if t.object == me and t.predicate.value == unit) == 100
+    total = server.get("/sparql", params={"query": (
+        f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {{ ?o <{unit}> <{me.value}> }}")},
+        headers={"Accept": "application/sparql-results+json"}).json()
+    count = int(total["results"]["bindings"][0]["n"]["value"])
+    assert count > 100
+    notes = {t.object.language: t.object.value for t in triples
+             if t.subject == me and t.predicate.value.endswith("#comment")}
+    assert f"100 of {count} shown" in notes["en"]
+    assert f"SELECT ?s WHERE {{ ?s <{unit}> <{me.value}> }}" in notes["en"]
+    assert f"共 {count} 条" in notes["zh"]

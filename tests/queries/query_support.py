@@ -13,6 +13,7 @@ from support import REPO, settings_for
 
 from vetgraph.config import Settings
 from vetgraph.dataset import read_sources
+from vetgraph.infer import infer_sources, load_rules
 from vetgraph.queries import get_query, run
 from vetgraph.store.oxigraph import OxigraphStore
 
@@ -36,8 +37,10 @@ def project_settings(store: Path | None = None) -> Settings:
 
 def load_store(settings: Settings, target: Path | None = None) -> OxigraphStore:
     """The project's sources in Oxigraph (on disk when ``target`` is given), no build gate:
-    these tests are about the queries; validation has its own tests."""
+    these tests are about the queries; validation has its own tests. The inferred graph is
+    there, as a build makes it: the queries are answered over the union default graph."""
     sources = read_sources(settings)
+    infer_sources(sources, load_rules(settings))
     if target is None:
         return OxigraphStore.in_memory(sources.iter_quads())
     store = ox.Store(str(target))

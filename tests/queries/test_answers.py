@@ -731,3 +731,20 @@ def test_every_query_has_an_answer_test(qsettings):
     text = Path(__file__).read_text(encoding="utf-8")
     missing = [q.name for q in load_catalogue(qsettings) if f'"{q.name}"' not in text]
     assert missing == []
+
+
+def test_agreements_by_kind(qstore, qsettings):
+    """The cookbook's question (9): agreements counted by kind (docs/sparql.md)."""
+    rows = answer(qstore, qsettings, "agreements-by-kind")
+    counts = {r["kindName"]: r["agreements"] for r in rows}
+    assert counts == {
+        "校企合作": 5, "共建实训基地": 4, "中高职“3+2”贯通培养": 3, "培训服务": 3,
+        "实习就业基地": 2, "中外合作办学意向": 1, "中高职校企订单贯通培养": 1, "产教双师共培": 1,
+        "共建爱国主义教育基地": 1, "市域产教联合体共建": 1, "政校合作": 1, "校企合作研发": 1,
+        "职业教育集团合作": 1, "职普融通联合办学": 1, "订单班": 1,
+    }
+    assert sum(counts.values()) == 27
+    assert [r["kindName"] for r in rows][:2] == ["校企合作", "共建实训基地"]
+    # 案例九: the health and chemical schools with the two police units (4 named parties)
+    training = next(r for r in rows if r["kind"].endswith("/training-service"))
+    assert training["kindNameEn"] == "training service"

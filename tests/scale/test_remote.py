@@ -17,6 +17,7 @@ from support import REPO, needs_real_tree, run_cli, settings_for
 
 from vetgraph.config import GRAPHS
 from vetgraph.dataset import read_sources, to_dataset
+from vetgraph.infer import infer_sources, load_rules
 from vetgraph.queries import bind, load_catalogue
 from vetgraph.store import QueryResult, ReadOnlyError, StoreError
 from vetgraph.store.memory import MemoryStore
@@ -35,7 +36,11 @@ TRAILING_ZEROS = re.compile(r"(?<![\d.])(\d+)\.(\d*?)0+(?![\d.])")
 
 @pytest.fixture(scope="module")
 def sources():
-    return read_sources(settings_for(REPO))
+    """The sources with their inferred graph, as `vetgraph build --backend remote` loads them."""
+    settings = settings_for(REPO)
+    read = read_sources(settings)
+    infer_sources(read, load_rules(settings))
+    return read
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +48,7 @@ def loaded(virtuoso, sources) -> RemoteStore:
     """The seed data in Virtuoso, loaded by the real command (validation included)."""
     done = run_cli("build", "--backend", "remote", *virtuoso.flags(), "--root", str(REPO))
     assert done.returncode == 0, done.stderr
-    assert f"{sum(sources.counts().values())} triples in 4 graphs" in done.stdout
+    assert f"{sum(sources.counts().values())} triples in 5 graphs" in done.stdout
     return RemoteStore(virtuoso.query_url)
 
 

@@ -16,6 +16,7 @@ from support import REPO, needs_real_tree, run_cli, settings_for
 
 from vetgraph import publish
 from vetgraph.dataset import read_sources, to_dataset
+from vetgraph.infer import infer_sources, load_rules
 from vetgraph.store.memory import MemoryStore
 
 remote_backend = pytest.importorskip("vetgraph.store.remote")
@@ -26,7 +27,11 @@ DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 
 @pytest.fixture(scope="module")
 def sources():
-    return read_sources(settings_for(REPO))
+    """The sources with their inferred graph, as `vetgraph build --backend remote` loads them."""
+    settings = settings_for(REPO)
+    read = read_sources(settings)
+    infer_sources(read, load_rules(settings))
+    return read
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from rdflib import Literal
 from rdflib.term import Node
 
+from ..publish import stated_graphs
 from ..store import Store
 from .terms import PROLOGUE, VET, most_specific
 
@@ -89,7 +90,9 @@ class Facts:
 
 
 def _select(store: Store, body: str) -> list[dict[str, Node]]:
-    return store.query(PROLOGUE + body).dicts()
+    """Stated facts only: the inferred shortcuts (``vet:cooperatesWith`` …) would draw a
+    second edge beside the path they summarise."""
+    return store.query(PROLOGUE + body, default_graph_uris=stated_graphs(store)).dicts()
 
 
 def _s(term: Node | None) -> str:

@@ -43,9 +43,11 @@ def _open_oxigraph(settings: Settings, read_only: bool = True) -> Store:
 def _open_memory(settings: Settings, read_only: bool = False) -> Store:
     """The source tree parsed into rdflib, no build needed (slower queries)."""
     from ..dataset import read_sources, to_dataset
+    from ..infer import infer_sources, load_rules
     from .memory import MemoryStore
 
     sources = read_sources(settings)
+    infer_sources(sources, load_rules(settings))
     return MemoryStore(to_dataset(sources), read_only=read_only, prefixes=sources.prefixes)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from ..config import Settings
+from ..dataset import canonical_prefixes
 from .executor import QueryExecutor, WorkerSpec
 
 #: Brackets a query may nest (pyoxigraph's parser crashes on a few thousand); env override.
@@ -93,8 +94,8 @@ _PREFIX_LINE = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([\w.-]*):\s*<([^>\s]*)>", 
 
 
 def source_prefixes(settings: Settings) -> dict[str, str]:
-    """Prefixes declared by the Turtle sources (first declaration of a name wins)."""
-    found: dict[str, str] = {}
+    """Prefixes declared by the Turtle sources, one per namespace (see canonical_prefixes)."""
+    found: list[tuple[str, str]] = []
     paths = [settings.ontology_file]
     for folder in (settings.codes_dir, settings.data_dir):
         paths += sorted(folder.glob("*.ttl")) if folder.is_dir() else []
@@ -103,9 +104,8 @@ def source_prefixes(settings: Settings) -> dict[str, str]:
             text = path.read_text(encoding="utf-8")
         except OSError:
             continue
-        for name, iri in _PREFIX_LINE.findall(text):
-            found.setdefault(name, iri)
-    return found
+        found += _PREFIX_LINE.findall(text)
+    return canonical_prefixes(found)
 
 
 def _remote_version(settings: Settings) -> str:

@@ -11,12 +11,31 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, VOID, XSD
 
+from ..config import GRAPH_INFERRED
 from . import negotiation as n
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 #: Terms for what the service description vocabulary cannot say (limits, truncation marker).
 VETSD = Namespace("https://w3id.org/vetgraph/ontology/service#")
+
+#: What the default graph holds, for the service description and the home page.
+INFERENCE_NOTE = {
+    "en": "The default graph is the union of all named graphs, inferred facts included: "
+          f"<{GRAPH_INFERRED}> holds the RDFS closure (subClassOf, subPropertyOf, domain, "
+          "range, owl:inverseOf) and the rules of /ontology, materialised at build. To query "
+          "the stated facts only, name the other graphs with FROM.",
+    "zh": "默认图是所有命名图的并集，包括推理得出的事实：<" + GRAPH_INFERRED + "> 存放构建时物化的 "
+          "RDFS 闭包（子类、子属性、定义域、值域、互逆属性）和 /ontology 所列规则的结果。"
+          "只查原始陈述时，用 FROM 指定其余命名图。",
+}
+INFERRED_GRAPH_NOTE = {
+    "en": "Derived at build, never stated in the sources: the RDFS closure over the ontology "
+          "and the shortcut rules of ontology/rules/ (e.g. Major vet:servesCluster Cluster). "
+          "No triple here is also in another graph.",
+    "zh": "构建时推导，源文件中没有直接陈述：本体的 RDFS 闭包与 ontology/rules/ 中的捷径规则"
+          "（如 专业 vet:servesCluster 产业集群）。这里的三元组不会与其他图重复。",
+}
 
 #: Media type → W3C format IRI (http://www.w3.org/ns/formats/).
 FORMAT_IRIS = {
@@ -80,9 +99,10 @@ def build(
         (
             default,
             RDFS.comment,
-            Literal("The default graph is the union of all named graphs.", lang="en"),
+            Literal(INFERENCE_NOTE["en"], lang="en"),
         )
     )
+    g.add((default, RDFS.comment, Literal(INFERENCE_NOTE["zh"], lang="zh")))
     for index, (name, count) in enumerate(sorted(graphs.items())):
         named = BNode(f"named-graph-{index}")
         graph = BNode(f"graph-{index}")
@@ -92,6 +112,9 @@ def build(
         g.add((named, SD.graph, graph))
         g.add((graph, RDF.type, SD.Graph))
         g.add((graph, VOID.triples, Literal(count, datatype=XSD.integer)))
+        if name == GRAPH_INFERRED:
+            for lang, text in INFERRED_GRAPH_NOTE.items():
+                g.add((named, RDFS.comment, Literal(text, lang=lang)))
 
     integer, decimal = XSD.integer, XSD.decimal
     g.add(

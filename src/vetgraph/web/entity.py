@@ -235,6 +235,48 @@ class ObservationTable:
 
 
 @dataclass
+class Grid:
+    """A statistics table laid out as the report prints it: one row per subject (and
+    category), one column per indicator, year and kind of value (levels, then changes)."""
+
+    dataset: str
+    row_heading: str
+    columns: list[str]
+    rows: list[tuple[str, str, list[str]]]  # (subject IRI, row heading, cells)
+
+
+def grid_of(table: ObservationTable, lang: str) -> Grid:
+    """The observations of one data set as a grid; an empty cell is a cell the table lacks."""
+    def text(cells: dict[str, Any], key: str) -> str:
+        cell = cells.get(key)
+        return cell[1] if isinstance(cell, tuple) else str(cell or "")
+
+    rows: dict[tuple[str, str], dict[tuple[str, str, str], str]] = {}
+    columns: dict[tuple[str, str, str], str] = {}
+    for row in table.rows:
+        c = row.cells
+        subject = c.get("subject", ("", ""))[0]
+        heading = text(c, "subject") + (f" · {text(c, 'category')}" if c.get("category") else "")
+        kind_iri = c.get("kind", ("", ""))[0]
+        change = not kind_iri.endswith("/level")
+        col = (text(c, "indicator"), "1" if change else "0", text(c, "period"))
+        label = f"{col[0]} {col[2]}"
+        if change:
+            base = c.get("basePeriod")
+            label += f" ({text(c, 'kind')}{' ' + base + '→' + col[2] if base else ''})"
+        columns[col] = label
+        rows.setdefault((subject, heading), {})[col] = str(c.get("value", ""))
+    order = list(dict.fromkeys(k[0] for k in columns))  # indicators in table order
+    ordered = sorted(columns, key=lambda k: (order.index(k[0]), k[1], k[2]))
+    heading = {"zh": "对象", "en": "subject"}[lang]
+    return Grid(
+        dataset=table.dataset or "", row_heading=heading,
+        columns=[columns[k] for k in ordered],
+        rows=[(s, h, [cells.get(k, "") for k in ordered]) for (s, h), cells in rows.items()],
+    )
+
+
+@dataclass
 class SourceItem:
     iri: str
     label: str
@@ -288,6 +330,7 @@ class Page:
     sources: list[SourceItem]
     graph: Neighbourhood
     is_dataset: bool
+    grid: Grid | None = None
 
 
 def _literal_value(term: Literal, labels: Labels, lang: str) -> Value:
@@ -522,12 +565,15 @@ def build_page(store: Store, iri: str, lang: str, labels: Labels, parts: dict[st
     is_dataset = any(p == RDF_TYPE and o == QB_DATASET for p, o in mine)
 
     bound = {"iri": subject}
-    obs_result = store.query(OBSERVATIONS_QUERY, bindings=bound, max_rows=MAX_OBSERVATION_ROWS)
+    stated = publish.stated_graphs(store)  # stated facts, as the RDF description
+    obs_result = store.query(OBSERVATIONS_QUERY, bindings=bound, max_rows=MAX_OBSERVATION_ROWS,
+                             default_graph_uris=stated)
     obs_rows = obs_result.dicts()
     observations = _observations(obs_rows, iri, labels, lang, is_dataset)
     shown_obs = {r.iri for t in observations for r in t.rows}
 
-    inc_result = store.query(INCOMING_QUERY, bindings=bound, max_rows=MAX_INCOMING_ROWS)
+    inc_result = store.query(INCOMING_QUERY, bindings=bound, max_rows=MAX_INCOMING_ROWS,
+                             default_graph_uris=stated)
     incoming = _incoming(inc_result.dicts(), shown_obs, labels, lang)
 
     own_sources = sorted({str(o) for p, o in mine if p == DERIVED_FROM})
@@ -541,4 +587,5 @@ def build_page(store: Store, iri: str, lang: str, labels: Labels, parts: dict[st
         sources=sources, is_dataset=is_dataset,
         graph=layout_neighbourhood(_neighbourhood(iri, properties, incoming),
                                    labels.text(iri, lang)),
+        grid=grid_of(observations[0], lang) if is_dataset and len(observations) == 1 else None,
     )

@@ -20,8 +20,11 @@ from flask import (
     url_for,
 )
 
+from ..config import GRAPH_INFERRED
+from ..infer import load_rules
 from . import docpages, resources
 from . import state as web_state
+from .description import INFERENCE_NOTE
 from .linked import local_href
 from .manners import etag_matches, weak_etag
 
@@ -110,6 +113,7 @@ def summary() -> dict[str, Any]:
             {**row, "href": local_href(row["dataset"])} for row in stats["datasets"]
         ],
         "limits": st.limits(),
+        "inference": inference_summary(stats["graphs"]),
         "links": {
             "sparql_editor": url_for("sparql.endpoint", _external=True),
             "sparql_endpoint": url_for("sparql.endpoint", _external=True),
@@ -120,6 +124,23 @@ def summary() -> dict[str, Any]:
             "documentation_index": url_for("home.docs", _external=True),
             "home_json": url_for("home.index", format="json", _external=True),
         },
+    }
+
+
+def inference_summary(graphs: dict[str, int]) -> dict[str, Any]:
+    """The inferred graph: its size, the rules that fill it, and whether updates accepted
+    since the build have left it stale (it is recomputed by the next ``vetgraph build``)."""
+    st = web_state()
+    return {
+        "graph": GRAPH_INFERRED,
+        "triples": graphs.get(GRAPH_INFERRED, 0),
+        "note": INFERENCE_NOTE,
+        "stale": st.executor.generation > 0,
+        "rules": [
+            {"name": rule.name, "label": rule.label, "explanation": rule.explanation}
+            for rule in load_rules(st.settings)
+        ],
+        "ontology": url_for("resources.ontology", _external=True),
     }
 
 

@@ -11,17 +11,21 @@ sources. An IRI the store does not know gets a 404 page that suggests IRIs close
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
 from rdflib import Graph, URIRef
 
 from .. import publish
 from ..config import BASE_IRI, GRAPH_ONTOLOGY, GRAPH_SHAPES
+from ..infer import load_rules
 from . import linked
 from . import negotiation as n
+from . import state as web_state
 from .entity import Labels, build_page, load_parts
 from .manners import error_response
 from .vocab import ontology_doc, shapes_doc
@@ -100,6 +104,12 @@ def _cluster_coverage(iri: str, lang: str) -> dict[str, Any] | None:
                              for b, (zh, en) in BASIS_LABELS.items()}}
 
 
+def _rdf_full(iri: str) -> list[Any]:
+    """What an RDF syntax gets: the description with the incoming links, as the HTML page."""
+    return linked.cached(("describe-full", iri),
+                         lambda: publish.describe_full(linked.store(), iri))
+
+
 def _html(iri: str, lang: str, doc_base: str) -> bytes:
     triples = _rdf_triples(iri)
     page = build_page(linked.store(), iri, lang, labels(), parts(), triples)
@@ -109,6 +119,28 @@ def _html(iri: str, lang: str, doc_base: str) -> bytes:
         other_lang="en" if lang == "zh" else "zh", cluster=_cluster_coverage(iri, lang),
     )
     return html.encode("utf-8")
+
+
+def _grid_csv(table: str) -> Response:
+    """A statistics table as its grid in CSV (``?lang=zh|en`` for the headings), for
+    spreadsheets; the same cells as the HTML page's grid."""
+    iri = linked.iri_for_path("dataset/" + table)
+    lang = request.args.get("lang", "zh")
+    if lang not in ("zh", "en"):
+        abort(400, description="lang is zh or en")
+    if not _exists(iri):
+        return _not_found(iri)
+    page = build_page(linked.store(), iri, lang, labels(), parts(), _rdf_triples(iri))
+    if page.grid is None:
+        abort(404, description=f"{iri} is not a statistics table")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([page.grid.row_heading, *page.grid.columns])
+    for _, heading, cells in page.grid.rows:
+        writer.writerow([heading, *cells])
+    response = Response(out.getvalue().encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{table}.csv"'
+    return response
 
 
 def _exists(iri: str) -> bool:
@@ -140,7 +172,7 @@ def serve_iri(path: str) -> Response:
     def make(mime: str, lang: str) -> bytes:
         if mime == n.HTML:
             return _html(iri, lang, doc_base)
-        return linked.rdf_bytes(_rdf_triples(iri), mime, first=iri)
+        return linked.rdf_bytes(_rdf_full(iri), mime, first=iri)
 
     return linked.represent(doc_base, suffix_mime, make, key=iri)
 
@@ -157,6 +189,8 @@ def code(rest: str) -> Response:
 
 @bp.route("/dataset/<path:rest>")
 def dataset_part(rest: str) -> Response:
+    if rest.endswith(".csv") and "/" not in rest:
+        return _grid_csv(rest[: -len(".csv")])
     return serve_iri("dataset/" + rest)
 
 
@@ -188,8 +222,9 @@ def _vocabulary(graph: str, doc_base: str, suffix: str | None, template: str,
         g = _named_graph(graph)
         if mime == n.HTML:
             doc = linked.cached((template, lang), lambda: build(g, labels(), lang))
+            rules = load_rules(web_state().settings) if template == "ontology.html" else []
             html = render_template(template, doc=doc, lang=lang, href=linked.local_href,
-                                   doc_base=doc_base, formats=linked.SUFFIXES,
+                                   doc_base=doc_base, formats=linked.SUFFIXES, rules=rules,
                                    other_lang="en" if lang == "zh" else "zh")
             return html.encode("utf-8")
         triples = sorted(g, key=lambda t: tuple(publish.term_key(x) for x in t))
