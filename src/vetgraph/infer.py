@@ -44,24 +44,28 @@ def _update(template: str, where: str) -> str:
             f"WHERE {{ {where} FILTER NOT EXISTS {{ {template} }} }}")
 
 
+#: Types in RDF's and RDFS's own namespaces (``a rdfs:Resource``, true of everything; ``a
+#: rdf:Property`` from a property whose range is rdf:Property …) tell an analyst nothing.
+_NOT_RDF_CLASS = ('!STRSTARTS(STR(?{v}), "http://www.w3.org/1999/02/22-rdf-syntax-ns#") && '
+                  '!STRSTARTS(STR(?{v}), "http://www.w3.org/2000/01/rdf-schema#")')
+
 #: The RDFS entailment rules that derive facts about instances (rdfs2, rdfs3, rdfs7, rdfs9)
-#: and owl:inverseOf, each a SPARQL update evaluated in the store. ``a rdfs:Resource``, true
-#: of everything, is left out.
+#: and owl:inverseOf, each a SPARQL update evaluated in the store.
 RDFS_UPDATES: dict[str, str] = {
     "rdfs9 subClassOf": _update(
         "?x a ?super",
         "?x a ?class . ?class rdfs:subClassOf ?super . "
-        "FILTER(isIRI(?x) && isIRI(?super) && ?super != rdfs:Resource)",
+        f"FILTER(isIRI(?x) && isIRI(?super) && {_NOT_RDF_CLASS.format(v='super')})",
     ),
     "rdfs2 domain": _update(
         "?x a ?class",
         "?p rdfs:domain ?class . ?x ?p ?y . "
-        "FILTER(isIRI(?x) && isIRI(?class) && ?class != rdfs:Resource)",
+        f"FILTER(isIRI(?x) && isIRI(?class) && {_NOT_RDF_CLASS.format(v='class')})",
     ),
     "rdfs3 range": _update(
         "?y a ?class",
         "?p rdfs:range ?class . ?x ?p ?y . "
-        "FILTER(isIRI(?y) && isIRI(?class) && ?class != rdfs:Resource)",
+        f"FILTER(isIRI(?y) && isIRI(?class) && {_NOT_RDF_CLASS.format(v='class')})",
     ),
     "rdfs7 subPropertyOf": _update(
         "?x ?super ?y",

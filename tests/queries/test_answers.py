@@ -747,4 +747,4 @@ def test_agreements_by_kind(qstore, qsettings):
     assert [r["kindName"] for r in rows][:2] == ["校企合作", "共建实训基地"]
     # 案例九: the health and chemical schools with the two police units (4 named parties)
     training = next(r for r in rows if r["kind"].endswith("/training-service"))
-    assert training["kindNameEn"] == "training service"
+    assert training["kindNameEn"] == "Training service"
