@@ -118,13 +118,14 @@ def test_not_a_workbook(tmp_path):
     refused(book, tmp_path / "out", 2, "不是可读取的 .xlsx 工作簿 / not a readable .xlsx workbook")
 
 
-def test_older_template_version(blank_template, tmp_path):
+@pytest.mark.parametrize("version", [0, 1])  # 1: before the cluster_alignments sheet
+def test_older_template_version(blank_template, tmp_path, version):
     def age(workbook):
-        workbook["README"]["B2"] = 0
+        workbook["README"]["B2"] = version
 
     book = book_with(blank_template, tmp_path, {"schools": [SCHOOL]}, age)
-    refused(book, tmp_path / "out", 2, "模板版本 0，当前为 1",
-            "template version 0, this vetgraph reads version 1: make a new one with "
+    refused(book, tmp_path / "out", 2, f"模板版本 {version}，当前为 2",
+            f"template version {version}, this vetgraph reads version 2: make a new one with "
             "`vetgraph template`")
 
 

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .model import SEP, Issue, Names, Row
+from .model import SEP, Issue, Names, Row, compact
 from .spec import LISTS_SHEET, README_SHEET, SHEETS, TEMPLATE_VERSION, Column, Sheet
 
 FIRST_ROW = 3  # rows 1 and 2 are the zh and en headers
@@ -53,6 +53,16 @@ def _lists(names: Names, codes_used: dict[str, list[str]]) -> dict[str, list[str
     lists = {f"code:{scheme.rsplit('/', 1)[-1]}": values for scheme, values in codes_used.items()}
     lists["entities"] = sorted({names.ref_text(i) for i in names.entity_name})
     lists["sources"] = sorted(names.part_text(p) for p in names.parts)
+    lists["schemes"] = sorted(set(names.scheme_name.values()))
+    for sheet in SHEETS:
+        for column in sheet.columns:
+            key = _list_key(column)
+            if column.kind == "code" and column.also and key is not None:
+                schemes = column.code_schemes()
+                lists[key] = sorted({names.code_text_in(c, schemes) for s in schemes
+                                     for cs in names.code_keys.get(s, {}).values() for c in cs})
+            elif column.kind == "choice" and key is not None:
+                lists[key] = [compact(c) for c in column.choices]
     return lists
 
 
@@ -63,7 +73,11 @@ def code_lists(names: Names) -> dict[str, list[str]]:
 
 def _list_key(column: Column) -> str | None:
     if column.kind == "code":
-        return f"code:{column.scheme}"
+        return "code:" + "+".join(s.rsplit("/", 1)[-1] for s in column.code_schemes())
+    if column.kind == "choice":
+        return f"choice:{column.key}"
+    if column.kind == "scheme":
+        return "schemes"
     if column.kind == "ref":
         return "entities"
     if column.kind == "part":
@@ -125,7 +139,8 @@ def _validation(column: Column, ranges: dict[str, str]) -> Any:
     if key is not None and key in ranges:
         # several values per cell cannot be checked by Excel: offer the list, accept any text
         return DataValidation(type="list", formula1=f"={ranges[key]}", allow_blank=True,
-                              showErrorMessage=not column.multi and column.kind == "code",
+                              showErrorMessage=not column.multi
+                              and column.kind in ("code", "choice", "scheme"),
                               errorTitle="vetgraph", error="请从列表中选择 / choose from the list")
     if column.kind in ("int", "year"):
         low, high = (1900, 2100) if column.kind == "year" else (-(10**12), 10**12)
@@ -182,8 +197,9 @@ def _write_readme(ws: Any, names: Names) -> None:
                "example"])
     for sheet in SHEETS:
         for column in sheet.columns:
+            schemes = ", ".join((column.scheme, *column.also)) if column.scheme else ""
             ws.append([sheet.name, column.key, column.zh, column.kind + (
-                f" ({column.scheme})" if column.scheme else ""), "yes" if column.required else "",
+                f" ({schemes})" if schemes else ""), "yes" if column.required else "",
                 "yes" if column.multi else "", column.help_zh, column.help_en, column.example])
     for letter, width in zip("ABCDEFGHI", (22, 22, 16, 22, 9, 9, 50, 50, 30), strict=True):
         ws.column_dimensions[letter].width = width

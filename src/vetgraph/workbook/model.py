@@ -72,6 +72,8 @@ class Names:
     code_keys: dict[str, dict[str, set[URIRef]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(set)))
     code_name: dict[URIRef, str] = field(default_factory=dict)
+    scheme_keys: dict[str, set[URIRef]] = field(default_factory=lambda: defaultdict(set))
+    scheme_name: dict[URIRef, str] = field(default_factory=dict)
     known: set[URIRef] = field(default_factory=set)
     parts: set[URIRef] = field(default_factory=set)
 
@@ -100,7 +102,18 @@ class Names:
                 zh = [str(x) for x in codes.objects(concept, SKOS.prefLabel) if x.language == "zh"]
                 unique = zh and len(keys[zh[0]]) == 1
                 names.code_name[concept] = zh[0] if unique else str(concept).rsplit("/", 1)[-1]
+        for scheme in codes.subjects(RDF.type, SKOS.ConceptScheme):
+            if isinstance(scheme, URIRef):
+                names.add_scheme(scheme, codes)
         return names
+
+    def add_scheme(self, scheme: URIRef, codes: Graph) -> None:
+        """A code list named in cells by its Chinese name, its slug or its IRI."""
+        slug_ = str(scheme).rstrip("/").rsplit("/", 1)[-1]
+        zh = [str(x) for x in codes.objects(scheme, SKOS.prefLabel) if x.language == "zh"]
+        for key in (str(scheme), slug_, *zh):
+            self.scheme_keys[key].add(scheme)
+        self.scheme_name[scheme] = slug_
 
     def add_entity(self, iri: URIRef, label: str, preferred: bool = False) -> None:
         self.entity_keys[label].add(iri)
@@ -118,6 +131,15 @@ class Names:
 
     def code_text(self, iri: Node) -> str:
         return self.code_name.get(iri, str(iri))  # type: ignore[call-overload]
+
+    def code_text_in(self, iri: Node, schemes: tuple[str, ...]) -> str:
+        """A code's name in a column drawing from several lists: the IRI if the name is not
+        unique across them."""
+        text = self.code_text(iri)
+        return text if self.code_in(schemes, text)[0] == iri else str(iri)
+
+    def scheme_text(self, iri: Node) -> str:
+        return self.scheme_name.get(iri, str(iri))  # type: ignore[call-overload]
 
     def part_text(self, iri: Node) -> str:
         text = str(iri)
@@ -151,6 +173,35 @@ class Names:
         hint = "、".join(close) if close else "、".join(listed[:8])
         return None, f"代码表 {scheme.rsplit('/', 1)[-1]} 中没有“{text}”（可选：{hint}）", \
             f"'{text}' is not in code list {scheme.rsplit('/', 1)[-1]} (try: {hint})"
+
+    def code_in(self, schemes: tuple[str, ...], text: str
+                ) -> tuple[URIRef | None, str | None, str | None]:
+        """A code of any of ``schemes`` (one scheme: as :meth:`code`)."""
+        if len(schemes) == 1:
+            return self.code(schemes[0], text)
+        found = {c for s in schemes for c in self.code_keys.get(s, {}).get(text, set())}
+        if len(found) == 1:
+            return next(iter(found)), None, None
+        slugs = [s.rsplit("/", 1)[-1] for s in schemes]
+        lists, lists_en = "、".join(slugs), ", ".join(slugs)
+        if found:
+            iris = ", ".join(sorted(map(str, found)))
+            return None, f"“{text}”在代码表 {lists} 中不唯一，请写IRI：{iris}", \
+                f"'{text}' is ambiguous in code lists {lists_en}, write the IRI: {iris}"
+        listed = sorted({self.code_name[c] for s in schemes
+                         for cs in self.code_keys.get(s, {}).values() for c in cs})
+        close = difflib.get_close_matches(text, listed, n=3, cutoff=0.4)
+        hint = "、".join(close) if close else "、".join(listed[:8])
+        return None, f"代码表 {lists} 中没有“{text}”（可选：{hint}）", \
+            f"'{text}' is not in code lists {lists_en} (try: {hint})"
+
+    def scheme(self, text: str) -> tuple[URIRef | None, str | None, str | None]:
+        found = self.scheme_keys.get(text, set())
+        if len(found) == 1:
+            return next(iter(found)), None, None
+        listed = "、".join(sorted(set(self.scheme_name.values())))
+        return None, f"没有名为“{text}”的代码表（可选：{listed}）", \
+            f"no code list '{text}' (try: {listed})"
 
     def part(self, text: str) -> tuple[URIRef | None, str | None, str | None]:
         iri = URIRef(text if text.startswith(("http://", "https://")) else f"{self.report}/{text}")
@@ -217,7 +268,10 @@ def _cell(column: Column, values: list[Node], names: Names) -> Any:
     if column.kind == "number":
         return SEP.join(_number_text(v) for v in values)
     render = {"ref": names.ref_text, "code": names.code_text, "part": names.part_text,
-              "type": compact}.get(column.kind, str)
+              "type": compact, "choice": compact, "scheme": names.scheme_text}.get(column.kind, str)
+    if column.kind == "code" and column.also:
+        schemes = column.code_schemes()
+        return SEP.join(sorted(names.code_text_in(v, schemes) for v in values))
     return SEP.join(sorted(render(v) for v in values))
 
 
@@ -498,8 +552,18 @@ def _term(column: Column, value: Any, names: Names) -> tuple[Node | None, str, s
         iri, zh, en = names.ref(text)
         return iri, zh or "", en or ""
     if kind == "code":
-        iri, zh, en = names.code(column.code_scheme(), text)
+        iri, zh, en = names.code_in(column.code_schemes(), text)
         return iri, zh or "", en or ""
+    if kind == "scheme":
+        iri, zh, en = names.scheme(text)
+        return iri, zh or "", en or ""
+    if kind == "choice":
+        iri = expand(text)
+        if iri not in column.choices:
+            allowed = [compact(c) for c in column.choices]
+            return None, f"“{text}”不可用（可选：{'、'.join(allowed)}）", \
+                f"'{text}' is not allowed (choose one of: {', '.join(allowed)})"
+        return iri, "", ""
     if kind == "part":
         iri, zh, en = names.part(text)
         return iri, zh or "", en or ""

@@ -20,7 +20,8 @@ from rdflib import DCTERMS, RDF, RDFS, SKOS, Namespace, URIRef
 from ..config import BASE_IRI
 
 #: Raised whenever a sheet or column changes meaning; a workbook with another version is refused.
-TEMPLATE_VERSION = 1
+#: 2: the cluster_alignments sheet (issue 18) and the training bases' editorial notes (issue 19).
+TEMPLATE_VERSION = 2
 
 VET = Namespace(BASE_IRI + "ontology#")
 PROV = Namespace("http://www.w3.org/ns/prov#")
@@ -50,9 +51,11 @@ PREFIXES = {
 #: text: language-tagged literal (``lang``); string: plain literal; int: xsd:integer;
 #: number: xsd:integer or xsd:decimal as written; year: xsd:gYear; ref: an entity;
 #: code: a concept of ``scheme``; part: a part of the source report; type: a class (rdf:type);
-#: components: the data structure of a data set (``dimension vet:refSubject 1`` per line).
+#: components: the data structure of a data set (``dimension vet:refSubject 1`` per line);
+#: choice: one of the column's ``choices`` (a property such as skos:broader, written compactly);
+#: scheme: a code list itself (its Chinese name, slug or IRI), e.g. the standard a match rests on.
 KINDS = ("iri", "text", "string", "int", "number", "year", "ref", "code", "part", "type",
-         "components")
+         "components", "choice", "scheme")
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class Column:
     predicate: URIRef | None = None
     lang: str | None = None
     scheme: str | None = None
+    also: tuple[str, ...] = ()
+    choices: tuple[URIRef, ...] = ()
     multi: bool = False
     required: bool = False
     help_zh: str = ""
@@ -74,6 +79,10 @@ class Column:
     def code_scheme(self) -> str:
         """The concept scheme IRI of a code column."""
         return CODE + (self.scheme or "")
+
+    def code_schemes(self) -> tuple[str, ...]:
+        """Every scheme a code column draws from: ``scheme`` and the ``also`` ones."""
+        return tuple(CODE + s for s in (self.scheme or "", *self.also))
 
 
 @dataclass(frozen=True)
@@ -143,6 +152,16 @@ def _code(key: str, zh: str, predicate: URIRef, scheme: str, multi: bool = False
     return Column(key, zh, "code", predicate, scheme=scheme, multi=multi, required=required,
                   help_zh=f"代码表 {scheme} 中的中文名称",
                   help_en=f"a name from code list {scheme}")
+
+
+def _notes(key: str, zh: str, predicate: URIRef, help_zh: str, help_en: str,
+           required_en: bool = False) -> tuple[Column, ...]:
+    """A note in zh and en (skos:note, skos:editorialNote): the curators' words."""
+    return (
+        Column(f"{key}_zh", zh, "text", predicate, lang="zh", help_zh=help_zh, help_en=help_en),
+        Column(f"{key}_en", f"{zh}（英文）", "text", predicate, lang="en", required=required_en,
+               help_zh=help_zh + "（英文）", help_en=help_en + " (English)"),
+    )
 
 
 def _type(classes: str) -> Column:
@@ -222,7 +241,10 @@ BASES = Sheet("training_bases", "实训基地", (VET.TrainingBase,), "id/trainin
     _ref("established_by", "依据协议", VET.establishedBy),
     Column("year_built", "建成年份", "year", VET.yearBuilt, help_zh="四位年份",
            help_en="four-digit year", example="2019"),
-    _row_number(), _stated(), _evidence(), _source(),
+    _row_number(), _stated(), _evidence(),
+    *_notes("editorial_note", "编辑说明", SKOS.editorialNote, "为何缺少某项（如所属学校）",
+            "why something is not recorded (say, the owner)"),
+    _source(),
 ))
 
 PATHWAYS = Sheet("articulation_pathways", "贯通培养", (VET.ArticulationPathway,),
@@ -274,6 +296,35 @@ CLUSTER_LINKS = Sheet("cluster_links", "产业集群关联", (VET.ClusterLink,),
     _code("basis", "关联依据", VET.linkBasis, "link-basis", required=True),
     _evidence(), _source(),
 ), "each row also states subject vet:servesCluster cluster and vet:qualifiedClusterLink row")
+
+#: The SKOS relations a cluster alignment may qualify (vsh:ClusterAlignmentShape's sh:in).
+ALIGNMENT_RELATIONS = (SKOS.broader, SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch,
+                       SKOS.narrowMatch, SKOS.relatedMatch)
+
+CLUSTER_ALIGNMENTS = Sheet("cluster_alignments", "产业归属", (VET.ClusterAlignment,),
+                           "id/cluster-alignment/", (
+    _iri(), *_labels(),
+    _code("cluster", "产业集群", VET.alignedCluster, "industry-cluster", required=True),
+    Column("relation", "归属关系", "choice", VET.alignmentRelation, choices=ALIGNMENT_RELATIONS,
+           required=True, help_zh="SKOS 关系：skos:broader（上位产业）或 skos:closeMatch 等对应",
+           help_en="the SKOS relation: skos:broader (a broader cluster) or a match such as "
+           "skos:closeMatch", example="skos:closeMatch"),
+    Column("target", "归属对象", "code", VET.alignmentTarget, scheme="industry-cluster",
+           also=("gbt-4754-2017", "moe-major-2021"), required=True,
+           help_zh="上位产业集群、国民经济行业分类代码或专业目录大类/类的名称、代码或IRI",
+           help_en="the broader cluster, a GB/T 4754-2017 code or a catalogue category or "
+           "class: its Chinese name, code or IRI", example="c26"),
+    _code("basis", "归属依据", VET.alignmentBasis, "alignment-basis", required=True),
+    Column("standard", "依据标准", "scheme", DCTERMS.source,
+           help_zh="所依据的代码表（国民经济行业分类、专业目录）",
+           help_en="the code list the alignment rests on (GB/T 4754-2017, the catalogue)",
+           example="gbt-4754-2017"),
+    _evidence(),
+    *_notes("note", "说明", SKOS.note, "此归属依据什么", "what the alignment rests on",
+            required_en=True),
+    _source(),
+), "one row per broader link or code match of a cluster; the cluster's own skos link and "
+   "vet:qualifiedAlignment stay in ontology/codes/industry-cluster.ttl")
 
 CAREER_STAGES = Sheet("career_stages", "职业发展阶段", (VET.CareerStage,), "id/career-stage/", (
     _iri(), *_labels(), _ref("organiser", "组织者", VET.organiser),
@@ -370,8 +421,8 @@ OBSERVATIONS = Sheet("statistics", "统计数据", (QB.Observation,), "", (
 
 SHEETS: tuple[Sheet, ...] = (
     SCHOOLS, ORGANISATIONS, AREAS, COLLABORATIONS, OFFERINGS, AGREEMENTS, PARTIES, BASES,
-    PATHWAYS, PATENTS, PERSONS, DESIGNATIONS, CLUSTER_LINKS, CAREER_STAGES, ACTIVITIES, REPORTS,
-    SECTIONS, TABLES, FIGURES, CASES, DATASETS, OBSERVATIONS,
+    PATHWAYS, PATENTS, PERSONS, DESIGNATIONS, CLUSTER_LINKS, CLUSTER_ALIGNMENTS, CAREER_STAGES,
+    ACTIVITIES, REPORTS, SECTIONS, TABLES, FIGURES, CASES, DATASETS, OBSERVATIONS,
 )
 
 #: The sheets every workbook has besides the data sheets.
