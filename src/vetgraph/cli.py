@@ -58,6 +58,17 @@ _SETTINGS_FLAGS = {
     "--max-body": ("max_body", int, "bytes of request body (default 1048576)"),
     "--max-rows": ("max_rows", int, "result rows before truncation (default 10000)"),
     "--max-concurrent-queries": ("max_concurrent_queries", int, "per process (default 4)"),
+    "--max-query-operators": ("max_query_operators", int, "operators in a query, path "
+                              "operators and signs included (default 2000)"),
+    "--max-query-alternatives": ("max_query_alternatives", int, "property path alternatives "
+                                 "'|' in a query (default 1000)"),
+    "--max-query-unions": ("max_query_unions", int, "UNION keywords in a query (default 500)"),
+    "--max-query-triples": ("max_query_triples", int, "triple patterns in a query, counted as "
+                            "'.', ';', ',' and '{' (default 2000)"),
+    "--graph-cache-bytes": ("graph_cache_bytes", int, "bytes of rendered graph downloads kept "
+                            "in memory (default 67108864)"),
+    "--max-concurrent-renders": ("max_concurrent_renders", int, "graph pictures rendered at "
+                                 "once, each in a process of its own (default 2)"),
     "--endpoint": ("remote_endpoint", str, "--backend remote: SPARQL query URL; "
                    "env VETGRAPH_REMOTE_ENDPOINT"),
     "--update-endpoint": ("remote_update_endpoint", str, "--backend remote: SPARQL update URL "

@@ -104,6 +104,10 @@ def build(
     for key, term in (
         ("max_query_length_bytes", VETSD.maxQueryLength),
         ("max_query_depth", VETSD.maxQueryNesting),
+        ("max_query_operators", VETSD.maxQueryOperators),
+        ("max_query_alternatives", VETSD.maxQueryPathAlternatives),
+        ("max_query_unions", VETSD.maxQueryUnions),
+        ("max_query_triples", VETSD.maxQueryTriplePatterns),
         ("max_request_body_bytes", VETSD.maxRequestBody),
         ("max_result_rows", VETSD.maxResultRows),
         ("max_concurrent_queries", VETSD.maxConcurrentQueries),

@@ -40,6 +40,8 @@ from .sparql_guard import (
     check_protocol_graphs,
     check_query,
     check_update,
+    explain_syntax_error,
+    read_query,
 )
 
 log = logging.getLogger(__name__)
@@ -209,11 +211,19 @@ def open_store(spec: WorkerSpec) -> Any:
     return open_backend(settings, spec.backend, read_only=spec.read_only)
 
 
+#: Set in a worker of the memory backend, whose engine is rdflib: the guard then also runs
+#: rdflib's parse. Other engines parse the query themselves; the guard reads its tokens.
+_RDFLIB_ENGINE = False
+
+
 @functools.lru_cache(maxsize=256)
 def _checked_query(text: str, graphs: frozenset[str]) -> CheckedQuery:
-    """The guard's verdict on a query text, remembered: rdflib's parser costs 10-50 ms a query,
-    and dashboards and editors send the same text again and again. Refusals are not cached."""
-    return check_query(text, set(graphs))
+    """The guard's verdict on a query text, remembered: dashboards and editors send the same
+    text again and again (and rdflib's parser costs 10-50 ms a query). Refusals are not cached.
+    """
+    if _RDFLIB_ENGINE:
+        return check_query(text, set(graphs))
+    return read_query(text, set(graphs))
 
 
 def _holds(
@@ -243,6 +253,9 @@ def _run_query(store: Any, graphs: frozenset[str], request: QueryRequest) -> Que
     check_protocol_graphs(request.default_graph_uris, request.named_graph_uris, graphs)
     mime = request.graph_mime if checked.kind == "graph" else request.results_mime
     if mime is None:
+        wrong = None if _RDFLIB_ENGINE else explain_syntax_error(request.text, None)
+        if wrong is not None:  # a syntax error is the first thing to say
+            raise wrong
         wanted = "an RDF syntax" if checked.kind == "graph" else "a SPARQL results format"
         raise Refusal(
             f"a {checked.form} query answers in {wanted}, and the request accepts none of them",
@@ -282,6 +295,8 @@ def _run_query(store: Any, graphs: frozenset[str], request: QueryRequest) -> Que
     except UnsupportedFormatError as error:
         raise Refusal(str(error), 406, "not-acceptable") from error
     except QueryError as error:
+        if str(error).startswith("SPARQL syntax error"):
+            raise explain_syntax_error(request.text, str(error)) or error from error
         raise Refusal(str(error), 400, "query-error") from error
     elapsed = time.perf_counter() - started
     return QueryReply(checked.form, kind, mime, body, truncated, elapsed, checked, rows)
@@ -386,6 +401,8 @@ def _store_info(store: Any) -> StoreInfo:
 
 def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
     """Serve requests from the pipe until it closes. Replies: ("ok", value) or ("refused", r)."""
+    global _RDFLIB_ENGINE
+    _RDFLIB_ENGINE = spec.backend == "memory"
     if spec.isolate_network:
         isolate_network()
     # rdflib's parser recurses a few dozen frames per bracket; the text gate caps the depth.

@@ -22,7 +22,7 @@ from . import description, negotiation
 from . import state as web_state
 from .executor import QueryRequest
 from .manners import error_response, etag_matches, weak_etag
-from .sparql_guard import check_text
+from .sparql_guard import CostLimits, check_text
 
 bp = Blueprint("sparql", __name__)
 log = logging.getLogger(__name__)
@@ -202,7 +202,12 @@ def _query(operation: Operation) -> Response:
             f"cannot answer in any accepted type; this endpoint offers {offered}",
             "not-acceptable",
         )
-    check_text(operation.text, max_length=settings.max_query_length, max_depth=st.max_query_depth)
+    check_text(
+        operation.text,
+        max_length=settings.max_query_length,
+        max_depth=st.max_query_depth,
+        costs=CostLimits.from_settings(settings),
+    )
     etag = weak_etag(
         st.version,
         "query",
@@ -297,7 +302,11 @@ def _update(operation: Operation) -> Response:
             "bad-request",
         )
     check_text(
-        operation.text, max_length=st.settings.max_query_length, max_depth=st.max_query_depth
+        operation.text,
+        max_length=st.settings.max_query_length,
+        max_depth=st.max_query_depth,
+        costs=CostLimits.from_settings(st.settings),
+        update=True,
     )
     st.executor.update(operation.text)
     response = Response("update applied\n", 200, mimetype="text/plain")
