@@ -27,8 +27,11 @@ _PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
 _HEX4, _HEX8 = "[0-9A-Fa-f]{4}", "[0-9A-Fa-f]{8}"
 _UCHAR = rf"\\u{_HEX4}|\\U{_HEX8}"
 _ECHAR = r"\\[tbnrf\\\"']"
+#: Oxigraph's PN_LOCAL (spargebra's grammar, a PEG: repetitions never give back): at most one
+#: group of dots inside, so ``ex:o.a.SERVICE`` is ``ex:o.a``, ``.`` and the keyword SERVICE.
 _PN_LOCAL = (
-    rf"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
+    rf"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:[{_PN_CHARS}:]|{_PLX})*+"
+    rf"(?:\.++(?:[{_PN_CHARS}:]|{_PLX})++)?"
 )
 _EXPONENT = r"[eE][+-]?[0-9]+"
 #: A name run that may be a prefix: a letter, then name characters and dots (no backtracking).
@@ -40,7 +43,7 @@ _TERMINALS = rf"""
     |(?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|{_UCHAR})*+>)
     |(?P<pname>(?>{_PN_PREFIX_RUN})(?<!\.):(?:{_PN_LOCAL})?|:(?:{_PN_LOCAL})?)
     |(?P<run>{_PN_PREFIX_RUN})
-    |(?P<bnode>_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)
+    |(?P<bnode>_:[{_PN_CHARS_U}0-9][{_PN_CHARS}]*+(?:\.++[{_PN_CHARS}]++)*+)
     |(?P<var>[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*+)
     |(?P<string>\"\"\"(?:(?:"|"")?(?:[^"\\]|{_ECHAR}|{_UCHAR}))*+\"\"\"
       |'''(?:(?:'|'')?(?:[^'\\]|{_ECHAR}|{_UCHAR}))*+'''
