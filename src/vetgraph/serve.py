@@ -67,6 +67,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="bracket nesting a query may use (default 64); env VETGRAPH_MAX_QUERY_DEPTH",
     )
+    parser.add_argument(
+        "--allow-shared-network",
+        action="store_true",
+        default=None,
+        help="serve even where query workers cannot get a network namespace of their own "
+        "(the query guard alone then stops SERVICE and LOAD); env VETGRAPH_ALLOW_SHARED_NETWORK=1",
+    )
 
 
 def ensure_store(settings: Settings) -> int | None:
@@ -118,6 +125,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             max_query_depth=args.max_query_depth,
             queue_wait=args.queue_wait,
             worker_memory_mb=args.worker_memory,
+            allow_shared_network=args.allow_shared_network,
         )
     except (ValueError, FileNotFoundError) as error:
         print(f"vetgraph serve: {error}", file=sys.stderr)

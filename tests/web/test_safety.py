@@ -245,3 +245,22 @@ def test_parallel_queries_all_answer(server):
         results = list(pool.map(lambda _: server.query(NORMAL).status_code, range(12)))
     assert results == [200] * 12
     assert requests.get(server.url + "/", timeout=10).status_code == 200
+
+
+def test_the_issue_17_bypass_is_refused_over_http(server, listener):
+    """The repro (a comment ended by CR, a local-name escape) and the two-dot name the property
+    test found: 400 before evaluation, and the listener never hears from a worker."""
+    from test_sparql_lexer import ATTACK_QUERY
+
+    here = f"http://127.0.0.1:{listener.port}/"
+    texts = [
+        ATTACK_QUERY.format(here=here),
+        f"PREFIX ex: <http://e/> SELECT * {{ ?s ?p ex:o.a.SERVICE <{here}> {{}} }}",
+        f"PREFIX : <{here}> SELECT * {{ SERVICE:x {{}} }}",
+    ]
+    for text in texts:
+        response = server.post(data={"query": text})
+        assert response.status_code == 400, text
+        assert "SERVICE is not allowed" in response.text
+    time.sleep(0.5)
+    assert listener.connections == []

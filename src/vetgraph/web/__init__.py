@@ -39,6 +39,8 @@ class WebState:
     allow_update: bool = False
     update_token: str | None = None
     prefixes: dict[str, str] = field(default_factory=dict)
+    #: How query workers reach the network: see :func:`network_mode`.
+    worker_network: str = "isolated"
 
     @property
     def version(self) -> str:
@@ -61,6 +63,7 @@ class WebState:
             "max_concurrent_queries": self.executor.size,
             "worker_memory_mb": (self.executor.spec.memory_limit or 0) >> 20,
             "updates_allowed": self.allow_update,
+            "worker_network": self.worker_network,
         }
 
 
@@ -111,6 +114,20 @@ def _remote_version(settings: Settings) -> str:
     return "remote-" + hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
+#: What each worker network mode means, for the home page and the service description.
+NETWORK_MODES = {
+    "isolated": "each query worker runs in a network namespace of its own (no network)",
+    "shared": "query workers share the host network (accepted with --allow-shared-network): "
+    "the query guard alone stops SERVICE and LOAD",
+    "host": "query workers keep the host network to reach the remote store: the query guard "
+    "alone stops SERVICE and LOAD",
+}
+
+
+class NetworkIsolationError(ValueError):
+    """Query workers could not leave the host network and nobody accepted that."""
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -122,12 +139,18 @@ def create_app(
     cache_max_age: int = 300,
     queue_wait: float = 2.0,
     worker_memory_mb: int | None = None,
+    allow_shared_network: bool | None = None,
 ) -> Flask:
     """Build the app and start its query workers (which open the built store read-only).
 
     ``workers`` defaults to ``settings.max_concurrent_queries``; it is the number of worker
     processes and so the bound on queries evaluated at once. Updates need ``allow_update`` and
     a bearer ``update_token`` (or ``VETGRAPH_UPDATE_TOKEN``), and the oxigraph backend.
+
+    Workers of the oxigraph and memory backends must leave the host network (a namespace each):
+    where they cannot (no unshare, as under Docker's default seccomp profile) the app refuses to
+    start (:class:`NetworkIsolationError`) unless ``allow_shared_network`` (or
+    ``VETGRAPH_ALLOW_SHARED_NETWORK=1``, or ``VETGRAPH_WORKER_NETNS=0``) accepts it.
     """
     settings = settings or Settings.load()
     update_token = update_token or os.environ.get("VETGRAPH_UPDATE_TOKEN") or None
@@ -159,15 +182,18 @@ def create_app(
         store_dir, manifest = None, {}
         version = dataset_version(settings)
 
+    # VETGRAPH_WORKER_NETNS=0 keeps workers in the host network (see executor.isolate_network)
+    # The remote backend's workers talk to the store over the network: they keep it.
+    netns_off = os.environ.get("VETGRAPH_WORKER_NETNS", "1") == "0"
+    if allow_shared_network is None:
+        allow_shared_network = os.environ.get("VETGRAPH_ALLOW_SHARED_NETWORK", "0") == "1"
     spec = WorkerSpec(
         backend,
         store_dir,
         settings,
         read_only=True,
         memory_limit=worker_memory_mb << 20 or None,
-        # VETGRAPH_WORKER_NETNS=0 keeps workers in the host network (see executor.isolate_network)
-        # The remote backend's workers talk to the store over the network: they keep it.
-        isolate_network=backend != "remote" and os.environ.get("VETGRAPH_WORKER_NETNS", "1") != "0",
+        isolate_network=backend != "remote" and not netns_off,
     )
     executor = QueryExecutor(
         spec,
@@ -175,6 +201,20 @@ def create_app(
         timeout=settings.query_timeout,
         queue_wait=queue_wait,
     ).start()
+    if backend == "remote":
+        worker_network = "host"
+    elif executor.network_isolated:
+        worker_network = "isolated"
+    elif allow_shared_network or netns_off:
+        worker_network = "shared"
+    else:
+        executor.close()
+        raise NetworkIsolationError(
+            "query workers cannot leave the host network here (unshare is not permitted, as "
+            "under Docker's default seccomp profile); a SERVICE or LOAD the query guard missed "
+            "would reach the network. Allow unshare (or run as root), or accept serving with "
+            "the guard alone: --allow-shared-network (VETGRAPH_ALLOW_SHARED_NETWORK=1)"
+        )
     atexit.register(executor.close)
 
     app = Flask(__name__)
@@ -191,6 +231,7 @@ def create_app(
         allow_update=allow_update,
         update_token=update_token,
         prefixes=manifest.get("prefixes") or source_prefixes(settings),
+        worker_network=worker_network,
     )
 
     from . import api, dumps, graph, home, manners, resources, sparql

@@ -127,6 +127,12 @@ def build(
             ),
         )
     )
+    network = limits.get("worker_network")
+    if network:
+        from . import NETWORK_MODES
+
+        g.add((service, VETSD.workerNetwork, Literal(network)))
+        g.add((service, VETSD.workerNetworkNote, Literal(NETWORK_MODES[network], lang="en")))
     g.add(
         (
             service,

@@ -403,8 +403,7 @@ def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
     """Serve requests from the pipe until it closes. Replies: ("ok", value) or ("refused", r)."""
     global _RDFLIB_ENGINE
     _RDFLIB_ENGINE = spec.backend == "memory"
-    if spec.isolate_network:
-        isolate_network()
+    isolated = isolate_network() if spec.isolate_network else False
     # rdflib's parser recurses a few dozen frames per bracket; the text gate caps the depth.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 30_000))
     try:
@@ -414,7 +413,7 @@ def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
         conn.send(("error", f"cannot open the store: {type(error).__name__}: {error}"))
         return
     check_query("ASK { ?s ?p ?o }", set(graphs))  # the first parse builds the grammar: now
-    conn.send(("ready", None))
+    conn.send(("ready", isolated))  # the pool reports whether its workers left the network
     while True:
         try:
             op, payload = conn.recv()
@@ -464,6 +463,7 @@ class _Worker:
 
     def __init__(self, ctx: Any, spec: WorkerSpec) -> None:
         self.memory_limit = spec.memory_limit
+        self.isolated = False  # in a network namespace of its own (known once ready)
         self.conn, child_conn = ctx.Pipe()
         self.process = ctx.Process(
             target=_worker_main, args=(child_conn, spec), daemon=True, name="vetgraph-query"
@@ -483,6 +483,7 @@ class _Worker:
         if status != "ready":
             self.kill()
             raise WorkerFailed(detail)
+        self.isolated = bool(detail)
 
     def call(self, op: str, payload: Any, timeout: float) -> Any:
         """Send one request and wait for the reply, watching the clock and the memory."""
@@ -568,6 +569,8 @@ class QueryExecutor:
         self._cache: dict[str, tuple[int, Any]] = {}
         self._verdicts: dict[tuple[int, str], CheckedQuery] = {}
         self._verdicts_lock = threading.Lock()
+        #: Every worker started so far left the host network (see isolate_network).
+        self.network_isolated = False
 
     # life cycle
 
@@ -581,6 +584,7 @@ class QueryExecutor:
             for worker in started:
                 worker.kill()
             raise
+        self.network_isolated = all(worker.isolated for worker in started)
         for worker in started:
             self._idle.put(worker)
         return self

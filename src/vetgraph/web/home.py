@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
+from . import NETWORK_MODES
 from . import state as web_state
 from .manners import etag_matches, weak_etag
 
@@ -75,6 +76,7 @@ def summary() -> dict[str, Any]:
         "classes": stats["classes"],
         "datasets": stats["datasets"],
         "limits": st.limits(),
+        "network_note": NETWORK_MODES[st.worker_network],
         "links": {
             "sparql_editor": url_for("sparql.endpoint", _external=True),
             "sparql_endpoint": url_for("sparql.endpoint", _external=True),
