@@ -58,6 +58,7 @@ PRELOAD = [
     "vetgraph.store.oxigraph",
     "vetgraph.store.memory",
     "vetgraph.web.executor",
+    "vetgraph.graphs.render",  # graph downloads are drawn in children of the fork server too
 ]
 
 

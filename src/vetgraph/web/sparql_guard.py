@@ -430,7 +430,7 @@ def read_query(text: str, allowed_graphs: set[str]) -> CheckedQuery:
 
 
 def explain_syntax_error(
-    text: str, engine_message: str | None, budget: float = 1.0
+    text: str, engine_message: str | None, budget: float = 0.5
 ) -> Refusal | None:
     """A syntax error the engine found, with rdflib's line, column and context when its parser
     finds the error within ``budget`` seconds (its parse can take far longer on long text);
