@@ -69,9 +69,18 @@ def families(size: int, limits: CostLimits) -> dict[str, str]:
         f"1+1+… at limit ({limits.max_operators})": fill(
             "ASK { FILTER(", "1+", "1 > 0) }", size, limits.max_operators - 1
         ),
-        f"triple patterns at limit ({limits.max_triples})": fill(
-            "ASK { ", "?s <urn:p> ?o . ", "}", size, limits.max_triples - 1
+        f"triple patterns at limit ({limits.max_patterns})": fill(
+            "ASK { ", "?s <urn:p> ?o . ", "}", size, limits.max_patterns - 1
         ),
+        "BINDs, full length": "SELECT * { "
+        + "".join(f"BIND(1 AS ?v{i}) " for i in range(size // 18)) + "}",
+        f"BINDs at limit ({limits.max_patterns // 2})": "SELECT * { "
+        + "".join(f"BIND(1 AS ?v{i}) " for i in range(limits.max_patterns // 2 - 1)) + "}",
+        "DESCRIBE of 12,000 IRIs": "DESCRIBE " + "<urn:x> " * 12_000,
+        "FILTER chain, full length": fill("ASK { ", "FILTER(1) ", "}", size),
+        "patterns and operators at their limits together": "ASK { "
+        + "?s <urn:p> ?o . " * (limits.max_patterns - 3)
+        + "FILTER(" + "1+" * (limits.max_operators - 1) + "1) }",
         "VALUES of 50,000 numbers (rdflib: 22 s)": fill("SELECT * { VALUES ?x { ", "1 ", "} }",
                                                         size),
         "33,000 variables": fill("SELECT ", "?x ", "{}", size),
@@ -159,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{load:.1f} at the end (other work on the machine skews the numbers) · "
         f"--max-query-length {args.max_length:,} · limits: operators {limits.max_operators}, "
         f"alternatives {limits.max_alternatives}, UNIONs {limits.max_unions}, "
-        f"triple patterns {limits.max_triples}",
+        f"patterns {limits.max_patterns}",
         "",
         "Guard time: check_text (web process) + read_query (worker) + for text Oxigraph would "
         "call a syntax error, rdflib's position within its budget; best and worst of "

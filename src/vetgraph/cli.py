@@ -63,8 +63,9 @@ _SETTINGS_FLAGS = {
     "--max-query-alternatives": ("max_query_alternatives", int, "property path alternatives "
                                  "'|' in a query (default 1000)"),
     "--max-query-unions": ("max_query_unions", int, "UNION keywords in a query (default 500)"),
-    "--max-query-triples": ("max_query_triples", int, "triple patterns in a query, counted as "
-                            "'.', ';', ',' and '{' (default 2000)"),
+    "--max-query-patterns": ("max_query_patterns", int, "triple patterns and clauses in a "
+                             "query: '.', ';', ',', '{', FILTER, BIND, OPTIONAL, MINUS, GRAPH, "
+                             "VALUES, AS and DESCRIBE's terms (default 2000)"),
     "--graph-cache-bytes": ("graph_cache_bytes", int, "bytes of rendered graph downloads kept "
                             "in memory (default 67108864)"),
     "--max-concurrent-renders": ("max_concurrent_renders", int, "graph pictures rendered at "

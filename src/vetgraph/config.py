@@ -72,7 +72,10 @@ class Settings:
     max_query_operators: int = 2_000  # + - * / = < > && || ! and path operators, signs
     max_query_alternatives: int = 1_000  # path alternatives: the ``|`` of property paths
     max_query_unions: int = 500  # UNION keywords
-    max_query_triples: int = 2_000  # triple patterns: ``. ; ,`` separators and ``{`` groups
+    #: Triple patterns and clauses, each a level of Oxigraph's algebra (4,000 BINDs, select
+    #: expressions, DESCRIBE terms or triple patterns crash it): ``. ; , {`` and FILTER, BIND,
+    #: OPTIONAL, MINUS, GRAPH, VALUES, AS, and the terms after DESCRIBE.
+    max_query_patterns: int = 2_000
     #: Graph downloads (/graph/{view}.png …): bytes of rendered files kept, renders at once.
     graph_cache_bytes: int = 64 * 1024 * 1024
     max_concurrent_renders: int = 2

@@ -29,7 +29,7 @@ def test_home_as_json(server, graph_counts):
         "max_query_operators": 2000,
         "max_query_alternatives": 1000,
         "max_query_unions": 500,
-        "max_query_triples": 2000,
+        "max_query_patterns": 2000,
         "max_request_body_bytes": 1048576,
         "max_result_rows": 1000,
         "max_concurrent_queries": 2,

@@ -57,7 +57,7 @@ class WebState:
             "max_query_operators": s.max_query_operators,
             "max_query_alternatives": s.max_query_alternatives,
             "max_query_unions": s.max_query_unions,
-            "max_query_triples": s.max_query_triples,
+            "max_query_patterns": s.max_query_patterns,
             "max_request_body_bytes": s.max_body,
             "max_result_rows": s.max_rows,
             "max_concurrent_queries": self.executor.size,

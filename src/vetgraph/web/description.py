@@ -107,7 +107,7 @@ def build(
         ("max_query_operators", VETSD.maxQueryOperators),
         ("max_query_alternatives", VETSD.maxQueryPathAlternatives),
         ("max_query_unions", VETSD.maxQueryUnions),
-        ("max_query_triples", VETSD.maxQueryTriplePatterns),
+        ("max_query_patterns", VETSD.maxQueryPatterns),
         ("max_request_body_bytes", VETSD.maxRequestBody),
         ("max_result_rows", VETSD.maxResultRows),
         ("max_concurrent_queries", VETSD.maxConcurrentQueries),

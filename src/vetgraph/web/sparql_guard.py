@@ -80,7 +80,7 @@ class CostLimits:
     max_operators: int = 2_000
     max_alternatives: int = 1_000
     max_unions: int = 500
-    max_triples: int = 2_000
+    max_patterns: int = 2_000
 
     @classmethod
     def from_settings(cls, settings: Any) -> CostLimits:
@@ -88,16 +88,17 @@ class CostLimits:
             settings.max_query_operators,
             settings.max_query_alternatives,
             settings.max_query_unions,
-            settings.max_query_triples,
+            settings.max_query_patterns,
         )
 
 
-#: Each cost: its name in messages, the CostLimits field and the flag that sets it.
+#: Each cost: its index among the counts, its name in messages, the CostLimits field and the
+#: flag that sets it; the most specific first (an alternative is also an operator).
 _COSTS = (
-    ("operators", "max_operators", "--max-query-operators"),
-    ("path alternatives ('|')", "max_alternatives", "--max-query-alternatives"),
-    ("UNION branches", "max_unions", "--max-query-unions"),
-    ("triple patterns", "max_triples", "--max-query-triples"),
+    (1, "path alternatives ('|')", "max_alternatives", "--max-query-alternatives"),
+    (2, "UNION branches", "max_unions", "--max-query-unions"),
+    (3, "triple patterns and clauses", "max_patterns", "--max-query-patterns"),
+    (0, "operators", "max_operators", "--max-query-operators"),
 )
 
 
@@ -110,10 +111,13 @@ class TextStats:
     operators: int = 0
     alternatives: int = 0
     unions: int = 0
-    triples: int = 0
+    patterns: int = 0
 
 
 _OUTSIDE = {"SERVICE": "service-refused", "LOAD": "load-refused"}
+#: Keywords that each add a level to Oxigraph's algebra (a pattern or clause).
+_CLAUSES = frozenset({"FILTER", "BIND", "OPTIONAL", "MINUS", "GRAPH", "VALUES", "AS"})
+_TERMS = frozenset({"iri", "pname", "var"})
 
 
 def _position(text: str, offset: int) -> tuple[int, int, str]:
@@ -127,14 +131,18 @@ def _position(text: str, offset: int) -> tuple[int, int, str]:
 def _scan(
     found: list[Token], *, max_depth: int, update: bool
 ) -> tuple[tuple[int, int, int, int, int], Token | None]:
-    """Depth, operators, alternatives, unions, triples of one reading, and its first token
+    """Depth, operators, alternatives, unions, patterns of one reading, and its first token
     that starts no terminal; refuses SERVICE / LOAD and depth on the way."""
-    depth = deepest = operators = alternatives = unions = triples = 0
+    depth = deepest = operators = alternatives = unions = patterns = 0
     stray: Token | None = None
+    describing = False  # between DESCRIBE and its WHERE clause: each term is a pattern
     for kind, token, start in found:
+        if describing and kind in _TERMS:
+            patterns += 1
         if kind == "open":
             depth += 1
-            triples += token == "{"
+            patterns += token == "{"
+            describing = describing and token != "{"
             if depth > deepest:
                 deepest = depth
                 if deepest > max_depth:
@@ -147,7 +155,7 @@ def _scan(
             operators += 1
             alternatives += token == "|"
         elif kind == "punct":
-            triples += token in ".;,"
+            patterns += token in ".;,"
         elif kind == "number":
             operators += token[0] in "+-"  # 1+1 is read as 1 and +1: an addition
         elif kind == "word":
@@ -155,6 +163,11 @@ def _scan(
             if keyword in _OUTSIDE:
                 raise Refusal(_outside_message(keyword), 400, _OUTSIDE[keyword])
             unions += keyword == "UNION"
+            patterns += keyword in _CLAUSES
+            if keyword == "DESCRIBE":
+                describing = True
+            elif keyword in ("WHERE", "FROM"):
+                describing = False
         elif kind == "pname":
             # ``SERVICE:x {…}`` is SERVICE and the IRI ``:x`` to Oxigraph's parser.
             prefix = token.partition(":")[0].upper()
@@ -162,7 +175,7 @@ def _scan(
                 raise Refusal(_outside_message(prefix), 400, _OUTSIDE[prefix])
         elif kind == "error" and stray is None:
             stray = Token(kind, token, start)
-    return (deepest, operators, alternatives, unions, triples), stray
+    return (deepest, operators, alternatives, unions, patterns), stray
 
 
 def _stray_refusal(text: str, stray: Token) -> Refusal:
@@ -198,8 +211,8 @@ def check_text(
     if strays[0] is not None:  # Oxigraph's reading: the engine would refuse it too
         raise _stray_refusal(text, strays[0])
     stats = TextStats(length, *totals)
-    for (name, field_name, flag), count in zip(_COSTS, totals[1:], strict=True):
-        limit = getattr(costs, field_name)
+    for index, name, field_name, flag in _COSTS:
+        count, limit = totals[1 + index], getattr(costs, field_name)
         if count > limit:
             raise Refusal(
                 f"query has {count} {name}; the limit is {limit} ({flag})", 400, "too-costly"
