@@ -119,3 +119,23 @@ def test_byte_cache_is_bounded_in_bytes():
     assert cache.get(("v", 9)) is not None and cache.get(("v", 0)) is None
     cache.put("big", (b"x" * 101, "image/png"))
     assert cache.get("big") is None
+
+
+def test_a_cheap_query_is_answered_while_junk_downloads_pile_up(roomy):
+    """The issue: 8 concurrent junk downloads pushed a trivial ASK to 18.7 s. Now at most
+    --max-concurrent-renders (2) draw, the rest are told to retry, and the ASK is answered."""
+    urls = [f"/graph/entity.svg?lang=en&junk={n}" for n in range(8)]
+    with ThreadPoolExecutor(len(urls) + 1) as pool:
+        downloads = [pool.submit(roomy.get, url, timeout=120) for url in urls]
+        time.sleep(0.5)
+        started = time.monotonic()
+        ask = roomy.query("ASK { ?s ?p ?o }")
+        elapsed = time.monotonic() - started
+        answers = [d.result() for d in downloads]
+    assert ask.status_code == 200 and ask.json()["boolean"] is True
+    assert elapsed < 6.0, elapsed
+    statuses = sorted(a.status_code for a in answers)
+    assert 200 in statuses and set(statuses) <= {200, 503}, statuses
+    assert all(a.headers.get("Retry-After") == "2" for a in answers if a.status_code == 503)
+    again = roomy.get("/graph/entity.svg?lang=en&junk=99", timeout=10)  # now from the cache
+    assert again.status_code == 200 and b"<svg" in again.content
