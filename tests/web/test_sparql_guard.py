@@ -156,3 +156,7 @@ def test_read_query_takes_form_and_graphs_from_the_engines_tokens():
     assert info.value.reason == "unknown-graph"
     checked = read_query(f"BASE <{G}> SELECT * FROM <data> {{ ?s ?p ?o }}", GRAPHS)
     assert checked.from_graphs == [G + "data"]
+    construct = f"CONSTRUCT {{ ?s ?p ?o }} FROM NAMED <{G}codes> WHERE {{ ?s ?p ?o }}"
+    assert read_query(construct, GRAPHS).from_named_graphs == [G + "codes"]
+    with pytest.raises(Refusal):
+        read_query("CONSTRUCT { ?s ?p ?o } FROM <http://127.0.0.1:9/> WHERE {}", GRAPHS)

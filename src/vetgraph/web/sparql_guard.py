@@ -376,6 +376,20 @@ def _iri_text(token: str) -> str:
     return _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), token[1:-1])
 
 
+def _after_group(found: list[Token], start: int) -> int:
+    """Index of the token after the group whose ``{`` is at ``start``."""
+    depth = 0
+    for index in range(start, len(found)):
+        kind, token, _ = found[index]
+        if kind == "open" and token == "{":
+            depth += 1
+        elif kind == "close" and token == "}":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return len(found)
+
+
 def read_query(text: str, allowed_graphs: set[str]) -> CheckedQuery:
     """The form and the FROM / FROM NAMED graphs of a query, from the tokens Oxigraph reads.
 
@@ -421,6 +435,9 @@ def read_query(text: str, allowed_graphs: set[str]) -> CheckedQuery:
             continue
         if form is None and keyword in _FORMS:
             form = keyword
+            if form == "CONSTRUCT" and index + 1 < len(found) and found[index + 1].text == "{":
+                index = _after_group(found, index + 1)  # the template; FROM may follow it
+                continue
         elif form is not None and keyword == "FROM" and index + 1 < len(found):
             named = found[index + 1].text.upper() == "NAMED"
             target = found[index + 2] if named and index + 2 < len(found) else found[index + 1]
