@@ -39,7 +39,7 @@ class WebState:
     allow_update: bool = False
     update_token: str | None = None
     prefixes: dict[str, str] = field(default_factory=dict)
-    #: How query workers reach the network: see :func:`network_mode`.
+    #: How query workers reach the network: a key of :data:`NETWORK_MODES`.
     worker_network: str = "isolated"
 
     @property
