@@ -117,18 +117,20 @@ def start_server(
     *flags: str,
     tree: Path = REPO,
     env: dict[str, str] | None = None,
+    launcher: tuple[str, ...] = (),
 ) -> LiveServer:
     """Start ``vetgraph serve --root TREE [--store STORE] FLAGS`` on a free loopback port and
     wait (up to 120 s) until it answers; its output goes to ``log_dir/serve-PORT.log``.
 
     ``store`` None gives no ``--store`` (the remote backend); ``env`` defaults to the caller's
-    environment without VETGRAPH_* variables."""
+    environment without VETGRAPH_* variables; ``launcher`` is a command that runs the server
+    (e.g. one that denies it a system call)."""
     import requests
     from support import clean_env
 
     port = free_port()
     log_path = log_dir / f"serve-{port}.log"
-    command = [sys.executable, "-m", "vetgraph.cli", "serve", "--root", str(tree),
+    command = [*launcher, sys.executable, "-m", "vetgraph.cli", "serve", "--root", str(tree),
                *(["--store", str(store)] if store is not None else []),
                "--host", "127.0.0.1", "--port", str(port), *flags]
     with open(log_path, "wb") as log:

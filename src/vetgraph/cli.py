@@ -71,6 +71,19 @@ _SETTINGS_FLAGS = {
     "--max-body": ("max_body", int, "BYTES", "of request body (default 1048576)"),
     "--max-rows": ("max_rows", int, "N", "result rows before truncation (default 10000)"),
     "--max-concurrent-queries": ("max_concurrent_queries", int, "N", "per process (default 4)"),
+    "--max-query-operators": ("max_query_operators", int, "N", "operators in a query, path "
+                              "operators and signs included (default 2000)"),
+    "--max-query-alternatives": ("max_query_alternatives", int, "N", "property path "
+                                 "alternatives '|' in a query (default 1000)"),
+    "--max-query-unions": ("max_query_unions", int, "N",
+                           "UNION keywords in a query (default 500)"),
+    "--max-query-patterns": ("max_query_patterns", int, "N", "triple patterns and clauses in a "
+                             "query: '.', ';', ',', '{', FILTER, BIND, OPTIONAL, MINUS, GRAPH, "
+                             "VALUES, AS and DESCRIBE's terms (default 2000)"),
+    "--graph-cache-bytes": ("graph_cache_bytes", int, "BYTES", "of rendered graph downloads "
+                            "kept in memory (default 67108864)"),
+    "--max-concurrent-renders": ("max_concurrent_renders", int, "N", "graph pictures rendered "
+                                 "at once, each in a process of its own (default 2)"),
 }
 
 #: Flags of the remote store, only on commands that take ``--backend remote``.

@@ -70,6 +70,19 @@ class Settings:
     max_body: int = 1024 * 1024  # bytes of request body
     max_rows: int = 10_000  # result rows (or triples) before truncation
     max_concurrent_queries: int = 4  # per process
+    #: Costs counted by the guard's linear pre-scan before any parser sees a query (see
+    #: :mod:`vetgraph.web.sparql_guard`): a flat ``<p>|<p>|…`` of 12,000 ways overflows
+    #: Oxigraph's stack, and parsers spend seconds on long operator or UNION chains.
+    max_query_operators: int = 2_000  # + - * / = < > && || ! and path operators, signs
+    max_query_alternatives: int = 1_000  # path alternatives: the ``|`` of property paths
+    max_query_unions: int = 500  # UNION keywords
+    #: Triple patterns and clauses, each a level of Oxigraph's algebra (4,000 BINDs, select
+    #: expressions, DESCRIBE terms or triple patterns crash it): ``. ; , {`` and FILTER, BIND,
+    #: OPTIONAL, MINUS, GRAPH, VALUES, AS, and the terms after DESCRIBE.
+    max_query_patterns: int = 2_000
+    #: Graph downloads (/graph/{view}.png …): bytes of rendered files kept, renders at once.
+    graph_cache_bytes: int = 64 * 1024 * 1024
+    max_concurrent_renders: int = 2
     #: The remote backend (``--backend remote``): SPARQL 1.1 Protocol query and update URLs
     #: and HTTP credentials (Basic or Digest); see :mod:`vetgraph.store.remote`.
     remote_endpoint: str | None = None

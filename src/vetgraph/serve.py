@@ -124,6 +124,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="bracket nesting a query may use (default 64); env VETGRAPH_MAX_QUERY_DEPTH",
     )
+    parser.add_argument(
+        "--allow-shared-network",
+        action="store_true",
+        default=None,
+        help="serve even where query workers cannot get a network namespace of their own "
+        "(the query guard alone then stops SERVICE and LOAD); env VETGRAPH_ALLOW_SHARED_NETWORK=1",
+    )
 
 
 def _stop(signum: int, frame: Any) -> None:
@@ -154,6 +161,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             max_client_queries=args.max_client_queries,
             snapshot_threshold=args.snapshot_threshold,
             update_timeout=args.update_timeout,
+            allow_shared_network=args.allow_shared_network,
         )
     except (ValueError, FileNotFoundError) as error:
         print(f"vetgraph serve: {error}", file=sys.stderr)

@@ -235,3 +235,39 @@ def test_serve_remote_endpoint_api_views_pages(served: str) -> None:
     assert status == 200 and "本溪市卫生学校" in body.decode()
     status, body = _get(f"{served}/graph/school-major-cluster.json")
     assert status == 200 and json.loads(body)
+
+
+def test_serve_remote_refuses_the_guard_bypass(served: str) -> None:
+    """The remote backend's workers keep the host network (they talk to the store): the guard
+    alone must stop the issue-17 bypass, and the home page says so."""
+    import json
+    import socket
+    import urllib.parse
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    listener.settimeout(0.5)
+    here = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    try:
+        hidden = (
+            "PREFIX ex: <http://example.org/>\nSELECT * WHERE { BIND(1 AS ?s) #x\r"
+            f"BIND(ex:a\\' AS ?o) SERVICE <{here}> {{ ?x ?y ?z }} #'\n}}"
+        )
+        dotted = f"PREFIX ex: <http://e/> SELECT * {{ ?s ?p ex:o.a.SERVICE <{here}> {{}} }}"
+        for text in (hidden, dotted):
+            request = urllib.request.Request(
+                f"{served}/sparql", data=urllib.parse.urlencode({"query": text}).encode()
+            )
+            try:
+                urllib.request.urlopen(request, timeout=60)
+                raise AssertionError("the bypass was not refused")
+            except urllib.error.HTTPError as error:
+                assert error.code == 400
+                assert "SERVICE is not allowed" in error.read().decode()
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    finally:
+        listener.close()
+    status, body = _get(f"{served}/?format=json")
+    assert status == 200 and json.loads(body)["limits"]["worker_network"] == "host"

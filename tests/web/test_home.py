@@ -26,6 +26,10 @@ def test_home_as_json(server, graph_counts):
         "query_timeout_seconds": 2.0,
         "max_query_length_bytes": 20000,
         "max_query_depth": 64,
+        "max_query_operators": 2000,
+        "max_query_alternatives": 1000,
+        "max_query_unions": 500,
+        "max_query_patterns": 2000,
         "max_request_body_bytes": 1048576,
         "max_result_rows": 1000,
         "max_concurrent_queries": 2,
@@ -34,6 +38,7 @@ def test_home_as_json(server, graph_counts):
         "max_client_queries": 0,
         "worker_memory_mb": 2048,
         "updates_allowed": False,
+        "worker_network": "isolated",
     }
     assert home["links"]["sparql_editor"] == server.sparql_url
     assert server.get("/?format=json").json() == home

@@ -245,3 +245,52 @@ def test_parallel_queries_all_answer(server):
         results = list(pool.map(lambda _: server.query(NORMAL).status_code, range(12)))
     assert results == [200] * 12
     assert requests.get(server.url + "/", timeout=10).status_code == 200
+
+
+def test_the_issue_17_bypass_is_refused_over_http(server, listener):
+    """The repro (a comment ended by CR, a local-name escape) and the two-dot name the property
+    test found: 400 before evaluation, and the listener never hears from a worker."""
+    from test_sparql_lexer import ATTACK_QUERY
+
+    here = f"http://127.0.0.1:{listener.port}/"
+    texts = [
+        ATTACK_QUERY.format(here=here),
+        f"PREFIX ex: <http://e/> SELECT * {{ ?s ?p ex:o.a.SERVICE <{here}> {{}} }}",
+        f"PREFIX : <{here}> SELECT * {{ SERVICE:x {{}} }}",
+    ]
+    for text in texts:
+        response = server.post(data={"query": text})
+        assert response.status_code == 400, text
+        assert "SERVICE is not allowed" in response.text
+    time.sleep(0.5)
+    assert listener.connections == []
+
+
+def test_costly_queries_are_refused_before_any_parser(built_store, tmp_path):
+    """The issue's repros at the default --max-query-length (100 KB): a flat 12,000-way path
+    alternative (was SIGSEGV, 500), a 3,000-branch UNION chain and 1+1+… of 50 KB (were 5-110 s
+    of rdflib parse) answer 400 naming the limit, in well under a second of guard time; the
+    limits are in the service description."""
+    default = start_server(built_store, tmp_path, "--workers", "1")
+    try:
+        repros = {
+            "ASK { ?s " + "|".join(["<urn:p>"] * 12_000) + " ?o }": "--max-query-alternatives",
+            "ASK { " + " UNION ".join(["{ ?s ?p ?o }"] * 3000) + " }": "--max-query-unions",
+            "ASK { FILTER(" + "+".join(["1"] * 25_000) + " > 0) }": "--max-query-operators",
+            "DESCRIBE " + "<urn:x> " * 12_000: "--max-query-patterns",
+        }
+        for text, flag in repros.items():
+            started = time.monotonic()
+            response = default.post(
+                data=text.encode(), headers={"Content-Type": "application/sparql-query"}
+            )
+            assert response.status_code == 400, (flag, response.status_code)
+            assert f"({flag})" in response.text
+            assert time.monotonic() - started < 3.0  # the guard's ~0.3 s plus HTTP, loaded box
+        _normal_answer(default)
+        description = default.get("/sparql", headers={"Accept": "text/turtle"}).text
+        for term, value in (("maxQueryOperators", 2000), ("maxQueryPathAlternatives", 1000),
+                            ("maxQueryUnions", 500), ("maxQueryPatterns", 2000)):
+            assert f"vetsd:{term} {value}" in description
+    finally:
+        default.stop()

@@ -4,7 +4,14 @@ import pickle
 
 import pytest
 
-from vetgraph.web.sparql_guard import Refusal, check_query, check_text, check_update
+from vetgraph.web.sparql_guard import (
+    CostLimits,
+    Refusal,
+    check_query,
+    check_text,
+    check_update,
+    read_query,
+)
 
 G = "https://w3id.org/vetgraph/graph/"
 GRAPHS = {G + "data", G + "ontology", G + "codes", G + "shapes"}
@@ -63,9 +70,11 @@ def test_keyword_scan_ignores_names_strings_and_comments(text):
 
 def test_parser_sees_escaped_service():
     text = "SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"
-    check_text(text, **limits())  # the scan cannot see it...
     with pytest.raises(Refusal) as info:
-        check_query(text, GRAPHS)  # ...the parser does
+        check_text(text, **limits())  # rdflib's reading of the text expands the escape...
+    assert info.value.reason == "service-refused"
+    with pytest.raises(Refusal) as info:
+        check_query(text, GRAPHS)  # ...and so does its parser
     assert info.value.reason == "service-refused"
 
 
@@ -112,3 +121,42 @@ def test_update_checks():
 def test_refusal_survives_pickling():
     error = Refusal("m", 413, "too-long", 1, 2, "ctx")
     assert pickle.loads(pickle.dumps(error)).as_dict() == error.as_dict()
+
+
+def test_cost_counts_are_exact_and_each_limit_names_its_flag():
+    text = "SELECT * { ?s <urn:a>|<urn:b>/<urn:c> ?o . { ?s ?p 1 } UNION { BIND(1+2 AS ?x) } }"
+    stats = check_text(text, **limits())
+    # SELECT's *, | / and the sign of "+2" are operators; one | is an alternative; one UNION;
+    # patterns: 3 groups, one '.', BIND and AS.
+    assert (stats.operators, stats.alternatives, stats.unions, stats.patterns) == (4, 1, 1, 6)
+    cases = {
+        "ASK { ?s " + "|".join(["<urn:p>"] * 12_000) + " ?o }": "--max-query-alternatives",
+        "ASK { " + " UNION ".join(["{}"] * 3001) + " }": "--max-query-unions",
+        "ASK { FILTER(" + "+".join(["1"] * 25_000) + " > 0) }": "--max-query-operators",
+        "DESCRIBE " + "<urn:x> " * 4000: "--max-query-patterns",
+        "SELECT * { " + "BIND(1 AS ?x) " * 1001 + "}": "--max-query-patterns",
+    }
+    for text, flag in cases.items():
+        with pytest.raises(Refusal) as info:
+            check_text(text, **limits(max_length=200_000))
+        assert (info.value.status, info.value.reason) == (400, "too-costly")
+        assert info.value.message.endswith(f"({flag})"), info.value.message
+    costs = CostLimits(max_operators=4, max_alternatives=1, max_unions=1, max_patterns=6)
+    check_text(
+        "SELECT * { ?s <urn:a>|<urn:b>/<urn:c> ?o . { ?s ?p 1 } UNION { BIND(1+2 AS ?x) } }",
+        **limits(), costs=costs,
+    )
+
+
+def test_read_query_takes_form_and_graphs_from_the_engines_tokens():
+    assert read_query("ASK {}", GRAPHS).kind == "boolean"
+    # A FROM hidden from rdflib by a comment that Oxigraph ends at CR is still read.
+    with pytest.raises(Refusal) as info:
+        read_query("SELECT * # x\rFROM <file:///etc/passwd>\n{ ?s ?p ?o }", GRAPHS)
+    assert info.value.reason == "unknown-graph"
+    checked = read_query(f"BASE <{G}> SELECT * FROM <data> {{ ?s ?p ?o }}", GRAPHS)
+    assert checked.from_graphs == [G + "data"]
+    construct = f"CONSTRUCT {{ ?s ?p ?o }} FROM NAMED <{G}codes> WHERE {{ ?s ?p ?o }}"
+    assert read_query(construct, GRAPHS).from_named_graphs == [G + "codes"]
+    with pytest.raises(Refusal):
+        read_query("CONSTRUCT { ?s ?p ?o } FROM <http://127.0.0.1:9/> WHERE {}", GRAPHS)

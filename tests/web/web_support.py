@@ -28,10 +28,15 @@ FACTS = (
 
 
 def start_server(
-    store: Path, log_dir: Path, *flags: str, tree: Path = TREE, env: dict[str, str] | None = None
+    store: Path,
+    log_dir: Path,
+    *flags: str,
+    tree: Path = TREE,
+    env: dict[str, str] | None = None,
+    launcher: tuple[str, ...] = (),
 ) -> LiveServer:
     """:func:`live.start_server` serving :data:`TREE` unless told otherwise."""
-    return live.start_server(store, log_dir, *flags, tree=tree, env=env)
+    return live.start_server(store, log_dir, *flags, tree=tree, env=env, launcher=launcher)
 
 
 def copy_store(built: Path, target_parent: Path) -> Path:

@@ -44,6 +44,8 @@ class WebState:
     max_client_queries: int = 0  # queries one client address may run at once; 0: no limit
     #: Seconds an update may take, its validation included (vetgraph.updates).
     update_timeout: float = 120.0
+    #: How query workers reach the network: a key of :data:`NETWORK_MODES`.
+    worker_network: str = "isolated"
 
     def adopt(self, store_dir: Path | None) -> None:
         """Take over the facts of the build the query pool now serves (after a switch)."""
@@ -68,6 +70,10 @@ class WebState:
             "query_timeout_seconds": s.query_timeout,
             "max_query_length_bytes": s.max_query_length,
             "max_query_depth": self.max_query_depth,
+            "max_query_operators": s.max_query_operators,
+            "max_query_alternatives": s.max_query_alternatives,
+            "max_query_unions": s.max_query_unions,
+            "max_query_patterns": s.max_query_patterns,
             "max_request_body_bytes": s.max_body,
             "max_result_rows": s.max_rows,
             "max_concurrent_queries": self.executor.size,
@@ -76,6 +82,7 @@ class WebState:
             "max_client_queries": self.max_client_queries,
             "worker_memory_mb": (self.executor.spec.memory_limit or 0) >> 20,
             "updates_allowed": self.allow_update,
+            "worker_network": self.worker_network,
         }
 
 
@@ -125,6 +132,20 @@ def _remote_version(settings: Settings) -> str:
     return "remote-" + hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
+#: What each worker network mode means, for the home page and the service description.
+NETWORK_MODES = {
+    "isolated": "each query worker runs in a network namespace of its own (no network)",
+    "shared": "query workers share the host network (accepted with --allow-shared-network): "
+    "the query guard alone stops SERVICE and LOAD",
+    "host": "query workers keep the host network to reach the remote store: the query guard "
+    "alone stops SERVICE and LOAD",
+}
+
+
+class NetworkIsolationError(ValueError):
+    """Query workers could not leave the host network and nobody accepted that."""
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -141,6 +162,7 @@ def create_app(
     max_client_queries: int = 0,
     snapshot_threshold: int = 1000,
     update_timeout: float = 120.0,
+    allow_shared_network: bool | None = None,
 ) -> Flask:
     """Build the app and start its query workers (which open the built store read-only).
 
@@ -149,6 +171,11 @@ def create_app(
     (default 1 when there are two or more) serve only queries not seen to run longer than
     ``reserved_timeout`` seconds (see :mod:`.executor`). Updates need ``allow_update`` and
     a bearer ``update_token`` (or ``VETGRAPH_UPDATE_TOKEN``), and the oxigraph backend.
+
+    Workers of the oxigraph and memory backends must leave the host network (a namespace each):
+    where they cannot (no unshare, as under Docker's default seccomp profile) the app refuses to
+    start (:class:`NetworkIsolationError`) unless ``allow_shared_network`` (or
+    ``VETGRAPH_ALLOW_SHARED_NETWORK=1``, or ``VETGRAPH_WORKER_NETNS=0``) accepts it.
     """
     settings = settings or Settings.load()
     update_token = update_token or os.environ.get("VETGRAPH_UPDATE_TOKEN") or None
@@ -180,15 +207,18 @@ def create_app(
         store_dir, manifest = None, {}
         version = dataset_version(settings)
 
+    # VETGRAPH_WORKER_NETNS=0 keeps workers in the host network (see executor.isolate_network)
+    # The remote backend's workers talk to the store over the network: they keep it.
+    netns_off = os.environ.get("VETGRAPH_WORKER_NETNS", "1") == "0"
+    if allow_shared_network is None:
+        allow_shared_network = os.environ.get("VETGRAPH_ALLOW_SHARED_NETWORK", "0") == "1"
     spec = WorkerSpec(
         backend,
         store_dir,
         settings,
         read_only=True,
         memory_limit=worker_memory_mb << 20 or None,
-        # VETGRAPH_WORKER_NETNS=0 keeps workers in the host network (see executor.isolate_network)
-        # The remote backend's workers talk to the store over the network: they keep it.
-        isolate_network=backend != "remote" and os.environ.get("VETGRAPH_WORKER_NETNS", "1") != "0",
+        isolate_network=backend != "remote" and not netns_off,
         snapshot_threshold=snapshot_threshold,
     )
     executor = QueryExecutor(
@@ -200,6 +230,20 @@ def create_app(
         reserved=1 if reserved_workers is None else reserved_workers,
         reserved_timeout=reserved_timeout,
     ).start()
+    if backend == "remote":
+        worker_network = "host"
+    elif executor.network_isolated:
+        worker_network = "isolated"
+    elif allow_shared_network or netns_off:
+        worker_network = "shared"
+    else:
+        executor.close()
+        raise NetworkIsolationError(
+            "query workers cannot leave the host network here (unshare is not permitted, as "
+            "under Docker's default seccomp profile); a SERVICE or LOAD the query guard missed "
+            "would reach the network. Allow unshare (or run as root), or accept serving with "
+            "the guard alone: --allow-shared-network (VETGRAPH_ALLOW_SHARED_NETWORK=1)"
+        )
     atexit.register(executor.close)
 
     app = Flask(__name__)
@@ -219,6 +263,7 @@ def create_app(
         store_dir=store_dir,
         max_client_queries=max_client_queries,
         update_timeout=update_timeout,
+        worker_network=worker_network,
     )
 
     from . import api, dumps, fairness, graph, health, home, manners, resources, sparql

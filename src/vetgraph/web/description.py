@@ -127,6 +127,10 @@ def build(
     for key, term in (
         ("max_query_length_bytes", VETSD.maxQueryLength),
         ("max_query_depth", VETSD.maxQueryNesting),
+        ("max_query_operators", VETSD.maxQueryOperators),
+        ("max_query_alternatives", VETSD.maxQueryPathAlternatives),
+        ("max_query_unions", VETSD.maxQueryUnions),
+        ("max_query_patterns", VETSD.maxQueryPatterns),
         ("max_request_body_bytes", VETSD.maxRequestBody),
         ("max_result_rows", VETSD.maxResultRows),
         ("max_concurrent_queries", VETSD.maxConcurrentQueries),
@@ -155,6 +159,12 @@ def build(
             ),
         )
     )
+    network = limits.get("worker_network")
+    if network:
+        from . import NETWORK_MODES
+
+        g.add((service, VETSD.workerNetwork, Literal(network)))
+        g.add((service, VETSD.workerNetworkNote, Literal(NETWORK_MODES[network], lang="en")))
     g.add(
         (
             service,

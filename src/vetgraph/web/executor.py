@@ -57,6 +57,8 @@ from .sparql_guard import (
     check_protocol_graphs,
     check_query,
     check_update,
+    explain_syntax_error,
+    read_query,
 )
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,7 @@ PRELOAD = [
     "vetgraph.store.oxigraph",
     "vetgraph.store.memory",
     "vetgraph.web.executor",
+    "vetgraph.graphs.render",  # graph downloads are drawn in children of the fork server too
 ]
 
 
@@ -279,11 +282,19 @@ def open_store(spec: WorkerSpec) -> Any:
     return open_backend(settings, spec.backend, read_only=spec.read_only)
 
 
+#: Set in a worker of the memory backend, whose engine is rdflib: the guard then also runs
+#: rdflib's parse. Other engines parse the query themselves; the guard reads its tokens.
+_RDFLIB_ENGINE = False
+
+
 @functools.lru_cache(maxsize=256)
 def _checked_query(text: str, graphs: frozenset[str]) -> CheckedQuery:
-    """The guard's verdict on a query text, remembered: rdflib's parser costs 10-50 ms a query,
-    and dashboards and editors send the same text again and again. Refusals are not cached."""
-    return check_query(text, set(graphs))
+    """The guard's verdict on a query text, remembered: dashboards and editors send the same
+    text again and again (and rdflib's parser costs 10-50 ms a query). Refusals are not cached.
+    """
+    if _RDFLIB_ENGINE:
+        return check_query(text, set(graphs))
+    return read_query(text, set(graphs))
 
 
 def _holds(
@@ -313,6 +324,9 @@ def _run_query(store: Any, graphs: frozenset[str], request: QueryRequest) -> Que
     check_protocol_graphs(request.default_graph_uris, request.named_graph_uris, graphs)
     mime = request.graph_mime if checked.kind == "graph" else request.results_mime
     if mime is None:
+        wrong = None if _RDFLIB_ENGINE else explain_syntax_error(request.text, None)
+        if wrong is not None:  # a syntax error is the first thing to say
+            raise wrong
         wanted = "an RDF syntax" if checked.kind == "graph" else "a SPARQL results format"
         raise Refusal(
             f"a {checked.form} query answers in {wanted}, and the request accepts none of them",
@@ -352,6 +366,8 @@ def _run_query(store: Any, graphs: frozenset[str], request: QueryRequest) -> Que
     except UnsupportedFormatError as error:
         raise Refusal(str(error), 406, "not-acceptable") from error
     except QueryError as error:
+        if str(error).startswith("SPARQL syntax error"):
+            raise explain_syntax_error(request.text, str(error)) or error from error
         raise Refusal(str(error), 400, "query-error") from error
     elapsed = time.perf_counter() - started
     return QueryReply(checked.form, kind, mime, body, truncated, elapsed, checked, rows)
@@ -456,8 +472,9 @@ def _store_info(store: Any) -> StoreInfo:
 
 def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
     """Serve requests from the pipe until it closes. Replies: ("ok", value) or ("refused", r)."""
-    if spec.isolate_network:
-        isolate_network()
+    global _RDFLIB_ENGINE
+    _RDFLIB_ENGINE = spec.backend == "memory"
+    isolated = isolate_network() if spec.isolate_network else False
     # rdflib's parser recurses a few dozen frames per bracket; the text gate caps the depth.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 30_000))
     try:
@@ -467,7 +484,7 @@ def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
         conn.send(("error", f"cannot open the store: {type(error).__name__}: {error}"))
         return
     check_query("ASK { ?s ?p ?o }", set(graphs))  # the first parse builds the grammar: now
-    conn.send(("ready", None))
+    conn.send(("ready", isolated))  # the pool reports whether its workers left the network
     while True:
         try:
             op, payload = conn.recv()
@@ -518,6 +535,7 @@ class _Worker:
         self.spec = spec
         self.lane = lane  # "general", or "reserved" (see QueryExecutor)
         self.memory_limit = spec.memory_limit
+        self.isolated = False  # in a network namespace of its own (known once ready)
         self.conn, child_conn = ctx.Pipe()
         self.process = ctx.Process(
             target=_worker_main, args=(child_conn, spec), daemon=True, name="vetgraph-query"
@@ -537,6 +555,7 @@ class _Worker:
         if status != "ready":
             self.kill()
             raise WorkerFailed(detail)
+        self.isolated = bool(detail)
 
     def call(self, op: str, payload: Any, timeout: float) -> Any:
         """Send one request and wait for the reply, watching the clock and the memory."""
@@ -649,6 +668,8 @@ class QueryExecutor:
         self._lease: Any = None
         if store_link is not None and spec.store_dir is not None:
             self._take_lease(store_link)
+        #: Every worker started so far left the host network (see isolate_network).
+        self.network_isolated = False
 
     # life cycle
 
@@ -888,6 +909,7 @@ class QueryExecutor:
             raise
         with self._state_lock:
             self._workers.update(started)
+        self.network_isolated = all(worker.isolated for worker in started)
         return started
 
     def _stop(self, worker: _Worker, *, kill: bool = False) -> None:

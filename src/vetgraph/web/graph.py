@@ -6,6 +6,10 @@ standalone page), ``/graph/{view}/cytoscape.json`` (what the explorer draws),
 ``/graph/path.json?from=A&to=B``, ``/graph/gaps.json`` (clusters ranked with reasons, rolled up
 the cluster hierarchy) and ``/graph/matrix.{png,svg,csv}`` (clusters × schools). Views are built
 from the store through the same query workers as ``/sparql`` and cached per dataset version.
+
+Files are cached by the canonical request (view, format, lang; other parameters are ignored),
+in a cache bounded in bytes (``--graph-cache-bytes``), and drawn off the web process under the
+query timeout and the workers' memory cap, a few at a time (:mod:`.render`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from . import state as web_state
 from .executor import ExecutorError
 from .linked import WorkerStore
 from .manners import error_response, etag_matches, weak_etag
+from .render import ByteCache, Renderer
 from .sparql_guard import Refusal
 
 bp = Blueprint("graph", __name__)
@@ -79,14 +84,48 @@ def _lang() -> str:
     return lang
 
 
-def _cached_response(kind: str, make: Callable[[], tuple[bytes, str]], **headers: str) -> Response:
-    """Bytes keyed by dataset version and request, with an ETag and cache headers."""
+def _files() -> ByteCache:
+    """Rendered files, bounded in bytes (one per app)."""
+    cache = current_app.extensions.get("vetgraph.graph-files")
+    if cache is None:
+        capacity = web_state().settings.graph_cache_bytes
+        cache = current_app.extensions.setdefault("vetgraph.graph-files", ByteCache(capacity))
+    return cache
+
+
+def _renderer() -> Renderer:
+    """The render processes' bounds: the query timeout, the workers' memory cap and queue wait,
+    ``--max-concurrent-renders`` at once (one per app)."""
+    renderer = current_app.extensions.get("vetgraph.graph-renderer")
+    if renderer is None:
+        st = web_state()
+        renderer = current_app.extensions.setdefault(
+            "vetgraph.graph-renderer",
+            Renderer(
+                timeout=st.settings.query_timeout,
+                memory_limit=st.executor.spec.memory_limit,
+                concurrency=st.settings.max_concurrent_renders,
+                queue_wait=st.executor.queue_wait,
+            ),
+        )
+    return renderer
+
+
+def _cached_response(
+    key: tuple[str, ...], make: Callable[[], tuple[bytes, str]], **headers: str
+) -> Response:
+    """Bytes keyed by dataset version and the canonical request ``key`` (never the raw URL:
+    ``?junk=N`` must not make a new entry), with an ETag and cache headers."""
     st = web_state()
-    key = (kind, request.full_path)
     etag = weak_etag(st.version, "graph", *key)
     if etag_matches(etag):
         return Response(status=304, headers={"ETag": etag})
-    body, mime = _cache().get(st.version, key, make)
+    files = _files()
+    hit = files.get((st.version, *key))
+    if hit is None:
+        hit = make()
+        files.put((st.version, *key), hit)
+    body, mime = hit
     response = Response(body, 200, content_type=mime)
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = f"public, max-age={st.cache_max_age}"
@@ -156,7 +195,7 @@ def elements(view: str) -> Response:
         payload = cytoscape(_view(view, lang))
         return json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json"
 
-    return _cached_response("elements", make)
+    return _cached_response(("elements", view, lang), make)
 
 
 @bp.route("/graph/<view>.<fmt>")
@@ -169,10 +208,10 @@ def download(view: str, fmt: str) -> Response:
     disposition = "inline" if fmt in ("json", "png", "svg", "html") else "attachment"
 
     def make() -> tuple[bytes, str]:
-        return graphs.serialize(g, fmt), graphs.MEDIA_TYPES[fmt]
+        return _renderer().render(g, fmt), graphs.MEDIA_TYPES[fmt]
 
     return _cached_response(
-        "download", make,
+        ("download", view, fmt, lang), make,
         **{"Content-Disposition": f'{disposition}; filename="{view}-{lang}.{fmt}"'},
     )
 
@@ -221,7 +260,7 @@ def gaps() -> Response:
         body = json.dumps(gaps_json(report, facts, lang), ensure_ascii=False)
         return body.encode("utf-8"), "application/json"
 
-    return _cached_response("gaps", make)
+    return _cached_response(("gaps", lang), make)
 
 
 MATRIX_TYPES = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv; charset=utf-8"}
@@ -240,11 +279,11 @@ def matrix(fmt: str) -> Response:
         facts = _facts()
         table = coverage_matrix(facts)
         body = (matrix_csv(facts, table, lang) if fmt == "csv"
-                else draw_matrix(facts, table, fmt, lang))
+                else _renderer().draw(draw_matrix, facts, table, fmt, lang))
         return body, MATRIX_TYPES[fmt]
 
     disposition = "attachment" if fmt == "csv" else "inline"
     return _cached_response(
-        "matrix", make,
+        ("matrix", fmt, lang), make,
         **{"Content-Disposition": f'{disposition}; filename="cluster-school-matrix-{lang}.{fmt}"'},
     )

@@ -22,7 +22,7 @@ from flask import (
 
 from ..config import GRAPH_INFERRED
 from ..infer import load_rules
-from . import docpages, resources
+from . import NETWORK_MODES, docpages, resources
 from . import state as web_state
 from .description import INFERENCE_NOTE
 from .linked import local_href
@@ -114,6 +114,7 @@ def summary() -> dict[str, Any]:
         ],
         "limits": st.limits(),
         "inference": inference_summary(stats["graphs"]),
+        "network_note": NETWORK_MODES[st.worker_network],
         "links": {
             "sparql_editor": url_for("sparql.endpoint", _external=True),
             "sparql_endpoint": url_for("sparql.endpoint", _external=True),

@@ -23,7 +23,7 @@ from . import description, negotiation
 from . import state as web_state
 from .executor import QueryRequest
 from .manners import error_response, etag_matches, weak_etag
-from .sparql_guard import check_text
+from .sparql_guard import CostLimits, check_text
 
 bp = Blueprint("sparql", __name__)
 log = logging.getLogger(__name__)
@@ -203,7 +203,12 @@ def _query(operation: Operation) -> Response:
             f"cannot answer in any accepted type; this endpoint offers {offered}",
             "not-acceptable",
         )
-    check_text(operation.text, max_length=settings.max_query_length, max_depth=st.max_query_depth)
+    check_text(
+        operation.text,
+        max_length=settings.max_query_length,
+        max_depth=st.max_query_depth,
+        costs=CostLimits.from_settings(settings),
+    )
     etag = weak_etag(
         st.version,
         "query",
@@ -298,7 +303,11 @@ def _update(operation: Operation) -> Response:
             "bad-request",
         )
     check_text(
-        operation.text, max_length=st.settings.max_query_length, max_depth=st.max_query_depth
+        operation.text,
+        max_length=st.settings.max_query_length,
+        max_depth=st.max_query_depth,
+        costs=CostLimits.from_settings(st.settings),
+        update=True,
     )
     outcome = st.executor.update(operation.text, st.update_timeout)
     st.adopt(st.executor.store_dir)  # the manifest now names the new dataset version

@@ -2,14 +2,18 @@
 
 Neither rdflib nor pyoxigraph can be told not to reach outside: both follow SERVICE, and rdflib
 fetches FROM / LOAD IRIs. pyoxigraph's parser also crashes the process on a few thousand nested
-brackets. So every request passes two gates:
+brackets or a flat path of 12,000 alternatives, and rdflib's parser takes seconds on a few
+thousand operators. So every request passes two gates, both decided on the tokens the engine
+reads (:mod:`vetgraph.sparql_text`, a lexer tested against pyoxigraph's own reading):
 
-1. :func:`check_text` (cheap, in the web process): size in bytes and bracket nesting depth, counted
-   outside strings, IRIs and comments; plus a keyword scan for SERVICE and LOAD.
-2. :func:`check_query` / :func:`check_update` (in a query worker, where a slow or crashing parse
-   costs only that request): rdflib's SPARQL parser, then a walk over the parse tree refusing
-   SERVICE, LOAD, and FROM / FROM NAMED / USING / protocol dataset IRIs that are not graphs in the
-   store.
+1. :func:`check_text` (in the web process, linear time): size in bytes; then, on every engine's
+   reading of the text (Oxigraph's; rdflib's where comments or ``\\u`` escapes make it differ),
+   bracket nesting depth, SERVICE and LOAD (as keywords, or as the prefix of a name, which a PEG
+   parser reads as the keyword), and the costs of :class:`CostLimits`.
+2. :func:`read_query` (in a query worker): the query form and its FROM / FROM NAMED graphs from
+   the same tokens, refusing graphs that are not in the store. The memory backend, whose engine
+   is rdflib, also runs :func:`check_query` (rdflib's parse and a walk over its tree);
+   :func:`check_update` does the same for updates.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..sparql_text import scan
+from ..sparql_text import Token, readings
 
 #: Query form → the kind of result it gives (as in the store's QueryResult.kind).
 FORM_KINDS = {
@@ -70,42 +74,150 @@ class Refusal(Exception):
 
 
 @dataclass(frozen=True)
+class CostLimits:
+    """Bounds on what a query may contain, counted before any parser runs (Settings fields)."""
+
+    max_operators: int = 2_000
+    max_alternatives: int = 1_000
+    max_unions: int = 500
+    max_patterns: int = 2_000
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> CostLimits:
+        return cls(
+            settings.max_query_operators,
+            settings.max_query_alternatives,
+            settings.max_query_unions,
+            settings.max_query_patterns,
+        )
+
+
+#: Each cost: its index among the counts, its name in messages, the CostLimits field and the
+#: flag that sets it; the most specific first (an alternative is also an operator).
+_COSTS = (
+    (1, "path alternatives ('|')", "max_alternatives", "--max-query-alternatives"),
+    (2, "UNION branches", "max_unions", "--max-query-unions"),
+    (3, "triple patterns and clauses", "max_patterns", "--max-query-patterns"),
+    (0, "operators", "max_operators", "--max-query-operators"),
+)
+
+
+@dataclass(frozen=True)
 class TextStats:
-    """What the cheap scan found."""
+    """What the linear pre-scan found (the largest count over the engines' readings)."""
 
     length: int
     max_depth: int
+    operators: int = 0
+    alternatives: int = 0
+    unions: int = 0
+    patterns: int = 0
 
 
-def check_text(text: str, *, max_length: int, max_depth: int) -> TextStats:
-    """Refuse over-long or too deeply nested text and SERVICE / LOAD before parsing anything."""
-    length = len(text.encode("utf-8"))
-    if length > max_length:
-        raise Refusal(f"query is {length} bytes; the limit is {max_length} bytes", 413, "too-long")
-    depth = deepest = 0
-    bare: list[str] = []
-    for kind, token in scan(text):
+_OUTSIDE = {"SERVICE": "service-refused", "LOAD": "load-refused"}
+#: Keywords that each add a level to Oxigraph's algebra (a pattern or clause).
+_CLAUSES = frozenset({"FILTER", "BIND", "OPTIONAL", "MINUS", "GRAPH", "VALUES", "AS"})
+_TERMS = frozenset({"iri", "pname", "var"})
+
+
+def _position(text: str, offset: int) -> tuple[int, int, str]:
+    """Line, column (1-based) and the line's text at ``offset``."""
+    line = text.count("\n", 0, offset) + 1
+    begin = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return line, offset - begin + 1, text[begin : end if end >= 0 else len(text)]
+
+
+def _scan(
+    found: list[Token], *, max_depth: int, update: bool
+) -> tuple[tuple[int, int, int, int, int], Token | None]:
+    """Depth, operators, alternatives, unions, patterns of one reading, and its first token
+    that starts no terminal; refuses SERVICE / LOAD and depth on the way."""
+    depth = deepest = operators = alternatives = unions = patterns = 0
+    stray: Token | None = None
+    describing = False  # between DESCRIBE and its WHERE clause: each term is a pattern
+    for kind, token, start in found:
+        if describing and kind in _TERMS:
+            patterns += 1
         if kind == "open":
             depth += 1
+            patterns += token == "{"
+            describing = describing and token != "{"
             if depth > deepest:
                 deepest = depth
                 if deepest > max_depth:
                     raise Refusal(
-                        f"query nests brackets deeper than {max_depth} levels",
-                        400,
-                        "too-deep",
+                        f"query nests brackets deeper than {max_depth} levels", 400, "too-deep"
                     )
         elif kind == "close":
             depth = max(depth - 1, 0)
-        elif kind == "other":
-            bare.append(token)
-        else:
-            bare.append(" ")
-    found = _FORBIDDEN.search("".join(bare))
-    if found:
-        keyword = found.group(1).upper()
-        raise Refusal(_outside_message(keyword), 400, f"{keyword.lower()}-refused")
-    return TextStats(length, deepest)
+        elif kind == "op":
+            operators += 1
+            alternatives += token == "|"
+        elif kind == "punct":
+            patterns += token in ".;,"
+        elif kind == "number":
+            operators += token[0] in "+-"  # 1+1 is read as 1 and +1: an addition
+        elif kind == "word":
+            keyword = token.upper()
+            if keyword in _OUTSIDE:
+                raise Refusal(_outside_message(keyword), 400, _OUTSIDE[keyword])
+            unions += keyword == "UNION"
+            patterns += keyword in _CLAUSES
+            if keyword == "DESCRIBE":
+                describing = True
+            elif keyword in ("WHERE", "FROM"):
+                describing = False
+        elif kind == "pname":
+            # ``SERVICE:x {…}`` is SERVICE and the IRI ``:x`` to Oxigraph's parser.
+            prefix = token.partition(":")[0].upper()
+            if prefix == "SERVICE" or (update and prefix == "LOAD"):
+                raise Refusal(_outside_message(prefix), 400, _OUTSIDE[prefix])
+        elif kind == "error" and stray is None:
+            stray = Token(kind, token, start)
+    return (deepest, operators, alternatives, unions, patterns), stray
+
+
+def _stray_refusal(text: str, stray: Token) -> Refusal:
+    line, column, context = _position(text, stray.start)
+    what = "a string that is not closed" if stray.text[0] in "\"'" else repr(stray.text[:1])
+    message = f"syntax error at line {line}, column {column}: {what}"
+    return Refusal(message, 400, "syntax-error", line, column, context)
+
+
+def check_text(
+    text: str,
+    *,
+    max_length: int,
+    max_depth: int,
+    costs: CostLimits | None = None,
+    update: bool = False,
+) -> TextStats:
+    """Refuse over-long, too deep or too costly text and SERVICE / LOAD before any parser.
+
+    Linear in the text: no query under ``max_length`` costs the guard more than a lexer pass
+    per engine reading (bench/guard_bench.py measures it).
+    """
+    length = len(text.encode("utf-8"))
+    if length > max_length:
+        raise Refusal(f"query is {length} bytes; the limit is {max_length} bytes", 413, "too-long")
+    costs = costs or CostLimits()
+    totals = [0, 0, 0, 0, 0]
+    strays: list[Token | None] = []
+    for found in readings(text):
+        counts, stray = _scan(found, max_depth=max_depth, update=update)
+        totals = [max(a, b) for a, b in zip(totals, counts, strict=True)]
+        strays.append(stray)
+    if strays[0] is not None:  # Oxigraph's reading: the engine would refuse it too
+        raise _stray_refusal(text, strays[0])
+    stats = TextStats(length, *totals)
+    for index, name, field_name, flag in _COSTS:
+        count, limit = totals[1 + index], getattr(costs, field_name)
+        if count > limit:
+            raise Refusal(
+                f"query has {count} {name}; the limit is {limit} ({flag})", 400, "too-costly"
+            )
+    return stats
 
 
 def _outside_message(keyword: str) -> str:
@@ -251,3 +363,127 @@ def check_update(text: str, allowed_graphs: set[str]) -> list[str]:
                 if dict.get(clause, key) is not None:
                     _check_graphs([_iri(dict.get(clause, key), prologue)], allowed_graphs, what)
     return operations
+
+
+_FORMS = {"SELECT": "SelectQuery", "ASK": "AskQuery", "CONSTRUCT": "ConstructQuery"}
+_FORMS["DESCRIBE"] = "DescribeQuery"
+_PLX_ESCAPE = re.compile(r"\\(.)")
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _iri_text(token: str) -> str:
+    """The IRI of an IRIREF token, its ``\\u`` escapes decoded (as Oxigraph does)."""
+    return _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), token[1:-1])
+
+
+def _after_group(found: list[Token], start: int) -> int:
+    """Index of the token after the group whose ``{`` is at ``start``."""
+    depth = 0
+    for index in range(start, len(found)):
+        kind, token, _ = found[index]
+        if kind == "open" and token == "{":
+            depth += 1
+        elif kind == "close" and token == "}":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return len(found)
+
+
+def read_query(text: str, allowed_graphs: set[str]) -> CheckedQuery:
+    """The form and the FROM / FROM NAMED graphs of a query, from the tokens Oxigraph reads.
+
+    No parser runs: the engine parses the query itself, and its syntax errors are answered
+    as such. Refuses graphs that are not in the store (as :func:`check_query` does).
+    """
+    from urllib.parse import urljoin
+
+    from ..sparql_text import tokens
+
+    found = tokens(text, keep_space=False)
+    prefixes: dict[str, str] = {}
+    base = ""
+    form = None
+    checked = CheckedQuery("", "")
+    index = 0
+
+    def resolve(token: Token) -> str:
+        if token.kind == "iri":
+            iri = _iri_text(token.text)
+            return urljoin(base, iri) if base else iri
+        if token.kind == "pname":
+            prefix, _, local = token.text.partition(":")
+            if prefix not in prefixes:
+                raise Refusal(f"the prefix {prefix}: is not declared", 400, "syntax-error")
+            return prefixes[prefix] + _PLX_ESCAPE.sub(r"\1", local)
+        raise Refusal(f"syntax error: a graph IRI was expected, not {token.text!r}", 400,
+                      "syntax-error")
+
+    while index < len(found):
+        kind, token, _ = found[index]
+        keyword = token.upper() if kind == "word" else ""
+        if form is None and keyword == "BASE" and index + 1 < len(found):
+            base = urljoin(base, _iri_text(found[index + 1].text)) if base else _iri_text(
+                found[index + 1].text
+            )
+            index += 2
+            continue
+        if form is None and keyword == "PREFIX" and index + 2 < len(found):
+            name = found[index + 1].text.partition(":")[0]
+            prefixes[name] = resolve(found[index + 2])
+            index += 3
+            continue
+        if form is None and keyword in _FORMS:
+            form = keyword
+            if form == "CONSTRUCT" and index + 1 < len(found) and found[index + 1].text == "{":
+                index = _after_group(found, index + 1)  # the template; FROM may follow it
+                continue
+        elif form is not None and keyword == "FROM" and index + 1 < len(found):
+            named = found[index + 1].text.upper() == "NAMED"
+            target = found[index + 2] if named and index + 2 < len(found) else found[index + 1]
+            graphs = checked.from_named_graphs if named else checked.from_graphs
+            graphs.append(resolve(target))
+            index += 3 if named else 2
+            continue
+        elif form is not None and kind == "open" and token == "{":
+            break  # FROM comes before the WHERE clause
+        index += 1
+    if form is None:
+        raise Refusal(
+            "syntax error: the query has no SELECT, ASK, CONSTRUCT or DESCRIBE", 400,
+            "syntax-error"
+        )
+    checked.form, checked.kind = FORM_KINDS[_FORMS[form]]
+    _check_graphs(checked.from_graphs, allowed_graphs, "FROM")
+    _check_graphs(checked.from_named_graphs, allowed_graphs, "FROM NAMED")
+    return checked
+
+
+def explain_syntax_error(
+    text: str, engine_message: str | None, budget: float = 0.5
+) -> Refusal | None:
+    """A syntax error the engine found, with rdflib's line, column and context when its parser
+    finds the error within ``budget`` seconds (its parse can take far longer on long text);
+    otherwise the engine's own message (None without one: no error found in the budget).
+    Uses SIGALRM: call it in a worker's main thread."""
+    import signal
+
+    class OutOfTime(BaseException):  # not an Exception: check_query must not catch it
+        pass
+
+    def out_of_time(signum: int, frame: Any) -> None:
+        raise OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, out_of_time)
+    signal.setitimer(signal.ITIMER_REAL, budget)
+    try:
+        check_query(text, set())
+    except Refusal as refusal:
+        if refusal.reason == "syntax-error":
+            return refusal
+    except OutOfTime:
+        pass
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    return None if engine_message is None else Refusal(engine_message, 400, "syntax-error")
