@@ -14,6 +14,7 @@ from support import REPO, needs_real_tree, settings_for
 from vetgraph.build import load_remote
 from vetgraph.config import GRAPHS
 from vetgraph.dataset import read_sources
+from vetgraph.infer import infer_sources, load_rules
 from vetgraph.store.base import StoreError
 from vetgraph.store.remote import RemoteStore
 
@@ -49,7 +50,9 @@ def _all_graphs(query_url: str) -> dict[str, int]:
 
 
 def test_failed_load_leaves_the_served_graphs(virtuoso) -> None:
-    sources = read_sources(settings_for(REPO))
+    settings = settings_for(REPO)
+    sources = read_sources(settings)
+    infer_sources(sources, load_rules(settings))  # what `vetgraph build --backend remote` loads
     writer = RemoteStore(virtuoso.update_url, user="dba", password="dba", read_only=False)
     reader = RemoteStore(virtuoso.query_url)
     sent = load_remote(writer, sources)
