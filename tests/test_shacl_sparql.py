@@ -12,7 +12,7 @@ from support import FIXTURE_TREE, edit, settings_for
 
 from vetgraph import shacl_sparql, validate
 from vetgraph.dataset import load_dataset
-from vetgraph.validate import ShapesError, data_graph, shapes_graph, to_json, validate_dataset
+from vetgraph.shacl.validate import ShapesError, data_graph, shapes_graph, to_json, validate_dataset
 
 VSH = Namespace("https://w3id.org/vetgraph/shapes#")
 SHAPES_FILE = Path("ontology") / "shapes" / "shapes.ttl"

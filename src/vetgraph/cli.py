@@ -158,7 +158,7 @@ def ensure_store(settings: Settings, name: str) -> int | None:
     if settings.store_dir.exists():
         return None
     from .build import BuildRefused, build_store
-    from .validate import format_text
+    from .shacl.validate import format_text
 
     print(f"vetgraph {name}: no store at {settings.store_dir}, building it", file=sys.stderr)
     try:
@@ -181,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(argv).parse_args(argv)
     from .build import BuildError
     from .dataset import SourceError
+    from .shacl.validate import ShapesError
     from .store.base import StoreError
-    from .validate import ShapesError
 
     try:
         settings = settings_from_args(args)
@@ -212,7 +212,7 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
 
 @command("validate", "check the sources against the SHACL shapes", _validate_args)
 def validate_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .validate import FORMATTERS, validate
+    from .shacl.validate import FORMATTERS, validate
 
     report = validate(settings)
     _print(FORMATTERS[args.format](report))
@@ -233,7 +233,7 @@ def _build_args(p: argparse.ArgumentParser) -> None:
 @command("build", "validate, then build the store atomically", _build_args, remote=True)
 def build_command(args: argparse.Namespace, settings: Settings) -> int:
     from .build import BuildRefused, build_remote, build_store
-    from .validate import format_text
+    from .shacl.validate import format_text
 
     if getattr(args, "backend", "oxigraph") == "remote":
         try:

@@ -12,7 +12,7 @@ import networkx as nx
 import pytest
 from web_support import start_server
 
-from vetgraph.web.executor import Busy, QueryOverMemory, QueryTimeout
+from vetgraph.engine.executor import Busy, QueryOverMemory, QueryTimeout
 from vetgraph.web.render import ByteCache, Renderer
 
 

@@ -17,7 +17,7 @@ from flask import Flask, current_app
 
 from ..config import Settings
 from ..dataset import canonical_prefixes
-from .executor import QueryExecutor, WorkerSpec
+from ..engine.executor import QueryExecutor, WorkerSpec
 
 #: Brackets a query may nest (pyoxigraph's parser crashes on a few thousand); env override.
 DEFAULT_MAX_QUERY_DEPTH = 64

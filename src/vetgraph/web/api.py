@@ -27,6 +27,8 @@ from flask import Blueprint, Response, render_template, request, url_for
 from rdflib import URIRef
 from rdflib.term import Node
 
+from ..engine.executor import ExecutorError, QueryReply, QueryRequest
+from ..engine.guard import Refusal
 from ..queries import (
     NamedQuery,
     ParameterError,
@@ -40,10 +42,8 @@ from ..queries import (
 from . import negotiation as n
 from . import openapi, resources, state
 from .entity import Labels
-from .executor import ExecutorError, QueryReply, QueryRequest
 from .linked import local_href, page_lang
 from .manners import error_response, etag_matches, weak_etag
-from .sparql_guard import Refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

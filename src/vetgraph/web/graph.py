@@ -23,15 +23,15 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from .. import graphs
 from ..config import BASE_IRI
+from ..engine.executor import ExecutorError
+from ..engine.guard import Refusal
 from ..graphs.analytics import NotFound, connect, find_entity, find_gaps, gaps_json
 from ..graphs.export import cytoscape
 from ..graphs.hierarchy import coverage_matrix, matrix_csv
 from . import state as web_state
-from .executor import ExecutorError
 from .linked import WorkerStore
 from .manners import error_response, etag_matches, weak_etag
 from .render import ByteCache, Renderer
-from .sparql_guard import Refusal
 
 bp = Blueprint("graph", __name__)
 

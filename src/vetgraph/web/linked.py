@@ -23,10 +23,10 @@ from rdflib import BNode, URIRef
 from rdflib.term import Node
 
 from .. import publish
+from ..engine.executor import QueryRequest
 from ..store.base import QueryResult, UnsupportedFormatError, to_rdflib
 from . import negotiation as n
 from . import state as web_state
-from .executor import QueryRequest
 from .manners import etag_matches, weak_etag
 
 HTML = n.HTML

@@ -18,9 +18,9 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from .executor import ExecutorError, WorkerFailed
+from ..engine.executor import ExecutorError, WorkerFailed
+from ..engine.guard import Refusal
 from .negotiation import choose
-from .sparql_guard import Refusal
 
 log = logging.getLogger("vetgraph.web.access")
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from .executor import (
+from ..engine.executor import (
     MEMORY_POLL,
     PAGE_SIZE,
     Busy,

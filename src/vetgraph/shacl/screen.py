@@ -11,7 +11,7 @@ focus node violates it, and one query per shape returns the focus nodes that fai
 ``FILTER EXISTS`` per focus node is many times slower on Oxigraph.)
 
 Only those nodes, with the part of the data their validation reads (:func:`neighbourhood`),
-go to pyshacl (see ``vetgraph.validate``), which writes the report: messages, paths and
+go to pyshacl (see ``vetgraph.shacl.validate``), which writes the report: messages, paths and
 source shapes are its own. A clean data set never builds an rdflib copy of the data at all.
 
 Compiled components: ``sh:class``, ``sh:datatype`` (lexical forms of the XSD types the project
@@ -35,7 +35,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from .store.base import to_oxigraph, to_rdflib
+from ..store.base import to_oxigraph, to_rdflib
 
 #: Predicates of a shape that check nothing themselves (or are read with another one).
 _PASSIVE = {

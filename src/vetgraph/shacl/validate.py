@@ -40,10 +40,11 @@ from rdflib.collection import Collection
 from rdflib.namespace import QB
 from rdflib.term import Node
 
-from . import shacl_screen, shacl_sparql
-from .config import BASE_IRI, GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SHAPES, Settings
-from .dataset import Sources, read_sources, source_files
-from .store.base import to_oxigraph, to_rdflib
+from ..config import BASE_IRI, GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SHAPES, Settings
+from ..dataset import Sources, read_sources, source_files
+from ..store.base import to_oxigraph, to_rdflib
+from . import screen as shacl_screen
+from . import sparql as shacl_sparql
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 VET = Namespace(BASE_IRI + "ontology#")
@@ -146,8 +147,8 @@ def validate_graphs(quads: dict[str, list[ox.Quad]], prefixes: dict[str, str]) -
     """Data + codes + ontology against the shapes: one report, as pyshacl writes it.
 
     The data goes into an in-memory Oxigraph store. SPARQL constraints run there (see
-    :mod:`vetgraph.shacl_sparql`); core constraints are screened there (see
-    :mod:`vetgraph.shacl_screen`) and pyshacl reports on the focus nodes that fail, reading
+    :mod:`vetgraph.shacl.sparql`); core constraints are screened there (see
+    :mod:`vetgraph.shacl.screen`) and pyshacl reports on the focus nodes that fail, reading
     only their neighbourhood. Shapes the screen cannot compile get pyshacl on all the data.
     """
     store = ox.Store()

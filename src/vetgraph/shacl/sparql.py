@@ -38,9 +38,9 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
-from . import shacl_screen
-from .sparql_text import scan
-from .store.base import to_oxigraph, to_rdflib
+from ..engine.lexer import scan
+from ..store.base import to_oxigraph, to_rdflib
+from . import screen as shacl_screen
 
 #: Shape predicates that are not constraints: a shape with only these left has nothing to check.
 NOT_CONSTRAINTS = {
@@ -376,7 +376,7 @@ class FocusNodes:
 
 def _target_patterns(shapes: Graph, shape: Node) -> list[str] | None:
     """Patterns binding ``?this`` to the shape's declared focus nodes, sh:targetNode aside
-    (the screen's, see :func:`~vetgraph.shacl_screen.target_patterns`); None for a SPARQL
+    (the screen's, see :func:`~vetgraph.shacl.screen.target_patterns`); None for a SPARQL
     target."""
     try:
         return shacl_screen.target_patterns(shapes, shape, nodes=False)

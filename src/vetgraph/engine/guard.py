@@ -4,7 +4,7 @@ Neither rdflib nor pyoxigraph can be told not to reach outside: both follow SERV
 fetches FROM / LOAD IRIs. pyoxigraph's parser also crashes the process on a few thousand nested
 brackets or a flat path of 12,000 alternatives, and rdflib's parser takes seconds on a few
 thousand operators. So every request passes two gates, both decided on the tokens the engine
-reads (:mod:`vetgraph.sparql_text`, a lexer tested against pyoxigraph's own reading):
+reads (:mod:`vetgraph.engine.lexer`, a lexer tested against pyoxigraph's own reading):
 
 1. :func:`check_text` (in the web process, linear time): size in bytes; then, on every engine's
    reading of the text (Oxigraph's; rdflib's where comments or ``\\u`` escapes make it differ),
@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..sparql_text import Token, readings
+from .lexer import Token, readings
 
 #: Query form → the kind of result it gives (as in the store's QueryResult.kind).
 FORM_KINDS = {
@@ -398,7 +398,7 @@ def read_query(text: str, allowed_graphs: set[str]) -> CheckedQuery:
     """
     from urllib.parse import urljoin
 
-    from ..sparql_text import tokens
+    from .lexer import tokens
 
     found = tokens(text, keep_space=False)
     prefixes: dict[str, str] = {}

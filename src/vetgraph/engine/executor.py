@@ -51,7 +51,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from .sparql_guard import (
+from .guard import (
     CheckedQuery,
     Refusal,
     check_protocol_graphs,
@@ -76,7 +76,7 @@ PRELOAD = [
     "rdflib.plugins.sparql.parser",
     "vetgraph.store.oxigraph",
     "vetgraph.store.memory",
-    "vetgraph.web.executor",
+    "vetgraph.engine.executor",
     "vetgraph.graphs.render",  # graph downloads are drawn in children of the fork server too
 ]
 
