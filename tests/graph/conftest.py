@@ -13,8 +13,8 @@ import pytest
 from support import REAL_TREE_PRESENT, REPO, settings_for
 
 from vetgraph.dataset import read_sources
-from vetgraph.graphs import Facts, load_facts
 from vetgraph.infer import infer_sources, load_rules
+from vetgraph.networks import Facts, load_facts
 from vetgraph.store.oxigraph import OxigraphStore
 
 

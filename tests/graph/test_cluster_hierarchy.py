@@ -23,8 +23,8 @@ from PIL import Image
 from support import REAL_TREE_PRESENT, REPO, run_cli, settings_for
 
 from vetgraph import graphs
-from vetgraph.graphs.analytics import find_gaps
-from vetgraph.graphs.hierarchy import coverage_matrix, hierarchy_coverage, matrix_csv
+from vetgraph.networks.analytics import find_gaps
+from vetgraph.networks.hierarchy import coverage_matrix, hierarchy_coverage, matrix_csv
 from vetgraph.queries import get_query
 from vetgraph.store import open_store
 

@@ -11,7 +11,7 @@ import pytest
 from support import REPO, settings_for
 
 from vetgraph import graphs
-from vetgraph.graphs.export import cytoscape, to_gexf, to_graphml, to_html, to_json
+from vetgraph.networks.export import cytoscape, to_gexf, to_graphml, to_html, to_json
 
 VIEWS = ("school-major-cluster", "school-partner", "entity")
 

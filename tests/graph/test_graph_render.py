@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from vetgraph import graphs
-from vetgraph.graphs import render
+from vetgraph.networks import render
 
 SAMPLE = "本溪市卫生学校护理"
 

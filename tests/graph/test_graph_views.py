@@ -7,7 +7,7 @@ import pytest
 from graph_support import CLUSTER, MAJOR, ORG, SCHOOL
 
 from vetgraph import graphs
-from vetgraph.graphs.analytics import (
+from vetgraph.networks.analytics import (
     NotFound,
     cluster_coverage_table,
     communities,

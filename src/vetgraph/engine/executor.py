@@ -77,7 +77,7 @@ PRELOAD = [
     "vetgraph.store.oxigraph",
     "vetgraph.store.memory",
     "vetgraph.engine.executor",
-    "vetgraph.graphs.render",  # graph downloads are drawn in children of the fork server too
+    "vetgraph.networks.render",  # graph downloads are drawn in children of the fork server too
 ]
 
 

@@ -266,7 +266,8 @@ def create_app(
         worker_network=worker_network,
     )
 
-    from . import api, dumps, fairness, graph, health, home, manners, resources, sparql
+    from . import api, dumps, fairness, health, home, manners, resources, sparql
+    from . import network as graph
 
     manners.install(app)
     fairness.install(app, max_client_queries)

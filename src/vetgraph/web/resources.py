@@ -90,8 +90,8 @@ def _rdf_triples(iri: str) -> list[Any]:
 
 def _cluster_coverage(iri: str, lang: str) -> dict[str, Any] | None:
     """An industry cluster's coverage rolled up the hierarchy, by basis (None otherwise)."""
-    from ..graphs import load_facts
-    from ..graphs.hierarchy import BASIS_LABELS, hierarchy_coverage, row_json
+    from ..networks import load_facts
+    from ..networks.hierarchy import BASIS_LABELS, hierarchy_coverage, row_json
 
     facts = linked.cached("graph-facts", lambda: load_facts(linked.store()))
     entity = facts.entities.get(iri)

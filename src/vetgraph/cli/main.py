@@ -14,8 +14,8 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import __version__
-from .config import Settings
+from .. import __version__
+from ..config import Settings
 
 Run = Callable[[argparse.Namespace, Settings], int]
 AddArguments = Callable[[argparse.ArgumentParser], None]
@@ -157,8 +157,8 @@ def ensure_store(settings: Settings, name: str) -> int | None:
     """
     if settings.store_dir.exists():
         return None
-    from .build import BuildRefused, build_store
-    from .shacl.validate import format_text
+    from ..build import BuildRefused, build_store
+    from ..shacl.validate import format_text
 
     print(f"vetgraph {name}: no store at {settings.store_dir}, building it", file=sys.stderr)
     try:
@@ -179,10 +179,10 @@ def ensure_store(settings: Settings, name: str) -> int | None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv).parse_args(argv)
-    from .build import BuildError
-    from .dataset import SourceError
-    from .shacl.validate import ShapesError
-    from .store.base import StoreError
+    from ..build import BuildError
+    from ..dataset import SourceError
+    from ..shacl.validate import ShapesError
+    from ..store.base import StoreError
 
     try:
         settings = settings_from_args(args)
@@ -212,7 +212,7 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
 
 @command("validate", "check the sources against the SHACL shapes", _validate_args)
 def validate_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .shacl.validate import FORMATTERS, validate
+    from ..shacl.validate import FORMATTERS, validate
 
     report = validate(settings)
     _print(FORMATTERS[args.format](report))
@@ -232,8 +232,8 @@ def _build_args(p: argparse.ArgumentParser) -> None:
 
 @command("build", "validate, then build the store atomically", _build_args, remote=True)
 def build_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .build import BuildRefused, build_remote, build_store
-    from .shacl.validate import format_text
+    from ..build import BuildRefused, build_remote, build_store
+    from ..shacl.validate import format_text
 
     if getattr(args, "backend", "oxigraph") == "remote":
         try:
@@ -274,8 +274,8 @@ def _stats_args(p: argparse.ArgumentParser) -> None:
 @command("stats", "triples per graph, entities per class, observations per data set", _stats_args,
          reads_store=True)
 def stats_command(args: argparse.Namespace, settings: Settings) -> int:
-    from . import stats
-    from .store import open_store
+    from .. import stats
+    from ..store import open_store
 
     store = open_store(settings)
     try:
@@ -298,7 +298,7 @@ def _restore_args(p: argparse.ArgumentParser) -> None:
     _restore_args,
 )
 def restore_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .updates import RestoreError, list_snapshots, restore_snapshot
+    from ..updates import RestoreError, list_snapshots, restore_snapshot
 
     if not args.name:
         snapshots = list_snapshots(settings.store_dir)
@@ -341,7 +341,7 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _query_args(p: argparse.ArgumentParser) -> None:
-    from .querycmd import add_arguments
+    from .query import add_arguments
 
     add_arguments(p)
 
@@ -349,7 +349,7 @@ def _query_args(p: argparse.ArgumentParser) -> None:
 @command("query", "run a named query, a .rq file or - (stdin); --list shows them", _query_args,
          reads_store=True)
 def query_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .querycmd import run_command
+    from .query import run_command
 
     return run_command(args, settings)
 
@@ -359,7 +359,7 @@ def query_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def _graphcmd(name: str):  # lazy: the graph views import networkx and matplotlib
     def hook(*args):
-        from . import graphcmd
+        from . import network as graphcmd
 
         return getattr(graphcmd, name)(*args)
 
@@ -407,7 +407,7 @@ def synth_command(args: argparse.Namespace, settings: Settings) -> int:
     import time
     from pathlib import Path
 
-    from .synth import synthesize
+    from ..synth import synthesize
 
     out = Path(args.out).absolute()
     if out.resolve() == settings.data_dir.resolve():
@@ -427,7 +427,7 @@ def synth_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export_args(p: argparse.ArgumentParser) -> None:
-    from .publish import add_export_arguments
+    from ..publish import add_export_arguments
 
     add_export_arguments(p)
 
@@ -435,86 +435,10 @@ def _export_args(p: argparse.ArgumentParser) -> None:
 @command("export", "write the built store as Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML",
          _export_args, reads_store=True)
 def export_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .publish import run_export
+    from ..publish import run_export
 
     return run_export(args, settings)
 
 
-# --- template, import, import-table (the data steward's workbooks) ---------------------------
-
-
-def _template_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from-store", action="store_true",
-                   help="fill every sheet with the current data (the Turtle the store is "
-                   "built from: the store keeps 97.20 as 97.2)")
-    p.add_argument("--out", required=True,
-                   help="FILE.xlsx for a workbook; any other path: a folder of UTF-8 CSV files")
-    p.add_argument("--source", help="the report IRI sources are written relative to "
-                   "(default: the latest report in the data)")
-
-
-@command("template", "write the data steward's workbook (.xlsx) or CSV folder", _template_args)
-def template_command(args: argparse.Namespace, settings: Settings) -> int:
-    import time
-    from pathlib import Path
-
-    from .workbook.steward import make_template
-
-    started = time.perf_counter()
-    counts = make_template(settings, Path(args.out), args.from_store, args.source)
-    _print(f"wrote {args.out}: {sum(counts.values())} rows in {len(counts)} sheets "
-           f"in {time.perf_counter() - started:.1f} s\n")
-    return EXIT_OK
-
-
-def _import_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("workbook", help="FILE.xlsx, or a folder of CSV files from `vetgraph template`")
-    p.add_argument("--out", required=True, help="folder for the Turtle files (one per sheet)")
-    p.add_argument("--source", help="the report IRI sources are relative to (default: the "
-                   "workbook's report sheet, then its README, then the latest report)")
-
-
-@command("import", "turn a workbook into validated Turtle files (nothing written on a violation)",
-         _import_args)
-def import_command(args: argparse.Namespace, settings: Settings) -> int:
-    import time
-    from pathlib import Path
-
-    from .workbook.steward import run_import
-
-    started = time.perf_counter()
-    outcome = run_import(settings, Path(args.workbook), Path(args.out), args.source)
-    for line in outcome.errors:
-        print(line, file=sys.stderr)
-    if outcome.warnings:
-        _print(f"{len(outcome.warnings)} warning(s) / 警告:\n"
-               + "".join(f"  {w}\n" for w in outcome.warnings))
-    if outcome.exit_code:
-        print(f"vetgraph import: refused, nothing written ({len(outcome.errors)} problem(s)) / "
-              "未写入任何文件", file=sys.stderr)
-        return outcome.exit_code
-    _print("".join(f"wrote {p}\n" for p in outcome.written)
-           + f"imported in {time.perf_counter() - started:.1f} s\n")
-    return EXIT_OK
-
-
-def _import_table_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("table", help="a tab-separated block as copied from the report")
-    p.add_argument("--mapping", required=True, help="the mapping (JSON): see docs in "
-                   "vetgraph.workbook.table")
-    p.add_argument("--out", help="FILE.csv (the statistics sheet) or FILE.ttl; default: preview")
-
-
-@command("import-table", "turn a report table (TSV with merged-cell artefacts) into long form",
-         _import_table_args)
-def import_table_command(args: argparse.Namespace, settings: Settings) -> int:
-    from pathlib import Path
-
-    from .workbook.table import run_import_table
-
-    return run_import_table(settings, Path(args.table), Path(args.mapping),
-                            Path(args.out) if args.out else None)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+# the data steward's commands register themselves on import
+from . import workbook  # noqa: E402,F401

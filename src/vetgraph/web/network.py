@@ -21,13 +21,13 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
-from .. import graphs
+from .. import networks as graphs
 from ..config import BASE_IRI
 from ..engine.executor import ExecutorError
 from ..engine.guard import Refusal
-from ..graphs.analytics import NotFound, connect, find_entity, find_gaps, gaps_json
-from ..graphs.export import cytoscape
-from ..graphs.hierarchy import coverage_matrix, matrix_csv
+from ..networks.analytics import NotFound, connect, find_entity, find_gaps, gaps_json
+from ..networks.export import cytoscape
+from ..networks.hierarchy import coverage_matrix, matrix_csv
 from . import state as web_state
 from .linked import WorkerStore
 from .manners import error_response, etag_matches, weak_etag
@@ -274,7 +274,7 @@ def matrix(fmt: str) -> Response:
     lang = _lang()
 
     def make() -> tuple[bytes, str]:
-        from ..graphs.render import draw_matrix
+        from ..networks.render import draw_matrix
 
         facts = _facts()
         table = coverage_matrix(facts)

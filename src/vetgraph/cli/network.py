@@ -1,6 +1,6 @@
 """``vetgraph graph``, ``path``, ``gaps`` and ``matrix``: the graph views from a terminal.
 
-Thin: parse the flags, open the store, call :mod:`vetgraph.graphs`, write a file or print.
+Thin: parse the flags, open the store, call :mod:`vetgraph.networks`, write a file or print.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import json
 import sys
 from pathlib import Path
 
-from .config import Settings
-from .store import StoreError, open_store
+from ..config import Settings
+from ..store import StoreError, open_store
 
 EXIT_OK, EXIT_INPUT = 0, 2
 BACKEND_HELP = "oxigraph: the built store (default); memory: read the sources, no build needed"
@@ -24,7 +24,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def add_graph_arguments(p: argparse.ArgumentParser) -> None:
-    from .graphs import FORMATS
+    from ..networks import FORMATS
 
     p.add_argument("view", nargs="?", help="a view name (see --list)")
     p.add_argument("--format", choices=FORMATS, default=None,
@@ -63,7 +63,7 @@ def add_matrix_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _facts(settings: Settings, backend: str):  # -> graphs.Facts
-    from .graphs import load_facts
+    from ..networks import load_facts
 
     store = open_store(settings, backend)
     try:
@@ -73,7 +73,7 @@ def _facts(settings: Settings, backend: str):  # -> graphs.Facts
 
 
 def list_views() -> str:
-    from .graphs import VIEWS
+    from ..networks import VIEWS
 
     width = max(len(name) for name in VIEWS)
     return "".join(
@@ -83,8 +83,8 @@ def list_views() -> str:
 
 
 def graph_command(args: argparse.Namespace, settings: Settings) -> int:
-    from . import graphs
-    from .graphs.render import FontError
+    from .. import networks as graphs
+    from ..networks.render import FontError
 
     if args.list:
         sys.stdout.write(list_views())
@@ -115,8 +115,8 @@ def graph_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def path_command(args: argparse.Namespace, settings: Settings) -> int:
-    from . import graphs
-    from .graphs.analytics import NotFound, connect, describe_connection, find_entity
+    from .. import networks as graphs
+    from ..networks.analytics import NotFound, connect, describe_connection, find_entity
 
     try:
         facts = _facts(settings, args.backend)
@@ -131,8 +131,8 @@ def path_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def gaps_command(args: argparse.Namespace, settings: Settings) -> int:
-    from . import graphs
-    from .graphs.analytics import describe_gaps, find_gaps, gaps_json
+    from .. import networks as graphs
+    from ..networks.analytics import describe_gaps, find_gaps, gaps_json
 
     try:
         facts = _facts(settings, args.backend)
@@ -150,8 +150,8 @@ def gaps_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def matrix_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .graphs.hierarchy import coverage_matrix, matrix_csv
-    from .graphs.render import FontError, draw_matrix
+    from ..networks.hierarchy import coverage_matrix, matrix_csv
+    from ..networks.render import FontError, draw_matrix
 
     fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out else "csv")
     if fmt not in MATRIX_FORMATS:

@@ -14,7 +14,7 @@ import signal
 import sys
 from typing import Any
 
-from .config import Settings
+from ..config import Settings
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT = 0, 1, 2
 
@@ -141,7 +141,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """Build if needed, create the app, serve until stopped."""
     import waitress
 
-    from .web import create_app
+    from ..web import create_app
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from .config import Settings
-from .queries import (
+from ..config import Settings
+from ..queries import (
     NamedQuery,
     ParameterError,
     QueryFileError,
@@ -28,8 +28,8 @@ from .queries import (
     resolve,
     run,
 )
-from .store import QueryError, QueryResult, StoreError, open_store
-from .store.base import serialize_result
+from ..store import QueryError, QueryResult, StoreError, open_store
+from ..store.base import serialize_result
 
 FORMATS = ("table", "csv", "tsv", "json")
 _RESULT_MIMES = {
