@@ -11,8 +11,8 @@ from rdflib.namespace import RDF, SH, XSD
 from support import FIXTURE_TREE, REPO, edit, needs_real_tree, run_cli, settings_for
 
 from vetgraph import __version__
-from vetgraph import validate as validation
 from vetgraph.cli import main
+from vetgraph.shacl import validate as validation
 from vetgraph.shacl.validate import memory_warning, validate
 
 SCHOOL = Namespace("https://w3id.org/vetgraph/id/school/")

@@ -29,43 +29,21 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from .config import BASE_IRI, GRAPHS
+from .config import GRAPHS
+from .namespaces import (
+    FILE_FORMATS,
+    OWL,
+    PREFIXES,
+    RDF,
+    RDF_LANGSTRING,
+    RDF_TYPE,
+    RDFS,
+    RDFS_LABEL,
+    SKOS_PREFLABEL,
+    XSD,
+    sparql_prologue,
+)
 from .store.base import Store, to_oxigraph
-
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-SKOS_PREFLABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
-VET = BASE_IRI + "ontology#"
-
-#: Prefixes for every serialization and the JSON-LD context, in priority order: when two
-#: vocabularies use the same local name, the earlier one gets the short JSON-LD key.
-PREFIXES: dict[str, str] = {
-    "vet": VET,
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": XSD,
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "org": "http://www.w3.org/ns/org#",
-    "schema": "https://schema.org/",
-    "qb": "http://purl.org/linked-data/cube#",
-    "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
-    "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
-    "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "void": "http://rdfs.org/ns/void#",
-    "sh": "http://www.w3.org/ns/shacl#",
-    "vann": "http://purl.org/vocab/vann/",
-    "spdx": "http://spdx.org/rdf/terms#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "sd": "http://www.w3.org/ns/sparql-service-description#",
-    "vsh": BASE_IRI + "shapes#",
-}
-
 
 # --- formats -------------------------------------------------------------------------------
 
@@ -236,10 +214,7 @@ _CLASS_USE_QUERY = """SELECT DISTINCT ?term WHERE {
   ?s a ?term . FILTER(isIRI(?term))
 }"""
 
-_DECLARED_QUERY = """PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?term ?kind ?range WHERE {
+_DECLARED_QUERY = sparql_prologue("owl", "rdf", "rdfs") + """SELECT ?term ?kind ?range WHERE {
   ?term a ?kind .
   VALUES ?kind { owl:Class rdfs:Class owl:ObjectProperty owl:DatatypeProperty
                  owl:AnnotationProperty rdf:Property }
@@ -249,10 +224,10 @@ SELECT ?term ?kind ?range WHERE {
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _PROPERTY_KINDS = {
-    "http://www.w3.org/2002/07/owl#ObjectProperty": "@id",
-    "http://www.w3.org/2002/07/owl#DatatypeProperty": None,
-    "http://www.w3.org/2002/07/owl#AnnotationProperty": None,
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#Property": None,
+    OWL + "ObjectProperty": "@id",
+    OWL + "DatatypeProperty": None,
+    OWL + "AnnotationProperty": None,
+    RDF + "Property": None,
 }
 
 
@@ -570,7 +545,7 @@ def stated_graphs(store: Store) -> list[str] | None:
 #: Incoming links per property in an RDF description; past it, a note says how many there are
 #: and the query that lists them all.
 INCOMING_PER_PROPERTY = 100
-RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
+RDFS_COMMENT = RDFS + "comment"
 
 
 def describe_full(
@@ -734,12 +709,11 @@ CLASS_PARTITION_QUERY = """SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
 PROPERTY_PARTITION_QUERY = """SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }
 GROUP BY ?p ORDER BY ?p"""
 ENTITY_QUERY = "SELECT DISTINCT ?s WHERE { ?s ?p ?o . FILTER(isIRI(?s)) }"
-SOURCES_QUERY = """PREFIX vet: <https://w3id.org/vetgraph/ontology#>
+SOURCES_QUERY = sparql_prologue("vet") + """\
 SELECT DISTINCT ?report WHERE { ?report a vet:Report }"""
-LICENSE_QUERY = """PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
+LICENSE_QUERY = sparql_prologue("owl", "dcterms") + """\
 SELECT DISTINCT ?license WHERE { ?o a owl:Ontology ; dcterms:license ?license }"""
-EXAMPLES_QUERY = """PREFIX vet: <https://w3id.org/vetgraph/ontology#>
+EXAMPLES_QUERY = sparql_prologue("vet") + """\
 SELECT DISTINCT ?s WHERE { ?s a vet:School } ORDER BY ?s LIMIT 3"""
 
 TITLE = {
@@ -756,12 +730,12 @@ DESCRIPTION = {
 }
 IANA = "https://www.iana.org/assignments/media-types/"
 W3C_FORMATS = {
-    "ttl": "http://www.w3.org/ns/formats/Turtle",
-    "nt": "http://www.w3.org/ns/formats/N-Triples",
-    "rdfxml": "http://www.w3.org/ns/formats/RDF_XML",
-    "jsonld": "http://www.w3.org/ns/formats/JSON-LD",
-    "nq": "http://www.w3.org/ns/formats/N-Quads",
-    "trig": "http://www.w3.org/ns/formats/TriG",
+    "ttl": FILE_FORMATS + "Turtle",
+    "nt": FILE_FORMATS + "N-Triples",
+    "rdfxml": FILE_FORMATS + "RDF_XML",
+    "jsonld": FILE_FORMATS + "JSON-LD",
+    "nq": FILE_FORMATS + "N-Quads",
+    "trig": FILE_FORMATS + "TriG",
 }
 
 

@@ -22,7 +22,7 @@ from live import start_server
 from PIL import Image
 from support import REAL_TREE_PRESENT, REPO, run_cli, settings_for
 
-from vetgraph import graphs
+from vetgraph import networks
 from vetgraph.networks.analytics import find_gaps
 from vetgraph.networks.hierarchy import coverage_matrix, hierarchy_coverage, matrix_csv
 from vetgraph.queries import get_query
@@ -56,7 +56,7 @@ HIERARCHY = {
 HEALTH_MAJORS = {"护理", "助产", "农村医学", "检验", "药剂", "口腔修复工艺", "口腔护理", "口腔医学"}
 
 
-def names(facts: graphs.Facts, iris) -> set[str]:
+def names(facts: networks.Facts, iris) -> set[str]:
     return {facts.label(i) for i in iris}
 
 
@@ -211,7 +211,7 @@ def test_neither_pillar_is_a_top_gap_and_the_new_top_three_have_evidence(facts, 
 
 @pytest.fixture(scope="module")
 def views(facts):
-    return {"entity": graphs.build(facts, "entity", metrics=False)}
+    return {"entity": networks.build(facts, "entity", metrics=False)}
 
 
 def test_the_named_query_gives_the_same_answer_on_oxigraph_and_rdflib(facts, store):
@@ -221,7 +221,7 @@ def test_the_named_query_gives_the_same_answer_on_oxigraph_and_rdflib(facts, sto
         (facts.label(r.cluster), r.level, r.reason,
          *(len(getattr(r.served[b], a)) for a in ("majors", "schools")
            for b in ("report", "hierarchy", "catalogue")), r.links)
-        for r in find_gaps(facts, graphs.build(facts, "entity", metrics=False)).clusters
+        for r in find_gaps(facts, networks.build(facts, "entity", metrics=False)).clusters
     ]
     columns = ("clusterName", "level", "gap", "majorsStated", "majorsViaHierarchy",
                "majorsSuggested", "schoolsStated", "schoolsViaHierarchy", "schoolsSuggested",

@@ -10,7 +10,7 @@ import networkx as nx
 import pytest
 from support import REPO, settings_for
 
-from vetgraph import graphs
+from vetgraph import networks
 from vetgraph.networks.export import cytoscape, to_gexf, to_graphml, to_html, to_json
 
 VIEWS = ("school-major-cluster", "school-partner", "entity")
@@ -27,7 +27,7 @@ def _same(a: nx.Graph, b: nx.Graph) -> None:
 
 @pytest.mark.parametrize("name", VIEWS)
 def test_graphml_round_trip(facts, name):
-    g = graphs.build(facts, name)
+    g = networks.build(facts, name)
     back = nx.read_graphml(io.BytesIO(to_graphml(g)))
     _same(g, back)
     assert back.graph["title"] == g.graph["title"]
@@ -35,20 +35,20 @@ def test_graphml_round_trip(facts, name):
 
 @pytest.mark.parametrize("name", VIEWS)
 def test_gexf_round_trip(facts, name):
-    g = graphs.build(facts, name, lang="en")
+    g = networks.build(facts, name, lang="en")
     back = nx.read_gexf(io.BytesIO(to_gexf(g)))
     assert not back.is_directed()
     _same(g, back)
 
 
 def test_json_round_trip(facts):
-    g = graphs.build(facts, "cluster-coverage")
+    g = networks.build(facts, "cluster-coverage")
     back = nx.node_link_graph(json.loads(to_json(g)), edges="edges")
     _same(g, back)
 
 
 def test_cytoscape_payload_matches_the_view(facts):
-    g = graphs.build(facts, "school-major-cluster")
+    g = networks.build(facts, "school-major-cluster")
     payload = cytoscape(g)
     assert len(payload["elements"]["nodes"]) == len(g)
     assert len(payload["elements"]["edges"]) == g.number_of_edges()
@@ -62,7 +62,7 @@ def test_cytoscape_payload_matches_the_view(facts):
 
 
 def test_standalone_html_is_self_contained(facts):
-    page = to_html(graphs.build(facts, "school-partner", lang="en")).decode()
+    page = to_html(networks.build(facts, "school-partner", lang="en")).decode()
     assert "cytoscape" in page and "window.VETGRAPH_VIEW" in page
     assert "<script src=" not in page and "<link" not in page  # nothing fetched
 
@@ -73,6 +73,6 @@ def test_memory_backend_gives_the_same_facts(facts):
 
     memory = open_store(settings_for(REPO), "memory")
     try:
-        assert graphs.load_facts(memory) == facts
+        assert networks.load_facts(memory) == facts
     finally:
         memory.close()

@@ -12,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from vetgraph import graphs
+from vetgraph import networks
 from vetgraph.networks import render
 
 SAMPLE = "本溪市卫生学校护理"
@@ -31,7 +31,7 @@ def _text_pixels(text: str, family: str) -> np.ndarray:
 
 def test_every_label_of_the_views_has_glyphs(facts):
     for name in ("school-major-cluster", "school-partner", "cluster-coverage"):
-        g = graphs.build(facts, name, metrics=False)
+        g = networks.build(facts, name, metrics=False)
         text = "".join(d["label_zh"] + d["label_en"] + d["type_zh"] for _n, d in g.nodes(data=True))
         assert render.glyphs_missing(text + g.graph["title"]) == [], name
 
@@ -51,7 +51,7 @@ def test_chinese_is_drawn_with_glyphs_not_boxes():
 
 
 def test_picture_of_the_tripartite_view(facts):
-    g = graphs.build(facts, "school-major-cluster")
+    g = networks.build(facts, "school-major-cluster")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a missing glyph warns: make it fail
         png = render.draw(g, "png")
@@ -62,7 +62,7 @@ def test_picture_of_the_tripartite_view(facts):
 
 
 def test_svg_carries_glyph_outlines_not_font_names(facts):
-    svg = render.draw(graphs.build(facts, "school-partner", lang="en"), "svg").decode()
+    svg = render.draw(networks.build(facts, "school-partner", lang="en"), "svg").decode()
     assert svg.startswith("<?xml") and "<svg" in svg
     assert "<text" not in svg  # text as glyph paths: no font needed to view it
     assert 'id="NotoSansCJK' in svg  # ... outlines taken from the CJK font
@@ -75,7 +75,7 @@ def test_missing_cjk_font_is_a_clear_error(facts, monkeypatch):
     render.cjk_font.cache_clear()
     try:
         with pytest.raises(render.FontError, match="fonts-noto-cjk"):
-            render.draw(graphs.build(facts, "school-partner"), "png")
+            render.draw(networks.build(facts, "school-partner"), "png")
     finally:
         monkeypatch.undo()
         render.cjk_font.cache_clear()

@@ -6,7 +6,7 @@ import networkx as nx
 import pytest
 from graph_support import CLUSTER, MAJOR, ORG, SCHOOL
 
-from vetgraph import graphs
+from vetgraph import networks
 from vetgraph.networks.analytics import (
     NotFound,
     cluster_coverage_table,
@@ -41,8 +41,8 @@ METRICS = {"degree", "degree_centrality", "betweenness", "community", "component
 
 
 @pytest.fixture(scope="module")
-def views(facts: graphs.Facts) -> dict[str, nx.Graph]:
-    return {name: graphs.build(facts, name) for name in graphs.VIEWS}
+def views(facts: networks.Facts) -> dict[str, nx.Graph]:
+    return {name: networks.build(facts, name) for name in networks.VIEWS}
 
 
 def test_every_node_and_edge_carries_what_the_issue_asks(views):

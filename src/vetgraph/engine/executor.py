@@ -51,6 +51,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from ..namespaces import XSD_STRING
 from .guard import (
     CheckedQuery,
     Refusal,
@@ -62,7 +63,6 @@ from .guard import (
 )
 
 log = logging.getLogger(__name__)
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RESULTS_JSON = "application/sparql-results+json"
 #: Seconds the pool may stay short of workers (a replacement starting) before health says so.
 HEALTH_GRACE = 5.0

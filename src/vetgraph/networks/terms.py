@@ -8,27 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-VET = "https://w3id.org/vetgraph/ontology#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-PROV = "http://www.w3.org/ns/prov#"
-ORG = "http://www.w3.org/ns/org#"
-QB = "http://purl.org/linked-data/cube#"
+from ..namespaces import VET, prefixes
 
-PREFIXES = {
-    "vet": VET,
-    "rdf": RDF,
-    "rdfs": RDFS,
-    "skos": SKOS,
-    "prov": PROV,
-    "org": ORG,
-    "qb": QB,
-    "schema": "https://schema.org/",
-    "dcterms": "http://purl.org/dc/terms/",
-    "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
-    "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
-}
+#: The vocabularies the views name, in the order curies prefer them.
+PREFIXES = prefixes("vet", "rdf", "rdfs", "skos", "prov", "org", "qb", "schema", "dcterms",
+                    "sdmx-dimension", "sdmx-measure")
 
 #: SPARQL prologue every view query starts with.
 PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())

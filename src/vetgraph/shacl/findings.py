@@ -20,12 +20,12 @@ from pathlib import Path
 
 from rdflib import RDF, RDFS, Graph, Namespace, URIRef
 
+from .. import namespaces as ns
 from ..config import Settings
 from .sparql import restrict_this
 
-SH = Namespace("http://www.w3.org/ns/shacl#")
+SH = Namespace(ns.SH)
 QUALITY_FILE = "quality.ttl"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _TEMPLATE_VAR = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
 _THIS = re.compile(r"\$this\b")
 #: A SELECT projecting plain variables only: its WHERE body can be inlined after the target.
@@ -74,7 +74,7 @@ def _text_piece(text: str) -> str:
     SPARQL 1.1): Virtuoso 7.2 concatenates a plain non-ASCII constant with stored values by
     reading their UTF-8 bytes as Latin-1, or writes it as ``?``."""
     literal = _sparql_string(text)
-    return literal if text.isascii() else f"{literal}^^<{XSD_STRING}>"
+    return literal if text.isascii() else f"{literal}^^<{ns.XSD_STRING}>"
 
 
 def message_expression(template: str) -> str:

@@ -40,15 +40,16 @@ from rdflib.collection import Collection
 from rdflib.namespace import QB
 from rdflib.term import Node
 
-from ..config import BASE_IRI, GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SHAPES, Settings
+from .. import namespaces as ns
+from ..config import GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SHAPES, Settings
 from ..dataset import Sources, read_sources, source_files
 from ..store.base import to_oxigraph, to_rdflib
 from . import screen as shacl_screen
 from . import sparql as shacl_sparql
 
-SH = Namespace("http://www.w3.org/ns/shacl#")
-VET = Namespace(BASE_IRI + "ontology#")
-SDMX_PERIOD = URIRef("http://purl.org/linked-data/sdmx/2009/dimension#refPeriod")
+SH = Namespace(ns.SH)
+VET = Namespace(ns.VET)
+SDMX_PERIOD = URIRef(ns.SDMX_DIMENSION + "refPeriod")
 SEVERITIES = ("Violation", "Warning", "Info")
 #: Peak memory of a validation per byte of data Turtle, as measured on synthetic sets: about 12
 #: at 1,000 schools (166 MiB of Turtle, 2.0 GB peak), 10.9 at 9,000 (1.46 GiB, 16.0 GiB peak).

@@ -29,6 +29,7 @@ from rdflib.term import Node
 
 from ..engine.executor import ExecutorError, QueryReply, QueryRequest
 from ..engine.guard import Refusal
+from ..namespaces import sparql_prologue
 from ..queries import (
     NamedQuery,
     ParameterError,
@@ -52,8 +53,8 @@ HTML_PAGE_ROWS = 100  # rows shown on a query's HTML page when no limit is given
 _GRAPH_NAMES = dict(zip(openapi.GRAPH_FORMAT_NAMES, (*openapi.GRAPH_TYPES, n.HTML), strict=True))
 _RESULT_NAMES = dict(zip(openapi.RESULT_FORMAT_NAMES, (*openapi.RESULT_TYPES, n.HTML), strict=True))
 CLASS_MEMBERS_QUERY = (
-    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-    "SELECT DISTINCT ?class ?iri WHERE { ?iri a/rdfs:subClassOf* ?class . FILTER(isIRI(?iri)) }"
+    sparql_prologue("rdfs")
+    + "SELECT DISTINCT ?class ?iri WHERE { ?iri a/rdfs:subClassOf* ?class . FILTER(isIRI(?iri)) }"
     " ORDER BY ?iri"
 )
 MAX_CHOICES = 200  # IRIs listed as an enum in the OpenAPI document

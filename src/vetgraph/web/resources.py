@@ -23,6 +23,7 @@ from rdflib import Graph, URIRef
 from .. import publish
 from ..config import BASE_IRI, GRAPH_ONTOLOGY, GRAPH_SHAPES
 from ..infer import load_rules
+from ..namespaces import OWL
 from . import linked
 from . import negotiation as n
 from . import state as web_state
@@ -246,7 +247,7 @@ def ontology_version(rest: str) -> Response:
     stem, suffix_mime = linked.split_suffix(rest)
     g = _named_graph(GRAPH_ONTOLOGY)
     version_iri = URIRef(linked.iri_for_path("ontology/" + stem))
-    owl_version = URIRef("http://www.w3.org/2002/07/owl#versionIRI")
+    owl_version = URIRef(OWL + "versionIRI")
     if (None, owl_version, version_iri) not in g:
         return _not_found(str(version_iri))
     suffix = linked.EXTENSION_OF.get(suffix_mime) if suffix_mime else None

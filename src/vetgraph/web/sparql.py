@@ -20,7 +20,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 from ..config import Settings
 from ..engine.executor import QueryRequest
 from ..engine.guard import CostLimits, check_text
-from ..publish import PREFIXES
+from ..namespaces import PREFIXES
 from . import description, negotiation
 from . import state as web_state
 from .manners import error_response, etag_matches, weak_etag

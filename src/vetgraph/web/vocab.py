@@ -18,11 +18,8 @@ from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
 from .. import publish
+from ..namespaces import DCTERMS, VANN, VET
 from .entity import Labels
-
-DCTERMS = "http://purl.org/dc/terms/"
-VANN = "http://purl.org/vocab/vann/"
-QB = "http://purl.org/linked-data/cube#"
 
 
 def _text(g: Graph, node: Node, prop: URIRef, lang: str) -> str | None:
@@ -98,7 +95,7 @@ class OntologyDoc:
 def ontology_doc(g: Graph, labels: Labels, lang: str) -> OntologyDoc:
     """Every class and property of the ontology graph, ready for ``ontology.html``."""
     onto = next(iter(g.subjects(RDF.type, OWL.Ontology)), None)
-    namespace = publish.VET
+    namespace = VET
     documented = {
         str(s) for s in g.subjects(RDFS.isDefinedBy, None) if str(s).startswith(namespace)
     } | {str(s) for s in g.subjects(RDF.type, None)
