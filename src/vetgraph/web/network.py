@@ -25,11 +25,11 @@ from .. import networks as graphs
 from ..config import BASE_IRI
 from ..engine.executor import ExecutorError
 from ..engine.guard import Refusal
+from ..engine.store import WorkerStore
 from ..networks.analytics import NotFound, connect, find_entity, find_gaps, gaps_json
 from ..networks.export import cytoscape
 from ..networks.hierarchy import coverage_matrix, matrix_csv
 from . import state as web_state
-from .linked import WorkerStore
 from .manners import error_response, etag_matches, weak_etag
 from .render import ByteCache, Renderer
 
