@@ -427,7 +427,7 @@ def synth_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export_args(p: argparse.ArgumentParser) -> None:
-    from ..publish import add_export_arguments
+    from .export import add_export_arguments
 
     add_export_arguments(p)
 
@@ -435,7 +435,7 @@ def _export_args(p: argparse.ArgumentParser) -> None:
 @command("export", "write the built store as Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML",
          _export_args, reads_store=True)
 def export_command(args: argparse.Namespace, settings: Settings) -> int:
-    from ..publish import run_export
+    from .export import run_export
 
     return run_export(args, settings)
 

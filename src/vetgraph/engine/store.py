@@ -1,7 +1,7 @@
 """The store the query workers answer: :class:`WorkerStore`.
 
 It is the read side of :class:`~vetgraph.store.base.Store`, so code written against a store
-(:mod:`vetgraph.publish`, the network views) runs unchanged through the workers and shares the
+(:mod:`vetgraph.linked`, the network views) runs unchanged through the workers and shares the
 endpoint's timeouts, crash isolation and update discipline. No Flask: the web layer hands it its
 executor.
 """

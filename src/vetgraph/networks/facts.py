@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from rdflib import Literal
 from rdflib.term import Node
 
-from ..publish import stated_graphs
+from ..linked.describe import stated_graphs
 from ..store import Store
 from .terms import PROLOGUE, VET, most_specific
 

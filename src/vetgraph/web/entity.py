@@ -15,7 +15,8 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from .. import namespaces as ns
-from .. import publish
+from ..linked import describe as ld_describe
+from ..linked import jsonld as ld_jsonld
 from ..store.base import Store
 
 VET = ns.VET
@@ -137,7 +138,7 @@ class Labels:
         label = self.get(iri, lang)
         if label:
             return label
-        compact = publish.compact_iri(iri)
+        compact = ld_jsonld.compact_iri(iri)
         if compact != iri:
             return compact
         tail = iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
@@ -327,7 +328,7 @@ class Page:
 def _literal_value(term: Literal, labels: Labels, lang: str) -> Value:
     datatype = None
     if term.datatype is not None and str(term.datatype) != XSD + "string":
-        datatype = publish.compact_iri(str(term.datatype))
+        datatype = ld_jsonld.compact_iri(str(term.datatype))
     return Value("literal", str(term), lang=term.language, datatype=datatype)
 
 
@@ -556,7 +557,7 @@ def build_page(store: Store, iri: str, lang: str, labels: Labels, parts: dict[st
     is_dataset = any(p == RDF_TYPE and o == QB_DATASET for p, o in mine)
 
     bound = {"iri": subject}
-    stated = publish.stated_graphs(store)  # stated facts, as the RDF description
+    stated = ld_describe.stated_graphs(store)  # stated facts, as the RDF description
     obs_result = store.query(OBSERVATIONS_QUERY, bindings=bound, max_rows=MAX_OBSERVATION_ROWS,
                              default_graph_uris=stated)
     obs_rows = obs_result.dicts()

@@ -21,8 +21,10 @@ from flask import Response, current_app, request
 from rdflib import BNode
 from rdflib.term import Node
 
-from .. import publish
 from ..engine.store import WorkerStore
+from ..linked import describe as ld_describe
+from ..linked import formats as ld_formats
+from ..linked import jsonld as ld_jsonld
 from . import negotiation as n
 from . import state as web_state
 from .manners import etag_matches, weak_etag
@@ -251,13 +253,13 @@ def rdf_bytes(triples: Sequence[tuple[Node, Node, Node]], mime: str,
     """A description in an RDF syntax (JSON-LD refers to the vocabulary's context by IRI)."""
     if first is not None:  # the resource itself first, then its blank nodes, then labels
         triples = sorted(triples, key=lambda t: (str(t[0]) != first, not isinstance(t[0], BNode)))
-    items = publish.triples_to_ox(triples)
+    items = ld_describe.triples_to_ox(triples)
     if mime == n.JSONLD:
         import json
 
-        doc = publish.to_jsonld(items, jsonld_context(), context_ref=context_iri(), first=first)
+        doc = ld_jsonld.to_jsonld(items, jsonld_context(), context_ref=context_iri(), first=first)
         return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-    return publish.serialize(items, publish.BY_MIME[mime])
+    return ld_formats.serialize(items, ld_formats.BY_MIME[mime])
 
 
 def context_iri() -> str:
@@ -275,4 +277,4 @@ def context_iri() -> str:
 
 
 def jsonld_context() -> dict[str, Any]:
-    return cached("context", lambda: publish.jsonld_context(store()))
+    return cached("context", lambda: ld_jsonld.jsonld_context(store()))
