@@ -80,7 +80,7 @@ class Settings:
     #: expressions, DESCRIBE terms or triple patterns crash it): ``. ; , {`` and FILTER, BIND,
     #: OPTIONAL, MINUS, GRAPH, VALUES, AS, and the terms after DESCRIBE.
     max_query_patterns: int = 2_000
-    #: Graph downloads (/graph/{view}.png …): bytes of rendered files kept, renders at once.
+    #: Graph downloads (/network/{view}.png …): bytes of rendered files kept, renders at once.
     graph_cache_bytes: int = 64 * 1024 * 1024
     max_concurrent_renders: int = 2
     #: The remote backend (``--backend remote``): SPARQL 1.1 Protocol query and update URLs

@@ -289,21 +289,21 @@ def test_matrix_csv_counts_add_up(facts):
 def test_web_gaps_matrix_and_hierarchy_view(disk_store, tmp_path_factory):
     server = start_server(Path(disk_store), tmp_path_factory.mktemp("logs"), "--workers", "1")
     try:
-        gaps = requests.get(f"{server.url}/graph/gaps.json", timeout=120)
+        gaps = requests.get(f"{server.url}/network/gaps.json", timeout=120)
         assert gaps.status_code == 200, server.log()
         report = gaps.json()
         top = [c["label"] for c in report["clusters"][:3]]
         assert top == ["医药及相关产业", "中医药产业", "农业"]
         assert report["clusters"][0]["reason"]["en"].startswith("the report names 1 partner(s)")
         assert report["bases"]["hierarchy"] == {"zh": "经下位产业", "en": "through the hierarchy"}
-        png = requests.get(f"{server.url}/graph/matrix.png?lang=en", timeout=120)
+        png = requests.get(f"{server.url}/network/matrix.png?lang=en", timeout=120)
         assert png.headers["Content-Type"] == "image/png"
         assert Image.open(io.BytesIO(png.content)).format == "PNG"
-        table = requests.get(f"{server.url}/graph/matrix.csv", timeout=120)
+        table = requests.get(f"{server.url}/network/matrix.csv", timeout=120)
         assert table.headers["Content-Type"].startswith("text/csv")
         assert len(table.content.decode("utf-8").splitlines()) == 1 + 15 * 6
-        assert requests.get(f"{server.url}/graph/matrix.gif", timeout=30).status_code == 404
-        view = requests.get(f"{server.url}/graph/cluster-hierarchy.json", timeout=120).json()
+        assert requests.get(f"{server.url}/network/matrix.gif", timeout=30).status_code == 404
+        view = requests.get(f"{server.url}/network/cluster-hierarchy.json", timeout=120).json()
         edges = {(e["source"], e["target"]) for e in view["edges"]
                  if e["relation"] == "skos:broader"}
         assert len(edges) == len(HIERARCHY)

@@ -47,7 +47,7 @@ def add_gaps_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--top", type=int, default=10, metavar="N", help="rows per section (default 10)")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="text (default) or json: every cluster with counts by basis, reason and "
-                        "evidence, as /graph/gaps.json")
+                        "evidence, as /network/gaps.json")
     _common(p)
 
 
@@ -62,7 +62,7 @@ def add_matrix_arguments(p: argparse.ArgumentParser) -> None:
     _common(p)
 
 
-def _facts(settings: Settings, backend: str):  # -> graphs.Facts
+def _facts(settings: Settings, backend: str):  # -> networks.Facts
     from ..networks import load_facts
 
     store = open_store(settings, backend)
@@ -83,24 +83,24 @@ def list_views() -> str:
 
 
 def graph_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .. import networks as graphs
+    from .. import networks
     from ..networks.render import FontError
 
     if args.list:
         sys.stdout.write(list_views())
         return EXIT_OK
-    if args.view not in graphs.VIEWS:
+    if args.view not in networks.VIEWS:
         hint = "give a view name" if not args.view else f"no view named {args.view!r}"
         print(f"vetgraph graph: {hint}; see `vetgraph graph --list`", file=sys.stderr)
         return EXIT_INPUT
     fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out else "json")
-    if fmt not in graphs.FORMATS:
+    if fmt not in networks.FORMATS:
         print(f"vetgraph graph: unknown format {fmt!r}; the formats are "
-              f"{', '.join(graphs.FORMATS)} (by --out's suffix or --format)", file=sys.stderr)
+              f"{', '.join(networks.FORMATS)} (by --out's suffix or --format)", file=sys.stderr)
         return EXIT_INPUT
     try:
-        g = graphs.build(_facts(settings, args.backend), args.view, args.lang)
-        body = graphs.serialize(g, fmt)
+        g = networks.build(_facts(settings, args.backend), args.view, args.lang)
+        body = networks.serialize(g, fmt)
     except (StoreError, FontError) as exc:
         print(f"vetgraph graph: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -115,7 +115,7 @@ def graph_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def path_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .. import networks as graphs
+    from .. import networks
     from ..networks.analytics import NotFound, connect, describe_connection, find_entity
 
     try:
@@ -124,14 +124,14 @@ def path_command(args: argparse.Namespace, settings: Settings) -> int:
     except (StoreError, NotFound) as exc:
         print(f"vetgraph path: {exc}", file=sys.stderr)
         return EXIT_INPUT
-    entity = graphs.build(facts, "entity", args.lang, metrics=False)
+    entity = networks.build(facts, "entity", args.lang, metrics=False)
     found = connect(entity, facts, source, target, limit=args.max_paths)
     print(describe_connection(found, facts, args.lang))
     return EXIT_OK if found.paths else 1
 
 
 def gaps_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .. import networks as graphs
+    from .. import networks
     from ..networks.analytics import describe_gaps, find_gaps, gaps_json
 
     try:
@@ -139,7 +139,7 @@ def gaps_command(args: argparse.Namespace, settings: Settings) -> int:
     except StoreError as exc:
         print(f"vetgraph gaps: {exc}", file=sys.stderr)
         return EXIT_INPUT
-    entity = graphs.build(facts, "entity", args.lang, metrics=False)
+    entity = networks.build(facts, "entity", args.lang, metrics=False)
     gaps = find_gaps(facts, entity)
     if args.format == "json":
         json.dump(gaps_json(gaps, facts, args.lang), sys.stdout, ensure_ascii=False, indent=1)

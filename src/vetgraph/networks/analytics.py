@@ -326,7 +326,7 @@ def describe_gaps(gaps: Gaps, facts: Facts, lang: str = "zh", top: int = 10) -> 
 
 
 def gaps_json(gaps: Gaps, facts: Facts, lang: str = "zh") -> dict[str, Any]:
-    """The gap report as JSON (``vetgraph gaps --format json`` and ``/graph/gaps.json``)."""
+    """The gap report as JSON (``vetgraph gaps --format json`` and ``/network/gaps.json``)."""
     from .hierarchy import BASIS_LABELS, row_json
 
     def named(iri: str) -> dict[str, str]:

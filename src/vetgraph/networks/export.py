@@ -129,12 +129,12 @@ def to_html(g: nx.Graph) -> bytes:
     page = f"""<!doctype html>
 <html lang="{'zh-Hans' if g.graph.get('lang') == 'zh' else 'en'}">
 <head><meta charset="utf-8"><title>{_escape(title)} · vetgraph</title>
-<style>{_web_file("static", "graph", "explorer.css")}</style></head>
+<style>{_web_file("static", "network", "explorer.css")}</style></head>
 <body class="standalone">
-{_web_file("templates", "graph_panel.html")}
+{_web_file("templates", "network_panel.html")}
 <script>{_web_file("static", "vendor", "cytoscape", "cytoscape.min.js")}</script>
 <script>window.VETGRAPH_VIEW = {payload};</script>
-<script>{_web_file("static", "graph", "explorer.js")}</script>
+<script>{_web_file("static", "network", "explorer.js")}</script>
 </body></html>
 """
     return page.encode("utf-8")

@@ -266,8 +266,7 @@ def create_app(
         worker_network=worker_network,
     )
 
-    from . import api, dumps, fairness, health, home, manners, resources, sparql
-    from . import network as graph
+    from . import api, dumps, fairness, health, home, manners, network, resources, sparql
 
     manners.install(app)
     fairness.install(app, max_client_queries)
@@ -276,7 +275,7 @@ def create_app(
     app.register_blueprint(home.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
-    app.register_blueprint(graph.bp)
+    app.register_blueprint(network.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(dumps.bp)
     return app

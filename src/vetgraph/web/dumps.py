@@ -226,7 +226,7 @@ def well_known_void() -> Response:
 def named_graph(name: str) -> Response:
     """A named graph's IRI: its description as a subset of the dataset (size, dumps).
 
-    No suffix URLs here: ``/graph/{view}.{format}`` belongs to the graph explorer.
+    No suffix URLs here: ``/graph/{view}.{format}`` redirects to the network views.
     """
     graph = GRAPHS[name]
 

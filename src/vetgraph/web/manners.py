@@ -66,7 +66,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
-#: A standalone HTML document the site offers as a file (``/graph/{view}.html``: one file
+#: A standalone HTML document the site offers as a file (``/network/{view}.html``: one file
 #: with its scripts inline, to open from disk): served, it runs sandboxed in an origin of its
 #: own, its inline scripts and styles allowed, and it may load or send nothing.
 STANDALONE_POLICY = "; ".join([

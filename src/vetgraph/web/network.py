@@ -1,11 +1,14 @@
-"""``/graph``: the graph explorer for planners, and every view as a download.
+"""``/network``: the network explorer for planners, and every networkx view as a download.
 
-``/graph`` (HTML; JSON list of views with ``?format=json``), ``/graph/{view}.{fmt}`` for
+``/network`` (HTML; JSON list of views with ``?format=json``), ``/network/{view}.{fmt}`` for
 ``json`` (networkx node-link), ``graphml``, ``gexf``, ``png``, ``svg`` and ``html`` (a
-standalone page), ``/graph/{view}/cytoscape.json`` (what the explorer draws),
-``/graph/path.json?from=A&to=B``, ``/graph/gaps.json`` (clusters ranked with reasons, rolled up
-the cluster hierarchy) and ``/graph/matrix.{png,svg,csv}`` (clusters × schools). Views are built
-from the store through the same query workers as ``/sparql`` and cached per dataset version.
+standalone page), ``/network/{view}/cytoscape.json`` (what the explorer draws),
+``/network/path.json?from=A&to=B``, ``/network/gaps.json`` (clusters ranked with reasons,
+rolled up the cluster hierarchy) and ``/network/matrix.{png,svg,csv}`` (clusters × schools).
+Views are built from the store through the same query workers as ``/sparql`` and cached per
+dataset version. The same addresses under ``/graph`` (their names until "graph" came to mean a
+named graph only) answer with a permanent redirect (308, query string kept);
+``/graph/{named-graph}`` is :mod:`.dumps`'s.
 
 Files are cached by the canonical request (view, format, lang; other parameters are ignored),
 in a cache bounded in bytes (``--graph-cache-bytes``), and drawn off the web process under the
@@ -19,9 +22,18 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from .. import networks as graphs
+from .. import networks
 from ..config import BASE_IRI
 from ..engine.executor import ExecutorError
 from ..engine.guard import Refusal
@@ -33,7 +45,7 @@ from . import state as web_state
 from .manners import error_response, etag_matches, weak_etag
 from .render import ByteCache, Renderer
 
-bp = Blueprint("graph", __name__)
+bp = Blueprint("network", __name__)
 
 DOWNLOADS = ("json", "graphml", "gexf", "png", "svg", "html")
 DEFAULT_VIEW = "school-major-cluster"
@@ -64,22 +76,22 @@ def _cache() -> _Cache:
     return current_app.extensions.setdefault("vetgraph.graph", _Cache())
 
 
-def _facts() -> graphs.Facts:
+def _facts() -> networks.Facts:
     st = web_state()
     store = WorkerStore(st.executor)
-    return _cache().get(st.version, ("facts",), lambda: graphs.load_facts(store))
+    return _cache().get(st.version, ("facts",), lambda: networks.load_facts(store))
 
 
 def _view(name: str, lang: str) -> Any:
-    if name not in graphs.VIEWS:
-        abort(404, description=f"no graph view {name!r}; known: {', '.join(graphs.VIEWS)}")
+    if name not in networks.VIEWS:
+        abort(404, description=f"no graph view {name!r}; known: {', '.join(networks.VIEWS)}")
     return _cache().get(web_state().version, ("view", name, lang),
-                        lambda: graphs.build(_facts(), name, lang))
+                        lambda: networks.build(_facts(), name, lang))
 
 
 def _lang() -> str:
     lang = request.args.get("lang", "zh")
-    if lang not in graphs.LANGS:
+    if lang not in networks.LANGS:
         abort(400, description=f"lang must be zh or en, not {lang!r}")
     return lang
 
@@ -137,9 +149,9 @@ def _views_list() -> list[dict[str, str]]:
     return [
         {"name": v.name, "title_zh": v.title_zh, "title_en": v.title_en,
          "description": v.description_en,
-         "links": {fmt: url_for("graph.download", view=v.name, fmt=fmt, _external=True)
+         "links": {fmt: url_for("network.download", view=v.name, fmt=fmt, _external=True)
                    for fmt in DOWNLOADS}}
-        for v in graphs.VIEWS.values()
+        for v in networks.VIEWS.values()
     ]
 
 
@@ -154,7 +166,7 @@ def _executor_failed(error: ExecutorError) -> Response:
     return error_response(error.status, str(error), "graph-unavailable", headers=headers)
 
 
-@bp.route("/graph")
+@bp.route("/network")
 def explorer() -> Response:
     """The explorer page, or the list of views as JSON."""
     fmt = request.args.get("format", "").lower()
@@ -165,28 +177,28 @@ def explorer() -> Response:
         response.vary.add("Accept")
         return response
     view = request.args.get("view", DEFAULT_VIEW)
-    if view not in graphs.VIEWS:
-        abort(404, description=f"no graph view {view!r}; known: {', '.join(graphs.VIEWS)}")
+    if view not in networks.VIEWS:
+        abort(404, description=f"no graph view {view!r}; known: {', '.join(networks.VIEWS)}")
     config = {
         "views": [{"name": v.name, "title_zh": v.title_zh, "title_en": v.title_en}
-                  for v in graphs.VIEWS.values()],
+                  for v in networks.VIEWS.values()],
         "view": view,
         "lang": _lang(),
-        "pageUrl": url_for("graph.explorer"),
-        "elementsUrl": url_for("graph.elements", view="VIEW").replace("VIEW", "{view}"),
-        "viewUrl": url_for("graph.explorer") + "/{view}",
+        "pageUrl": url_for("network.explorer"),
+        "elementsUrl": url_for("network.elements", view="VIEW").replace("VIEW", "{view}"),
+        "viewUrl": url_for("network.explorer") + "/{view}",
         "base": BASE_IRI,
         "entityPrefix": url_for("home.index"),
-        "gapsUrl": url_for("graph.gaps"),
-        "matrixUrl": url_for("graph.matrix", fmt="FMT").replace("FMT", "{fmt}"),
+        "gapsUrl": url_for("network.gaps"),
+        "matrixUrl": url_for("network.matrix", fmt="FMT").replace("FMT", "{fmt}"),
     }
-    html = render_template("graph.html", config=config)
+    html = render_template("network.html", config=config)
     response = Response(html, mimetype="text/html")
     response.vary.add("Accept")
     return response
 
 
-@bp.route("/graph/<view>/cytoscape.json")
+@bp.route("/network/<view>/cytoscape.json")
 def elements(view: str) -> Response:
     """What the explorer draws: elements with positions, legend, metrics."""
     lang = _lang()
@@ -198,7 +210,7 @@ def elements(view: str) -> Response:
     return _cached_response(("elements", view, lang), make)
 
 
-@bp.route("/graph/<view>.<fmt>")
+@bp.route("/network/<view>.<fmt>")
 def download(view: str, fmt: str) -> Response:
     """A view as a file: node-link JSON, GraphML, GEXF, PNG, SVG or standalone HTML."""
     if fmt not in DOWNLOADS:
@@ -208,7 +220,7 @@ def download(view: str, fmt: str) -> Response:
     disposition = "inline" if fmt in ("json", "png", "svg", "html") else "attachment"
 
     def make() -> tuple[bytes, str]:
-        return _renderer().render(g, fmt), graphs.MEDIA_TYPES[fmt]
+        return _renderer().render(g, fmt), networks.MEDIA_TYPES[fmt]
 
     return _cached_response(
         ("download", view, fmt, lang), make,
@@ -216,7 +228,7 @@ def download(view: str, fmt: str) -> Response:
     )
 
 
-@bp.route("/graph/path.json")
+@bp.route("/network/path.json")
 def path() -> Response:
     """Shortest paths between two entities (IRI or label) with the triples along them."""
     lang = _lang()
@@ -242,12 +254,12 @@ def path() -> Response:
     })
 
 
-def _prop(facts: graphs.Facts, iri: str, lang: str) -> str:
+def _prop(facts: networks.Facts, iri: str, lang: str) -> str:
     zh, en = facts.labels.get(iri, ("", ""))
     return (zh if lang == "zh" else en) or iri
 
 
-@bp.route("/graph/gaps.json")
+@bp.route("/network/gaps.json")
 def gaps() -> Response:
     """The gap report: every cluster of the hierarchy ranked, with its counts by basis, the
     reason in zh and en and the report's evidence; schools with fewest partners; loose
@@ -266,7 +278,7 @@ def gaps() -> Response:
 MATRIX_TYPES = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv; charset=utf-8"}
 
 
-@bp.route("/graph/matrix.<fmt>")
+@bp.route("/network/matrix.<fmt>")
 def matrix(fmt: str) -> Response:
     """Industry clusters × schools, majors by basis: a picture (PNG, SVG) or CSV."""
     if fmt not in MATRIX_TYPES:
@@ -287,3 +299,23 @@ def matrix(fmt: str) -> Response:
         ("matrix", fmt, lang), make,
         **{"Content-Disposition": f'{disposition}; filename="cluster-school-matrix-{lang}.{fmt}"'},
     )
+
+
+# --- the old addresses ----------------------------------------------------------------------
+
+#: The routes above as they were under ``/graph``; each answers 308 to its ``/network`` twin.
+MOVED_RULES = ("/graph", "/graph/<view>/cytoscape.json", "/graph/<view>.<fmt>",
+               "/graph/path.json", "/graph/gaps.json", "/graph/matrix.<fmt>")
+
+
+def moved(**_: str) -> Response:
+    """308 to the same address under ``/network``, the query string kept: old links and
+    bookmarks keep working, and a client may repeat the method and body."""
+    target = request.script_root + "/network" + request.path[len("/graph"):]
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
+    return redirect(target, code=308)
+
+
+for _index, _rule in enumerate(MOVED_RULES):
+    bp.add_url_rule(_rule, f"moved_{_index}", moved)

@@ -30,9 +30,9 @@ from ..engine.executor import (
 
 
 def _serialize_view(graph: Any, fmt: str) -> bytes:
-    from .. import networks as graphs
+    from .. import networks
 
-    return graphs.serialize(graph, fmt)
+    return networks.serialize(graph, fmt)
 
 
 def _render_main(conn: Connection, draw: Callable[..., bytes], args: tuple[Any, ...]) -> None:

@@ -1,6 +1,6 @@
 /* vetgraph graph explorer: one view of the store drawn with Cytoscape.js.
  *
- * Served at /graph (views fetched from /graph/{view}/cytoscape.json) or inlined in a
+ * Served at /network (views fetched from /network/{view}/cytoscape.json) or inlined in a
  * standalone HTML file (window.VETGRAPH_VIEW), with the same controls: filter by type,
  * cluster or school neighbourhood, search by label, size by metric, path between two nodes,
  * zh/en labels, PNG export. window.vetgraphExplorer exposes the state for tests and scripts.
