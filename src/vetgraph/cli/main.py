@@ -1,8 +1,10 @@
 """The ``vetgraph`` command: parse arguments, call a module, print.
 
-Adding a subcommand: write ``def run(args, settings) -> int`` (its exit code), and register it
-with ``@command("name", "one-line help", add_arguments)``; ``add_arguments(parser)`` adds its
-own flags. Every subcommand also gets the settings flags (``--root``, ``--store``, limits).
+Adding a subcommand: in the module of its group (``data``, ``serve``, ``query``, ``network``,
+``synth``, ``export``, ``workbook``) write ``def run(args, settings) -> int`` (its exit code) and
+``add_arguments(parser)`` for its own flags, then list it at the end of this module with
+:func:`_register`; the module is imported only when the command runs. Every subcommand also
+gets the settings flags (``--root``, ``--store``, limits).
 
 Exit codes: 0 success, 1 the data has violations, 2 unreadable input or bad usage.
 """
@@ -10,17 +12,19 @@ Exit codes: 0 success, 1 the data has violations, 2 unreadable input or bad usag
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .. import __version__
 from ..config import Settings
+from .common import EXIT_INPUT, EXIT_VIOLATIONS
 
 Run = Callable[[argparse.Namespace, Settings], int]
 AddArguments = Callable[[argparse.ArgumentParser], None]
 
-EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -198,247 +202,57 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
 
 
-def _print(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+# --- the commands, in the order --help lists them -----------------------------------------
 
 
-# --- validate ---------------------------------------------------------------------------
+def lazy(module: str, name: str) -> Callable[..., Any]:
+    """``name`` of ``vetgraph.cli.<module>``, imported on the first call: listing the commands
+    (``--help``) loads no command module, and a command loads only its own group."""
 
+    def hook(*args: Any) -> Any:
+        return getattr(importlib.import_module(f"{__package__}.{module}"), name)(*args)
 
-def _validate_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=["text", "json", "ttl"], default="text")
-
-
-@command("validate", "check the sources against the SHACL shapes", _validate_args)
-def validate_command(args: argparse.Namespace, settings: Settings) -> int:
-    from ..shacl.validate import FORMATTERS, validate
-
-    report = validate(settings)
-    _print(FORMATTERS[args.format](report))
-    return EXIT_OK if report.conforms else EXIT_VIOLATIONS
-
-
-# --- build ------------------------------------------------------------------------------
-
-
-def _build_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--backend", choices=["oxigraph", "remote"], default="oxigraph",
-        help="oxigraph: build --store atomically (default); remote: replace the named graphs "
-        "of the SPARQL store at --endpoint/--update-endpoint",
-    )
-
-
-@command("build", "validate, then build the store atomically", _build_args, remote=True)
-def build_command(args: argparse.Namespace, settings: Settings) -> int:
-    from ..build import BuildRefused, build_remote, build_store
-    from ..shacl.validate import format_text
-
-    if getattr(args, "backend", "oxigraph") == "remote":
-        try:
-            counts, report, version = build_remote(settings)
-        except BuildRefused as refused:
-            _print(format_text(refused.report))
-            print("vetgraph build: refused, the remote store was not changed", file=sys.stderr)
-            return EXIT_VIOLATIONS
-        _print(
-            f"loaded {settings.remote_update_endpoint or settings.remote_endpoint}\n"
-            f"version {version}, {sum(counts.values())} triples in {len(counts)} graphs\n"
-        )
-        return EXIT_OK
-    try:
-        outcome = build_store(settings)
-    except BuildRefused as refused:
-        _print(format_text(refused.report))
-        print("vetgraph build: refused, the store was not changed", file=sys.stderr)
-        return EXIT_VIOLATIONS
-    m = outcome.manifest
-    warnings = outcome.report.counts.get("Warning", 0)
-    _print(
-        f"built {outcome.store_dir} -> {outcome.version_dir.name}\n"
-        f"version {m['version']}, {m['triples']} triples"
-        + (f", {warnings} warning(s): see `vetgraph validate`" if warnings else "")
-        + "\n"
-    )
-    return EXIT_OK
-
-
-# --- stats ------------------------------------------------------------------------------
-
-
-def _stats_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=["text", "json"], default="text")
-
-
-@command("stats", "triples per graph, entities per class, observations per data set", _stats_args,
-         reads_store=True)
-def stats_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .. import stats
-    from ..store import open_store
-
-    store = open_store(settings)
-    try:
-        _print(stats.FORMATTERS[args.format](stats.collect(store)))
-    finally:
-        store.close()
-    return EXIT_OK
-
-
-# --- restore ----------------------------------------------------------------------------
-
-
-def _restore_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("name", nargs="?", help="the snapshot to restore; without it, list them")
-
-
-@command(
-    "restore",
-    "list the snapshots kept before destructive updates, or restore one atomically",
-    _restore_args,
-)
-def restore_command(args: argparse.Namespace, settings: Settings) -> int:
-    from ..updates import RestoreError, list_snapshots, restore_snapshot
-
-    if not args.name:
-        snapshots = list_snapshots(settings.store_dir)
-        if not snapshots:
-            _print(f"no snapshots of {settings.store_dir}\n")
-            return EXIT_OK
-        _print("".join(
-            f"{s['name']}  {s['taken_at']}  {s['triples']} triples  version {s['version']}  "
-            f"({s['reason']})\n"
-            for s in snapshots
-        ))
-        return EXIT_OK
-    try:
-        target = restore_snapshot(settings.store_dir, args.name)
-    except RestoreError as error:
-        print(f"vetgraph restore: {error}", file=sys.stderr)
-        return EXIT_INPUT
-    _print(f"restored {args.name}: {settings.store_dir} -> {target.name}\n")
-    return EXIT_OK
-
-
-# --- serve ------------------------------------------------------------------------------
-
-
-def _serve_args(p: argparse.ArgumentParser) -> None:
-    from .serve import add_arguments
-
-    add_arguments(p)
-
-
-@command("serve", "serve the SPARQL endpoint, query editor and home page (waitress)", _serve_args,
-         reads_store=True, remote=True)
-def serve_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .serve import run
-
-    return run(args, settings)
-
-
-# --- query ------------------------------------------------------------------------------
-
-
-def _query_args(p: argparse.ArgumentParser) -> None:
-    from .query import add_arguments
-
-    add_arguments(p)
-
-
-@command("query", "run a named query, a .rq file or - (stdin); --list shows them", _query_args,
-         reads_store=True)
-def query_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .query import run_command
-
-    return run_command(args, settings)
-
-
-# --- graph, path, gaps -------------------------------------------------------------------
-
-
-def _graphcmd(name: str):  # lazy: the graph views import networkx and matplotlib
-    def hook(*args):
-        from . import network as graphcmd
-
-        return getattr(graphcmd, name)(*args)
-
+    hook.__name__ = name
     return hook
 
 
-@command("graph", "draw or export a graph view (html, png, svg, graphml, gexf, json); --list",
-         _graphcmd("add_graph_arguments"), reads_store=True)
-def graph_command(args: argparse.Namespace, settings: Settings) -> int:
-    return _graphcmd("graph_command")(args, settings)
+def _register(name: str, help: str, module: str, run: str, add_arguments: str | None = None,
+              **flags: bool) -> None:
+    command(name, help, lazy(module, add_arguments) if add_arguments else None, **flags)(
+        lazy(module, run))
 
 
-@command("path", "how is A connected to B: shortest paths with the triples along them",
-         _graphcmd("add_path_arguments"), reads_store=True)
-def path_command(args: argparse.Namespace, settings: Settings) -> int:
-    return _graphcmd("path_command")(args, settings)
-
-
-@command("gaps", "clusters least served (with reasons, rolled up the cluster hierarchy), schools "
-         "with fewest partners, loosely tied entities", _graphcmd("add_gaps_arguments"),
-         reads_store=True)
-def gaps_command(args: argparse.Namespace, settings: Settings) -> int:
-    return _graphcmd("gaps_command")(args, settings)
-
-
-@command("matrix", "industry clusters × schools: majors by basis, as png, svg or csv",
-         _graphcmd("add_matrix_arguments"), reads_store=True)
-def matrix_command(args: argparse.Namespace, settings: Settings) -> int:
-    return _graphcmd("matrix_command")(args, settings)
-
-
-# --- synth ------------------------------------------------------------------------------
-
-
-def _synth_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--schools", type=int, required=True, help="synthetic schools to generate")
-    p.add_argument("--years", type=int, default=1, help="years of statistics (default 1)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--out", required=True, help="folder to write (never data/ttl)")
-
-
-@command("synth", "write a synthetic data set (seed data + N synthetic schools) for scale tests",
-         _synth_args)
-def synth_command(args: argparse.Namespace, settings: Settings) -> int:
-    import time
-    from pathlib import Path
-
-    from ..synth import synthesize
-
-    out = Path(args.out).absolute()
-    if out.resolve() == settings.data_dir.resolve():
-        print("vetgraph synth: refusing to write into the data folder", file=sys.stderr)
-        return EXIT_INPUT
-    started = time.perf_counter()
-    result = synthesize(out, args.schools, args.years, args.seed, settings)
-    _print(
-        f"wrote {len(result.files)} files to {out} in {time.perf_counter() - started:.1f} s: "
-        f"{result.schools} synthetic schools, years {result.years[0]}-{result.years[-1]}\n"
-        f"build with: vetgraph build --data-dir {out} --store STORE\n"
-    )
-    return EXIT_OK
-
-
-# --- export -----------------------------------------------------------------------------
-
-
-def _export_args(p: argparse.ArgumentParser) -> None:
-    from .export import add_export_arguments
-
-    add_export_arguments(p)
-
-
-@command("export", "write the built store as Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML",
-         _export_args, reads_store=True)
-def export_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .export import run_export
-
-    return run_export(args, settings)
-
-
-# the data steward's commands register themselves on import
-from . import workbook  # noqa: E402,F401
+_register("validate", "check the sources against the SHACL shapes", "data",
+          "validate_command", "_validate_args")
+_register("build", "validate, then build the store atomically", "data", "build_command",
+          "_build_args", remote=True)
+_register("stats", "triples per graph, entities per class, observations per data set", "data",
+          "stats_command", "_stats_args", reads_store=True)
+_register("restore",
+          "list the snapshots kept before destructive updates, or restore one atomically",
+          "data", "restore_command", "_restore_args")
+_register("serve", "serve the SPARQL endpoint, query editor and home page (waitress)", "serve",
+          "run", "add_arguments", reads_store=True, remote=True)
+_register("query", "run a named query, a .rq file or - (stdin); --list shows them", "query",
+          "run_command", "add_arguments", reads_store=True)
+_register("graph", "draw or export a graph view (html, png, svg, graphml, gexf, json); --list",
+          "network", "graph_command", "add_graph_arguments", reads_store=True)
+_register("path", "how is A connected to B: shortest paths with the triples along them",
+          "network", "path_command", "add_path_arguments", reads_store=True)
+_register("gaps", "clusters least served (with reasons, rolled up the cluster hierarchy), "
+          "schools with fewest partners, loosely tied entities", "network", "gaps_command",
+          "add_gaps_arguments", reads_store=True)
+_register("matrix", "industry clusters × schools: majors by basis, as png, svg or csv",
+          "network", "matrix_command", "add_matrix_arguments", reads_store=True)
+_register("synth", "write a synthetic data set (seed data + N synthetic schools) for scale tests",
+          "synth", "synth_command", "_synth_args")
+_register("export", "write the built store as Turtle, N-Triples, N-Quads, TriG, JSON-LD or "
+          "RDF/XML", "export", "run_export", "add_export_arguments", reads_store=True)
+_register("template", "write the data steward's workbook (.xlsx) or CSV folder", "workbook",
+          "template_command", "_template_args")
+_register("import",
+          "turn a workbook into validated Turtle files (nothing written on a violation)",
+          "workbook", "import_command", "_import_args")
+_register("import-table",
+          "turn a report table (TSV with merged-cell artefacts) into long form", "workbook",
+          "import_table_command", "_import_table_args")

@@ -1,7 +1,7 @@
 """``vetgraph template``, ``import`` and ``import-table``: the data steward's workbooks.
 
-Registered with :func:`vetgraph.cli.main.command` when :mod:`vetgraph.cli.main` loads; each
-command imports :mod:`vetgraph.workbook` only when it runs (openpyxl is slow to import).
+Listed in :data:`vetgraph.cli.main.COMMANDS`; each command imports :mod:`vetgraph.workbook`
+only when it runs (openpyxl is slow to import).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from ..config import Settings
-from .main import EXIT_OK, _print, command
+from .common import EXIT_OK, echo
 
 
 def _template_args(p: argparse.ArgumentParser) -> None:
@@ -23,7 +23,6 @@ def _template_args(p: argparse.ArgumentParser) -> None:
                    "(default: the latest report in the data)")
 
 
-@command("template", "write the data steward's workbook (.xlsx) or CSV folder", _template_args)
 def template_command(args: argparse.Namespace, settings: Settings) -> int:
     import time
     from pathlib import Path
@@ -32,7 +31,7 @@ def template_command(args: argparse.Namespace, settings: Settings) -> int:
 
     started = time.perf_counter()
     counts = make_template(settings, Path(args.out), args.from_store, args.source)
-    _print(f"wrote {args.out}: {sum(counts.values())} rows in {len(counts)} sheets "
+    echo(f"wrote {args.out}: {sum(counts.values())} rows in {len(counts)} sheets "
            f"in {time.perf_counter() - started:.1f} s\n")
     return EXIT_OK
 
@@ -44,8 +43,6 @@ def _import_args(p: argparse.ArgumentParser) -> None:
                    "workbook's report sheet, then its README, then the latest report)")
 
 
-@command("import", "turn a workbook into validated Turtle files (nothing written on a violation)",
-         _import_args)
 def import_command(args: argparse.Namespace, settings: Settings) -> int:
     import time
     from pathlib import Path
@@ -57,13 +54,13 @@ def import_command(args: argparse.Namespace, settings: Settings) -> int:
     for line in outcome.errors:
         print(line, file=sys.stderr)
     if outcome.warnings:
-        _print(f"{len(outcome.warnings)} warning(s) / 警告:\n"
+        echo(f"{len(outcome.warnings)} warning(s) / 警告:\n"
                + "".join(f"  {w}\n" for w in outcome.warnings))
     if outcome.exit_code:
         print(f"vetgraph import: refused, nothing written ({len(outcome.errors)} problem(s)) / "
               "未写入任何文件", file=sys.stderr)
         return outcome.exit_code
-    _print("".join(f"wrote {p}\n" for p in outcome.written)
+    echo("".join(f"wrote {p}\n" for p in outcome.written)
            + f"imported in {time.perf_counter() - started:.1f} s\n")
     return EXIT_OK
 
@@ -75,8 +72,6 @@ def _import_table_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="FILE.csv (the statistics sheet) or FILE.ttl; default: preview")
 
 
-@command("import-table", "turn a report table (TSV with merged-cell artefacts) into long form",
-         _import_table_args)
 def import_table_command(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
