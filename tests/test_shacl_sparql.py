@@ -13,7 +13,8 @@ from support import FIXTURE_TREE, edit, settings_for
 from vetgraph.dataset import load_dataset
 from vetgraph.shacl import sparql as shacl_sparql
 from vetgraph.shacl import validate
-from vetgraph.shacl.validate import ShapesError, data_graph, shapes_graph, to_json, validate_dataset
+from vetgraph.shacl.report import to_json
+from vetgraph.shacl.validate import ShapesError, data_graph, shapes_graph, validate_dataset
 
 VSH = Namespace("https://w3id.org/vetgraph/shapes#")
 SHAPES_FILE = Path("ontology") / "shapes" / "shapes.ttl"

@@ -81,7 +81,8 @@ def _counts(store: ox.Store) -> dict[str, int]:
 
 def _validate(copy: ox.Store, shapes: list[ox.Quad], prefixes: dict[str, str]) -> None:
     """Raise :class:`UpdateViolates` when the copy's data breaks the shapes."""
-    from .shacl.validate import to_json, validate_graphs
+    from .shacl.report import to_json
+    from .shacl.validate import validate_graphs
 
     quads = {
         graph: list(copy.quads_for_pattern(None, None, None, ox.NamedNode(graph)))

@@ -17,7 +17,8 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
 
 
 def validate_command(args: argparse.Namespace, settings: Settings) -> int:
-    from ..shacl.validate import FORMATTERS, validate
+    from ..shacl.report import FORMATTERS
+    from ..shacl.validate import validate
 
     report = validate(settings)
     echo(FORMATTERS[args.format](report))
@@ -37,7 +38,7 @@ def _build_args(p: argparse.ArgumentParser) -> None:
 
 def build_command(args: argparse.Namespace, settings: Settings) -> int:
     from ..build import BuildRefused, build_remote, build_store
-    from ..shacl.validate import format_text
+    from ..shacl.report import format_text
 
     if getattr(args, "backend", "oxigraph") == "remote":
         try:

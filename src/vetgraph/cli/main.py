@@ -162,7 +162,7 @@ def ensure_store(settings: Settings, name: str) -> int | None:
     if settings.store_dir.exists():
         return None
     from ..build import BuildRefused, build_store
-    from ..shacl.validate import format_text
+    from ..shacl.report import format_text
 
     print(f"vetgraph {name}: no store at {settings.store_dir}, building it", file=sys.stderr)
     try:

@@ -169,8 +169,9 @@ def create_app(
     ``workers`` defaults to ``settings.max_concurrent_queries``; it is the number of worker
     processes and so the bound on queries evaluated at once; ``reserved_workers`` of them
     (default 1 when there are two or more) serve only queries not seen to run longer than
-    ``reserved_timeout`` seconds (see :mod:`.executor`). Updates need ``allow_update`` and
-    a bearer ``update_token`` (or ``VETGRAPH_UPDATE_TOKEN``), and the oxigraph backend.
+    ``reserved_timeout`` seconds (see :mod:`vetgraph.engine.executor`). Updates need
+    ``allow_update`` and a bearer ``update_token`` (or ``VETGRAPH_UPDATE_TOKEN``), and the
+    oxigraph backend.
 
     Workers of the oxigraph and memory backends must leave the host network (a namespace each):
     where they cannot (no unshare, as under Docker's default seccomp profile) the app refuses to
