@@ -37,7 +37,7 @@ from live import free_port  # noqa: E402
 from scale_bench import percentile, spawn  # noqa: E402
 
 from vetgraph.config import Settings  # noqa: E402
-from vetgraph.web.sparql_guard import check_query  # noqa: E402
+from vetgraph.engine.guard import check_query  # noqa: E402
 
 #: Named queries that analysts run (queries/*.rq); the fifth is an aggregate over everything.
 NAMED = ["schools", "majors-by-school", "partners-by-school", "report-tables"]

@@ -37,7 +37,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "src"))
 
 from vetgraph.config import Settings  # noqa: E402
-from vetgraph.web.sparql_guard import (  # noqa: E402
+from vetgraph.engine.guard import (  # noqa: E402
     CostLimits,
     Refusal,
     check_text,
@@ -142,7 +142,7 @@ def rdflib_parse(text: str, budget: float) -> str:
     """Seconds rdflib's parser takes on ``text`` (the old guard), stopped after ``budget``."""
     import signal
 
-    from vetgraph.web.sparql_guard import check_query
+    from vetgraph.engine.guard import check_query
 
     class OutOfTime(BaseException):
         pass

@@ -25,7 +25,7 @@ Measured:
   backend's chunked ``INSERT DATA`` over HTTP after parsing. Only the systems that need them
   get the data parsed into Python quads (none at a size only Oxigraph runs at: 9,000 schools
   would take about 18 GB); the triples of a size are then counted by a streaming parse;
-- SHACL: ``vetgraph.validate.validate`` (vetgraph's own; same for both vetgraph backends), up
+- SHACL: ``vetgraph.shacl.validate.validate`` (vetgraph's own; same for both vetgraph backends), up
   to ``--validate-up-to`` schools;
 - latency: p50/p95 of every named query (``queries/*.rq`` with its example parameters) over
   HTTP: vetgraph at ``/api/queries/NAME``; rdflib-endpoint and Virtuoso at their SPARQL
@@ -94,6 +94,7 @@ from vetgraph.build import load_remote, load_store  # noqa: E402
 from vetgraph.config import GRAPH_INFERRED, Settings  # noqa: E402
 from vetgraph.dataset import Sources, read_sources, source_files, to_dataset  # noqa: E402
 from vetgraph.queries import bind, load_catalogue  # noqa: E402
+from vetgraph.shacl.validate import available_memory  # noqa: E402
 from vetgraph.store.base import to_oxigraph  # noqa: E402
 from vetgraph.store.oxigraph import MANIFEST_NAME  # noqa: E402
 from vetgraph.store.remote import (  # noqa: E402
@@ -103,7 +104,6 @@ from vetgraph.store.remote import (  # noqa: E402
     _ascii_separators,
 )
 from vetgraph.synth import synthesize  # noqa: E402
-from vetgraph.validate import available_memory  # noqa: E402
 
 CLIENTS = (1, 2, 4, 8)
 SYSTEMS = ("oxigraph", "memory", "rdflib-endpoint", "virtuoso")
@@ -700,7 +700,7 @@ def run_size(label: str, settings: Settings, work: Path, history: dict, slow: di
             "systems": {}}
     synthetic = 0 if label == "seed" else int(label)  # --validate-up-to counts these, as --sizes
     if synthetic <= args.validate_up_to and set(args.systems) & set(VETGRAPH_SYSTEMS):
-        from vetgraph.validate import validate
+        from vetgraph.shacl.validate import validate
 
         started = time.perf_counter()
         report = validate(settings)

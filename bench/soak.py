@@ -95,7 +95,7 @@ def hostile_requests(server: LiveServer, max_body: int) -> list:
         lambda: requests.post(url + "/sparql", data=CRASH_QUERY.encode(),
                               headers={"Content-Type": "application/sparql-query"},
                               timeout=CLIENT_TIMEOUT),
-        lambda: requests.get(url + "/graph/entity.png", params={"lang": "en",
+        lambda: requests.get(url + "/network/entity.png", params={"lang": "en",
                              "junk": str(next(junk))}, timeout=CLIENT_TIMEOUT),
         lambda: requests.post(url + "/sparql", data=b"#" * (4 * max_body),
                               headers={"Content-Type": "application/sparql-query"},

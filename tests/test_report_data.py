@@ -15,7 +15,7 @@ from support import needs_real_tree, run_cli
 
 from vetgraph.config import GRAPH_DATA, Settings
 from vetgraph.dataset import load_dataset
-from vetgraph.validate import ValidationReport, validate_dataset
+from vetgraph.shacl.validate import ValidationReport, validate_dataset
 
 pytestmark = needs_real_tree
 

@@ -14,10 +14,11 @@ from rdflib.namespace import SH
 from support import REPO, edit, needs_real_tree, settings_for
 from test_shacl_sparql import summary
 
-from vetgraph import shacl_screen, shacl_sparql
 from vetgraph.config import GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SHAPES
 from vetgraph.dataset import read_sources
-from vetgraph.validate import _graph, validate_sources
+from vetgraph.shacl import screen as shacl_screen
+from vetgraph.shacl import sparql as shacl_sparql
+from vetgraph.shacl.validate import _graph, validate_sources
 
 pytestmark = needs_real_tree
 ID = "https://w3id.org/vetgraph/id/"

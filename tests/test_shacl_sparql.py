@@ -10,9 +10,11 @@ from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SH
 from support import FIXTURE_TREE, edit, settings_for
 
-from vetgraph import shacl_sparql, validate
 from vetgraph.dataset import load_dataset
-from vetgraph.validate import ShapesError, data_graph, shapes_graph, to_json, validate_dataset
+from vetgraph.shacl import sparql as shacl_sparql
+from vetgraph.shacl import validate
+from vetgraph.shacl.report import to_json
+from vetgraph.shacl.validate import ShapesError, data_graph, shapes_graph, validate_dataset
 
 VSH = Namespace("https://w3id.org/vetgraph/shapes#")
 SHAPES_FILE = Path("ontology") / "shapes" / "shapes.ttl"

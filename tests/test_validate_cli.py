@@ -11,9 +11,9 @@ from rdflib.namespace import RDF, SH, XSD
 from support import FIXTURE_TREE, REPO, edit, needs_real_tree, run_cli, settings_for
 
 from vetgraph import __version__
-from vetgraph import validate as validation
 from vetgraph.cli import main
-from vetgraph.validate import memory_warning, validate
+from vetgraph.shacl import validate as validation
+from vetgraph.shacl.validate import memory_warning, validate
 
 SCHOOL = Namespace("https://w3id.org/vetgraph/id/school/")
 VET = Namespace("https://w3id.org/vetgraph/ontology#")
@@ -194,7 +194,7 @@ def test_validation_warns_first_when_the_data_may_not_fit(monkeypatch, caplog):
     data_bytes = sum(p.stat().st_size for p in settings.data_dir.glob("*.ttl"))
     assert data_bytes > 1000
     monkeypatch.setattr(validation, "available_memory", lambda: data_bytes * 11 - 1)
-    caplog.set_level("WARNING", logger="vetgraph.validate")
+    caplog.set_level("WARNING", logger="vetgraph.shacl.validate")
     report = validate(settings)
     (record,) = caplog.records
     assert record.getMessage() == memory_warning(data_bytes, data_bytes * 11 - 1)

@@ -67,7 +67,8 @@ def test_wheel_ships_and_finds_the_sources(tmp_path: Path):
         shipped = {n for n in names if n.startswith(f"vetgraph/_resources/{folder}/")}
         assert before[folder] <= shipped <= after[folder], folder
         assert shipped, folder
-    assert "vetgraph/cli.py" in names and not any(n.startswith("tests/") for n in names)
+    assert "vetgraph/cli/main.py" in names and not any(n.startswith("tests/") for n in names)
+    assert "vetgraph/web/static/network/explorer.js" in names
 
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),

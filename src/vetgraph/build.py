@@ -40,10 +40,10 @@ from . import __version__
 from .config import GRAPH_INFERRED, Settings
 from .dataset import Sources, bulk_load_files, read_sources
 from .infer import Rule, infer_sources, load_rules, materialise
+from .shacl.validate import ValidationReport, validate_sources, validate_tree
 from .store.base import StoreError
 from .store.leases import leased_versions
 from .store.oxigraph import MANIFEST_NAME, read_manifest
-from .validate import ValidationReport, validate_sources, validate_tree
 
 
 class BuildError(Exception):

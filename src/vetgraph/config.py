@@ -71,7 +71,7 @@ class Settings:
     max_rows: int = 10_000  # result rows (or triples) before truncation
     max_concurrent_queries: int = 4  # per process
     #: Costs counted by the guard's linear pre-scan before any parser sees a query (see
-    #: :mod:`vetgraph.web.sparql_guard`): a flat ``<p>|<p>|…`` of 12,000 ways overflows
+    #: :mod:`vetgraph.engine.guard`): a flat ``<p>|<p>|…`` of 12,000 ways overflows
     #: Oxigraph's stack, and parsers spend seconds on long operator or UNION chains.
     max_query_operators: int = 2_000  # + - * / = < > && || ! and path operators, signs
     max_query_alternatives: int = 1_000  # path alternatives: the ``|`` of property paths
@@ -80,7 +80,7 @@ class Settings:
     #: expressions, DESCRIBE terms or triple patterns crash it): ``. ; , {`` and FILTER, BIND,
     #: OPTIONAL, MINUS, GRAPH, VALUES, AS, and the terms after DESCRIBE.
     max_query_patterns: int = 2_000
-    #: Graph downloads (/graph/{view}.png …): bytes of rendered files kept, renders at once.
+    #: Graph downloads (/network/{view}.png …): bytes of rendered files kept, renders at once.
     graph_cache_bytes: int = 64 * 1024 * 1024
     max_concurrent_renders: int = 2
     #: The remote backend (``--backend remote``): SPARQL 1.1 Protocol query and update URLs

@@ -217,11 +217,11 @@ def canonical_prefixes(declared: Iterable[tuple[str, str]]) -> dict[str, str]:
 
     Source files name namespaces as suits each file (``org:`` is W3C ORG in the ontology and
     the organisations in the data; ``c:`` is every code list's own). For the editor, dumps and
-    messages: a standard vocabulary keeps its usual name (:data:`vetgraph.publish.PREFIXES`),
+    messages: a standard vocabulary keeps its usual name (:data:`vetgraph.namespaces.PREFIXES`),
     the project's instance and code namespaces are named after their path segment, and any
     other namespace keeps the first name declared for it that is still free.
     """
-    from .publish import PREFIXES
+    from .namespaces import PREFIXES
 
     usual = {namespace: name for name, namespace in PREFIXES.items()}
     pairs = list(declared)

@@ -25,6 +25,7 @@ import yaml
 
 from .config import GRAPH_CODES, GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY, Settings
 from .dataset import Sources, rule_files
+from .namespaces import RDF, RDFS, sparql_prologue
 
 #: The graphs inference reads (besides its own output).
 BASE_GRAPHS = (GRAPH_ONTOLOGY, GRAPH_CODES, GRAPH_DATA)
@@ -32,11 +33,7 @@ BASE_GRAPHS = (GRAPH_ONTOLOGY, GRAPH_CODES, GRAPH_DATA)
 MAX_ROUNDS = 50
 
 _USING = "".join(f"USING <{g}>\n" for g in (*BASE_GRAPHS, GRAPH_INFERRED))
-_PREFIXES = """\
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-"""
+_PREFIXES = sparql_prologue("rdf", "rdfs", "owl")
 
 
 def _update(template: str, where: str) -> str:
@@ -46,8 +43,8 @@ def _update(template: str, where: str) -> str:
 
 #: Types in RDF's and RDFS's own namespaces (``a rdfs:Resource``, true of everything; ``a
 #: rdf:Property`` from a property whose range is rdf:Property …) tell an analyst nothing.
-_NOT_RDF_CLASS = ('!STRSTARTS(STR(?{v}), "http://www.w3.org/1999/02/22-rdf-syntax-ns#") && '
-                  '!STRSTARTS(STR(?{v}), "http://www.w3.org/2000/01/rdf-schema#")')
+_NOT_RDF_CLASS = (f'!STRSTARTS(STR(?{{v}}), "{RDF}") && '
+                  f'!STRSTARTS(STR(?{{v}}), "{RDFS}")')
 
 #: The RDFS entailment rules that derive facts about instances (rdfs2, rdfs3, rdfs7, rdfs9)
 #: and owl:inverseOf, each a SPARQL update evaluated in the store.

@@ -21,6 +21,7 @@ from rdflib import XSD, Literal, URIRef
 from rdflib.term import Node
 
 from .config import Settings
+from .namespaces import sparql_prologue
 from .store.base import QueryResult, Store
 
 PARAMETER_TYPES = ("iri", "string", "integer", "decimal", "year", "language", "enum")
@@ -441,9 +442,7 @@ def resolve(settings: Settings, ref: str, stdin_text: str | None = None) -> Name
 Ask = Callable[[str, Mapping[str, Node]], bool]
 
 EXISTS_QUERY = "ASK { { ?iri ?p ?o } UNION { ?s ?p ?iri } }"
-HAS_CLASS_QUERY = (
-    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nASK { ?iri a/rdfs:subClassOf* ?class }"
-)
+HAS_CLASS_QUERY = sparql_prologue("rdfs") + "ASK { ?iri a/rdfs:subClassOf* ?class }"
 
 
 def bind(query: NamedQuery, given: Mapping[str, str]) -> dict[str, Node]:

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from .config import GRAPH_DATA
+from .namespaces import sparql_prologue
 from .store.base import Store
 
 
@@ -23,8 +24,7 @@ def _labelled(counting: str) -> str:
   OPTIONAL {{ SELECT ?x (MIN(STR(?l)) AS ?{lang}) WHERE {{
     ?x rdfs:label ?l FILTER(langMatches(lang(?l), "{lang}"))
   }} GROUP BY ?x }}"""
-    return f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX qb: <http://purl.org/linked-data/cube#>
+    return sparql_prologue("rdfs", "qb") + f"""\
 SELECT ?x ?n ?zh ?en WHERE {{
   {{ {counting} }}{label.format(lang="zh")}{label.format(lang="en")}
 }} ORDER BY DESC(?n) STR(?x)"""

@@ -21,6 +21,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .config import Settings
+from .namespaces import turtle_prologue
 
 CHUNK = 500
 LAST_YEAR = 2024
@@ -78,17 +79,8 @@ SECTIONS = {
 }
 
 PREFIXES = f"""\
-@prefix vet: <https://w3id.org/vetgraph/ontology#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-@prefix prov: <http://www.w3.org/ns/prov#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix qb: <http://purl.org/linked-data/cube#> .
-@prefix sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#> .
-@prefix sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#> .
-@prefix sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#> .
-@prefix school: <{B}id/school/> .
+{turtle_prologue("vet", "rdfs", "skos", "prov", "dcterms", "xsd", "qb", "sdmx-dimension",
+                  "sdmx-measure", "sdmx-attribute")}@prefix school: <{B}id/school/> .
 @prefix area: <{B}id/area/> .
 @prefix org: <{B}id/organisation/> .
 @prefix offering: <{B}id/major-offering/> .

@@ -1,6 +1,6 @@
 """SPARQL Update on a built store (``vetgraph serve --allow-update``): checked, versioned, undoable.
 
-An update runs in the writer process (:mod:`vetgraph.web.executor`) through
+An update runs in the writer process (:mod:`vetgraph.engine.executor`) through
 :func:`apply_update`:
 
 1. **Checked before commit.** The update is applied first to an in-memory copy of the store;
@@ -81,7 +81,8 @@ def _counts(store: ox.Store) -> dict[str, int]:
 
 def _validate(copy: ox.Store, shapes: list[ox.Quad], prefixes: dict[str, str]) -> None:
     """Raise :class:`UpdateViolates` when the copy's data breaks the shapes."""
-    from .validate import to_json, validate_graphs
+    from .shacl.report import to_json
+    from .shacl.validate import validate_graphs
 
     quads = {
         graph: list(copy.quads_for_pattern(None, None, None, ox.NamedNode(graph)))

@@ -1,4 +1,4 @@
-"""publish.py on small hand-made data: JSON-LD stays lossless, the CBD follows blank nodes
+"""vetgraph.linked on small hand-made data: JSON-LD stays lossless, the CBD follows blank nodes
 only, the context is generated from use, every backend gives the same description."""
 
 from __future__ import annotations
@@ -8,8 +8,10 @@ import pytest
 from linkedkit import canonical, jsonld_quads
 from rdflib import URIRef
 
-from vetgraph import publish
 from vetgraph.dataset import to_dataset
+from vetgraph.linked import describe as ld_describe
+from vetgraph.linked import formats as ld_formats
+from vetgraph.linked import jsonld as ld_jsonld
 from vetgraph.store.memory import MemoryStore
 from vetgraph.store.oxigraph import OxigraphStore
 
@@ -55,8 +57,8 @@ def loader(url, options=None):
 
 
 def test_jsonld_round_trip_is_lossless(store, quads):
-    context = publish.jsonld_context(store)
-    doc = publish.to_jsonld(quads, context)
+    context = ld_jsonld.jsonld_context(store)
+    doc = ld_jsonld.to_jsonld(quads, context)
     assert canonical(jsonld_quads(doc, loader)) == canonical(quads)
     a = next(n for n in doc["@graph"][0]["@graph"] if n["id"] == A)
     assert a["type"] == "CooperationAgreement"  # a class in use gets a short key
@@ -73,7 +75,7 @@ def test_jsonld_keeps_lexical_forms():
     items = [ox.Triple(subject, p, ox.Literal(value, datatype=ox.NamedNode(xsd + kind)))
              for value, kind in (("1.0e3", "double"), ("007", "integer"), ("3.90", "decimal"),
                                  ("42", "integer"), ("true", "boolean"))]
-    doc = publish.to_jsonld(items, {"@context": {}})
+    doc = ld_jsonld.to_jsonld(items, {"@context": {}})
     assert doc["@graph"][0]["vet:v"] == [
         42,  # native JSON only where it reads back identically
         True,
@@ -84,7 +86,7 @@ def test_jsonld_keeps_lexical_forms():
 
 
 def test_context_coercions_follow_use(store):
-    ctx = publish.jsonld_context(store)["@context"]
+    ctx = ld_jsonld.jsonld_context(store)["@context"]
     assert ctx["locatedIn"] == {"@id": "vet:locatedIn", "@type": "@id"}
     assert ctx["year"] == {"@id": "vet:year", "@type": "xsd:gYear"}
     assert ctx["plain"] == "vet:plain"  # plain strings need no coercion
@@ -94,7 +96,7 @@ def test_context_coercions_follow_use(store):
 
 
 def test_describe_follows_blank_nodes_and_labels_links(store):
-    triples = publish.describe(store, A)
+    triples = ld_describe.describe(store, A)
     subjects = {str(s) for s, _, _ in triples}
     assert {A, "https://w3id.org/vetgraph/id/s", "https://w3id.org/vetgraph/id/city"} - subjects \
         == {"https://w3id.org/vetgraph/id/city"}  # the school's own links are not followed
@@ -107,9 +109,9 @@ def test_describe_follows_blank_nodes_and_labels_links(store):
     assert firsts == ["1", "2.5", "x"]  # the RDF list under the blank node, whole
     # 12 of ex:a, 3 of its blank node, 6 of the list, the labels of ex:s and ex:r
     assert len(triples) == 12 + 3 + 6 + 1 + 1
-    assert publish.exists(store, A)
-    assert publish.exists(store, "https://w3id.org/vetgraph/id/city")  # only ever an object
-    assert not publish.exists(store, "https://w3id.org/vetgraph/id/none")
+    assert ld_describe.exists(store, A)
+    assert ld_describe.exists(store, "https://w3id.org/vetgraph/id/city")  # only ever an object
+    assert not ld_describe.exists(store, "https://w3id.org/vetgraph/id/none")
 
 
 def test_same_description_from_both_backends(quads):
@@ -120,14 +122,14 @@ def test_same_description_from_both_backends(quads):
         ox.Quad(q.subject, q.predicate, q.object) for q in quads]})))
 
     def as_quads(triples):
-        return canonical([ox.Quad(*publish.triples_to_ox([t])[0]) for t in triples])
+        return canonical([ox.Quad(*ld_describe.triples_to_ox([t])[0]) for t in triples])
 
-    assert as_quads(publish.describe(oxi, A)) == as_quads(publish.describe(mem, A))
+    assert as_quads(ld_describe.describe(oxi, A)) == as_quads(ld_describe.describe(mem, A))
 
 
 def test_graph_names():
-    assert publish.graph_iri("data") == G
-    assert publish.graph_iri(G) == G
+    assert ld_formats.graph_iri("data") == G
+    assert ld_formats.graph_iri(G) == G
     with pytest.raises(ValueError, match="unknown graph 'x'"):
-        publish.graph_iri("x")
+        ld_formats.graph_iri("x")
     assert URIRef(G)

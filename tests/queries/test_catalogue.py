@@ -10,7 +10,6 @@ import pytest
 from query_support import answer, value
 from rdflib import XSD, Literal, URIRef
 
-from vetgraph.findings import generate_for
 from vetgraph.queries import (
     PARAMETER_TYPES,
     Parameter,
@@ -25,6 +24,7 @@ from vetgraph.queries import (
     run,
     store_ask,
 )
+from vetgraph.shacl.findings import generate_for
 
 
 def test_at_least_25_documented_queries(qsettings):
@@ -51,13 +51,13 @@ def test_every_example_runs(qstore, qsettings):
 def test_findings_query_is_generated_from_the_shapes(qsettings):
     committed = (qsettings.queries_dir / "data-quality-findings.rq").read_text(encoding="utf-8")
     assert committed == generate_for(qsettings), (
-        "run: python -m vetgraph.findings > queries/data-quality-findings.rq"
+        "run: python -m vetgraph.shacl.findings > queries/data-quality-findings.rq"
     )
 
 
 def test_findings_match_pyshacl(qstore, qsettings):
     """The SPARQL findings are pyshacl's warnings from the quality rules, message for message."""
-    from vetgraph.validate import validate
+    from vetgraph.shacl.validate import validate
 
     report = validate(qsettings)
     quality = {

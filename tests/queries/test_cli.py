@@ -13,7 +13,7 @@ import pytest
 from query_support import SCHOOLS, load_store, project_settings
 from support import REPO, clean_env, run_cli
 
-from vetgraph.querycmd import display_width, format_table
+from vetgraph.cli.query import display_width, format_table
 
 
 @pytest.fixture(scope="module")

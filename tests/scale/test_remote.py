@@ -233,7 +233,7 @@ def test_serve_remote_endpoint_api_views_pages(served: str) -> None:
     assert "卫生学校、市卫生学校" in body.decode() or "市卫生学校、卫生学校" in body.decode()
     status, body = _get(f"{served}/id/school/benxi-health-school", "text/turtle")
     assert status == 200 and "本溪市卫生学校" in body.decode()
-    status, body = _get(f"{served}/graph/school-major-cluster.json")
+    status, body = _get(f"{served}/network/school-major-cluster.json")
     assert status == 200 and json.loads(body)
 
 

@@ -14,9 +14,13 @@ import pyoxigraph as ox
 import pytest
 from support import REPO, needs_real_tree, run_cli, settings_for
 
-from vetgraph import publish
 from vetgraph.dataset import read_sources, to_dataset
 from vetgraph.infer import infer_sources, load_rules
+from vetgraph.linked import describe as ld_describe
+from vetgraph.linked import export as ld_export
+from vetgraph.linked import formats as ld_formats
+from vetgraph.linked import jsonld as ld_jsonld
+from vetgraph.linked import void as ld_void
 from vetgraph.store.memory import MemoryStore
 
 remote_backend = pytest.importorskip("vetgraph.store.remote")
@@ -73,7 +77,7 @@ def decimals_as_numbers(quads):
 ])
 def test_descriptions_follow_blank_nodes_without_binding_them(remote, memory, iri):
     def quads(store):
-        return [ox.Quad(*t) for t in publish.triples_to_ox(publish.describe(store, iri))]
+        return [ox.Quad(*t) for t in ld_describe.triples_to_ox(ld_describe.describe(store, iri))]
 
     found = quads(remote)
     assert any(isinstance(q.object, ox.BlankNode) for q in found) == ("school/" not in iri
@@ -82,18 +86,18 @@ def test_descriptions_follow_blank_nodes_without_binding_them(remote, memory, ir
 
 
 def test_context_and_counts(remote, memory, sources):
-    assert publish.jsonld_context(remote) == publish.jsonld_context(memory)
-    theirs = publish.dataset_facts(remote, BASE)
-    ours = publish.dataset_facts(memory, BASE)
+    assert ld_jsonld.jsonld_context(remote) == ld_jsonld.jsonld_context(memory)
+    theirs = ld_void.dataset_facts(remote, BASE)
+    ours = ld_void.dataset_facts(memory, BASE)
     assert theirs.triples == ours.triples == sum(sources.counts().values())
     assert (theirs.entities, theirs.classes, theirs.licenses, theirs.sources) == (
         ours.entities, ours.classes, ours.licenses, ours.sources)
 
 
 def test_dumps_equal_the_sources(remote, sources, tmp_path):
-    quads = publish.store_quads(remote)
+    quads = ld_formats.store_quads(remote)
     expected = canonical(decimals_as_numbers(sources.iter_quads()))
     assert canonical(decimals_as_numbers(quads)) == expected
-    trig = publish.export(remote, publish.FORMATS["trig"])
+    trig = ld_export.export(remote, ld_formats.FORMATS["trig"])
     parsed = ox.parse(trig, format=ox.RdfFormat.TRIG)
     assert canonical(decimals_as_numbers(parsed)) == expected

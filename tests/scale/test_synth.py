@@ -13,8 +13,8 @@ import pyoxigraph as ox
 import pytest
 from support import REPO, needs_real_tree, run_cli, settings_for
 
+from vetgraph.shacl.validate import ValidationResult, validate
 from vetgraph.synth import synthesize
-from vetgraph.validate import ValidationResult, validate
 
 pytestmark = needs_real_tree
 

@@ -16,7 +16,7 @@ pytestmark = needs_chromium
 PAGES = [
     "/",
     "/sparql",
-    "/graph",
+    "/network",
     "/api",
     "/api/queries?format=html",
     "/api/queries/schools?format=html",
@@ -24,7 +24,7 @@ PAGES = [
     "/shapes",
     "/dataset",
     "/dumps/",
-    "/graph/data",
+    "/network/data",
     "/docs/model.md",
     "/id/school/benxi-health-school",
     "/id/no-such-thing",
@@ -85,7 +85,7 @@ def test_editor_runs_a_query_under_the_policy(server, page):
 
 
 def test_graph_explorer_draws_under_the_policy(server, page):
-    page.goto(server.url + "/graph")
+    page.goto(server.url + "/network")
     wait_until(page,
         "window.vetgraphExplorer && window.vetgraphExplorer.ready", timeout=30_000
     )
@@ -128,7 +128,7 @@ def test_standalone_graph_file_runs_sandboxed(server, page):
     """The one-file HTML download keeps its inline scripts, in a sandbox of its own."""
     from vetgraph.web.manners import STANDALONE_POLICY
 
-    response = page.goto(server.url + "/graph/training-bases.html")
+    response = page.goto(server.url + "/network/training-bases.html")
     assert response is not None
     assert response.headers["content-security-policy"] == STANDALONE_POLICY
     assert response.headers["x-frame-options"] == "DENY"

@@ -55,7 +55,7 @@ def test_docs_link_opens_a_rendered_page_with_its_tables(server, page):
     assert page.failed == []
 
 
-@pytest.mark.parametrize("path", ["/", "/sparql", "/graph", "/api/queries?format=html"])
+@pytest.mark.parametrize("path", ["/", "/sparql", "/network", "/api/queries?format=html"])
 def test_pages_get_their_icon(server, page, path):
     """The icon each page names is served from the package: no 404 in the console."""
     page.goto(server.url + path)

@@ -9,11 +9,11 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Literal, URIRef
 
+from vetgraph.engine.executor import QueryExecutor, QueryRequest, WorkerSpec, _run_query
+from vetgraph.engine.guard import Refusal
 from vetgraph.store.memory import MemoryStore
 from vetgraph.store.oxigraph import OxigraphStore
 from vetgraph.web.api import _serialize
-from vetgraph.web.executor import QueryExecutor, QueryRequest, WorkerSpec, _run_query
-from vetgraph.web.sparql_guard import Refusal
 
 G = "urn:vetgraph:test:g"
 SRJ = "application/sparql-results+json"

@@ -12,7 +12,7 @@ import networkx as nx
 import pytest
 from web_support import start_server
 
-from vetgraph.web.executor import Busy, QueryOverMemory, QueryTimeout
+from vetgraph.engine.executor import Busy, QueryOverMemory, QueryTimeout
 from vetgraph.web.render import ByteCache, Renderer
 
 
@@ -36,21 +36,21 @@ def roomy(built_store, tmp_path_factory):
 
 def test_junk_parameters_hit_one_cache_entry_and_memory_stays_flat(roomy):
     server = roomy
-    first = server.get("/graph/entity.png?lang=en&junk=0", timeout=120)
+    first = server.get("/network/entity.png?lang=en&junk=0", timeout=120)
     assert first.status_code == 200, first.text
     assert first.content.startswith(b"\x89PNG")
     etag = first.headers["ETag"]
     cpu_before, rss_before = _stat(server.process.pid)
     for n in range(1, 9):
         started = time.monotonic()
-        again = server.get(f"/graph/entity.png?lang=en&junk={n}&z={n * 7}")
+        again = server.get(f"/network/entity.png?lang=en&junk={n}&z={n * 7}")
         assert again.status_code == 200
         assert again.headers["ETag"] == etag and again.content == first.content
         assert time.monotonic() - started < 2.0  # served from the cache, not drawn again
     cpu_after, rss_after = _stat(server.process.pid)
     assert cpu_after - cpu_before < 1.0
     assert rss_after - rss_before < 10 * 2**20  # the issue: +25-38 MB per junk request
-    assert server.get("/graph/entity.png?lang=en", headers={"If-None-Match": etag}).status_code \
+    assert server.get("/network/entity.png?lang=en", headers={"If-None-Match": etag}).status_code \
         == 304
 
 
@@ -58,7 +58,7 @@ def test_drawing_happens_outside_the_web_process(roomy):
     server = roomy
     cpu_before, _ = _stat(server.process.pid)
     started = time.monotonic()
-    response = server.get("/graph/school-partner.svg?lang=zh", timeout=120)
+    response = server.get("/network/school-partner.svg?lang=zh", timeout=120)
     elapsed = time.monotonic() - started
     assert response.status_code == 200 and b"<svg" in response.content
     cpu_after, _ = _stat(server.process.pid)
@@ -79,14 +79,14 @@ def tight(built_store, tmp_path_factory):
 
 def test_a_render_over_the_query_timeout_is_stopped_and_the_server_answers(tight):
     # The entity view drawn as PNG takes seconds (4-11 s in the issue): over 1 s it is killed.
-    response = tight.get("/graph/entity.png?lang=zh", timeout=120)
+    response = tight.get("/network/entity.png?lang=zh", timeout=120)
     assert response.status_code == 503, response.status_code
     assert "drawing the graph took longer than 1 s and was stopped" in response.text
     assert tight.query("ASK { ?s ?p ?o }").json()["boolean"] is True
 
 
 def test_concurrent_renders_are_capped(tight):
-    urls = [f"/graph/entity.{fmt}?lang={lang}" for fmt in ("png", "svg") for lang in ("zh", "en")]
+    urls = [f"/network/entity.{fmt}?lang={lang}" for fmt in ("png", "svg") for lang in ("zh", "en")]
     with ThreadPoolExecutor(len(urls)) as pool:
         answers = list(pool.map(lambda url: tight.get(url, timeout=120), urls))
     busy = [a for a in answers if "graph renders are busy" in a.text]
@@ -124,7 +124,7 @@ def test_byte_cache_is_bounded_in_bytes():
 def test_a_cheap_query_is_answered_while_junk_downloads_pile_up(roomy):
     """The issue: 8 concurrent junk downloads pushed a trivial ASK to 18.7 s. Now at most
     --max-concurrent-renders (2) draw, the rest are told to retry, and the ASK is answered."""
-    urls = [f"/graph/entity.svg?lang=en&junk={n}" for n in range(8)]
+    urls = [f"/network/entity.svg?lang=en&junk={n}" for n in range(8)]
     with ThreadPoolExecutor(len(urls) + 1) as pool:
         downloads = [pool.submit(roomy.get, url, timeout=120) for url in urls]
         time.sleep(0.5)
@@ -137,20 +137,20 @@ def test_a_cheap_query_is_answered_while_junk_downloads_pile_up(roomy):
     statuses = sorted(a.status_code for a in answers)
     assert 200 in statuses and set(statuses) <= {200, 503}, statuses
     assert all(a.headers.get("Retry-After") == "2" for a in answers if a.status_code == 503)
-    again = roomy.get("/graph/entity.svg?lang=en&junk=99", timeout=10)  # now from the cache
+    again = roomy.get("/network/entity.svg?lang=en&junk=99", timeout=10)  # now from the cache
     assert again.status_code == 200 and b"<svg" in again.content
 
 
 def test_gaps_and_matrix_are_cached_per_language_and_format(roomy):
     """The canonical key holds every parameter that changes the answer: a cached Chinese gap
     report is not served for ?lang=en, nor a cached PNG matrix for .csv."""
-    zh = roomy.get("/graph/gaps.json?lang=zh", timeout=120).json()
-    en = roomy.get("/graph/gaps.json?lang=en", timeout=120).json()
+    zh = roomy.get("/network/gaps.json?lang=zh", timeout=120).json()
+    en = roomy.get("/network/gaps.json?lang=en", timeout=120).json()
     assert zh["clusters"][0]["label"] == "医药及相关产业"
     assert en["clusters"][0]["label"] == "Pharmaceutical and related industries"
-    png = roomy.get("/graph/matrix.png?lang=en", timeout=120)
-    csv = roomy.get("/graph/matrix.csv?lang=en", timeout=120)
-    svg = roomy.get("/graph/matrix.svg?lang=zh", timeout=120)
+    png = roomy.get("/network/matrix.png?lang=en", timeout=120)
+    csv = roomy.get("/network/matrix.csv?lang=en", timeout=120)
+    svg = roomy.get("/network/matrix.svg?lang=zh", timeout=120)
     assert (png.status_code, png.headers["Content-Type"]) == (200, "image/png")
     assert png.content.startswith(b"\x89PNG")
     assert csv.headers["Content-Type"] == "text/csv; charset=utf-8"

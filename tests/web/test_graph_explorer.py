@@ -1,4 +1,4 @@
-"""The /graph explorer in headless Debian chromium, offline, against a live ``vetgraph serve``.
+"""The /network explorer in headless Debian chromium, offline, against a live ``vetgraph serve``.
 
 ``VETGRAPH_TEST_SERVER=http://127.0.0.1:PORT`` runs these against a server already running
 (handy while editing the explorer); by default they use the session's live server.
@@ -55,7 +55,7 @@ def _inked(alpha: str) -> int:
 
 
 def open_view(page, site, view: str, lang: str = "zh") -> None:
-    page.goto(f"{site.url}/graph?view={view}&lang={lang}")
+    page.goto(f"{site.url}/network?view={view}&lang={lang}")
     wait_until(page,
         "window.vetgraphExplorer && window.vetgraphExplorer.ready", timeout=60_000
     )
@@ -72,7 +72,7 @@ def click_node(page, iri: str) -> None:
 
 
 def test_explorer_draws_every_node_of_the_view(site, page):
-    view = requests.get(f"{site.url}/graph/school-major-cluster.json", timeout=60).json()
+    view = requests.get(f"{site.url}/network/school-major-cluster.json", timeout=60).json()
     open_view(page, site, "school-major-cluster")
     assert page.evaluate("vetgraphExplorer.cy.nodes().length") == len(view["nodes"]) == 49
     assert page.evaluate("vetgraphExplorer.cy.edges().length") == len(view["edges"])
@@ -139,19 +139,19 @@ def test_downloads_and_the_standalone_page(site, page):
         ("graphml", "application/graphml+xml"),
         ("gexf", "application/gexf+xml"),
     ):
-        response = requests.get(f"{site.url}/graph/school-partner.{fmt}?lang=en", timeout=120)
+        response = requests.get(f"{site.url}/network/school-partner.{fmt}?lang=en", timeout=120)
         assert response.status_code == 200 and response.headers["Content-Type"].startswith(kind)
-    assert requests.get(f"{site.url}/graph/nope.json", timeout=30).status_code == 404
-    page.goto(f"{site.url}/graph/training-bases.html")
+    assert requests.get(f"{site.url}/network/nope.json", timeout=30).status_code == 404
+    page.goto(f"{site.url}/network/training-bases.html")
     wait_until(page, "window.vetgraphExplorer && window.vetgraphExplorer.ready")
-    view = requests.get(f"{site.url}/graph/training-bases.json", timeout=60).json()
+    view = requests.get(f"{site.url}/network/training-bases.json", timeout=60).json()
     assert page.evaluate("vetgraphExplorer.cy.nodes().length") == len(view["nodes"])
 
 
 def test_gap_list_and_the_hierarchy_view(site, page):
-    """Issue 18: the explorer lists the clusters ranked with their reasons (/graph/gaps.json);
+    """Issue 18: the explorer lists the clusters ranked with their reasons (/network/gaps.json);
     a click focuses the cluster, here in the hierarchy view."""
-    report = requests.get(f"{site.url}/graph/gaps.json", timeout=120).json()
+    report = requests.get(f"{site.url}/network/gaps.json", timeout=120).json()
     open_view(page, site, "cluster-hierarchy")
     wait_until(page, "document.querySelectorAll('#gx-gaps li').length > 0")
     items = page.locator("#gx-gaps li")
@@ -166,7 +166,8 @@ def test_gap_list_and_the_hierarchy_view(site, page):
     shown = page.evaluate("vetgraphExplorer.cy.nodes(':visible').map(n => n.data('label_zh'))")
     assert sorted(shown) == sorted(["装备制造", "机械制造产业", "智能制造产业", "工业机器人技术"])
     links = page.locator("#gx-matrix a")
-    assert links.count() == 3 and links.first.get_attribute("href").startswith("/graph/matrix.png")
+    assert links.count() == 3
+    assert links.first.get_attribute("href").startswith("/network/matrix.png")
     page.click("#gx-lang-en")
     wait_until(
         page, "document.querySelector('#gx-gaps li') && "
@@ -180,7 +181,7 @@ HAN = "/[\\u3400-\\u9fff\\uf900-\\ufaff]/"
 def test_english_mode_switches_every_label(site, page):
     """View names, controls, legend, menus, details and the path switch; only the button that
     names the Chinese language stays Chinese."""
-    views = requests.get(f"{site.url}/graph?format=json", timeout=60).json()["views"]
+    views = requests.get(f"{site.url}/network?format=json", timeout=60).json()["views"]
     open_view(page, site, "school-major-cluster")
     page.select_option("#gx-from", HEALTH)
     page.select_option("#gx-to", BIOMEDICAL)

@@ -4,7 +4,7 @@ import pickle
 
 import pytest
 
-from vetgraph.web.sparql_guard import (
+from vetgraph.engine.guard import (
     CostLimits,
     Refusal,
     check_query,

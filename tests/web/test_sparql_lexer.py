@@ -20,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from vetgraph.sparql_text import tokens
-from vetgraph.web.sparql_guard import Refusal, check_text
+from vetgraph.engine.guard import Refusal, check_text
+from vetgraph.engine.lexer import tokens
 
 #: Examples per property; VETGRAPH_HYPOTHESIS_SCALE=50 runs a long search (done for issue 17).
 SCALE = int(os.environ.get("VETGRAPH_HYPOTHESIS_SCALE", "1"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vetgraph.sparql_text import names_dataset
+from vetgraph.engine.lexer import names_dataset
 
 
 @pytest.mark.parametrize(

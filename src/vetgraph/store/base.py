@@ -17,10 +17,11 @@ from rdflib import BNode, URIRef
 from rdflib import Literal as RdfLiteral
 from rdflib.term import Node
 
+from ..namespaces import RDF_LANGSTRING, XSD_STRING
+
 ResultKind = Literal["bindings", "boolean", "graph"]
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+RDF_LANG_STRING = RDF_LANGSTRING
 
 
 class StoreError(Exception):

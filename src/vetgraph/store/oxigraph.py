@@ -18,7 +18,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib.term import Node
 
-from ..sparql_text import names_dataset
+from ..engine.lexer import names_dataset
 from .base import (
     QueryError,
     QueryResult,

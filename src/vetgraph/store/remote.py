@@ -51,6 +51,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from ..config import GRAPHS
+from ..namespaces import XSD
 from .base import (
     QueryError,
     QueryResult,
@@ -68,7 +69,6 @@ CHUNK_TRIPLES = 2_000
 BLANK_CHUNK_TRIPLES = 500
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 _PROLOGUE = re.compile(
     r"\s+|#[^\n]*|PREFIX\s*[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>", re.IGNORECASE
 )

@@ -17,7 +17,7 @@ from flask import Flask, current_app
 
 from ..config import Settings
 from ..dataset import canonical_prefixes
-from .executor import QueryExecutor, WorkerSpec
+from ..engine.executor import QueryExecutor, WorkerSpec
 
 #: Brackets a query may nest (pyoxigraph's parser crashes on a few thousand); env override.
 DEFAULT_MAX_QUERY_DEPTH = 64
@@ -169,8 +169,9 @@ def create_app(
     ``workers`` defaults to ``settings.max_concurrent_queries``; it is the number of worker
     processes and so the bound on queries evaluated at once; ``reserved_workers`` of them
     (default 1 when there are two or more) serve only queries not seen to run longer than
-    ``reserved_timeout`` seconds (see :mod:`.executor`). Updates need ``allow_update`` and
-    a bearer ``update_token`` (or ``VETGRAPH_UPDATE_TOKEN``), and the oxigraph backend.
+    ``reserved_timeout`` seconds (see :mod:`vetgraph.engine.executor`). Updates need
+    ``allow_update`` and a bearer ``update_token`` (or ``VETGRAPH_UPDATE_TOKEN``), and the
+    oxigraph backend.
 
     Workers of the oxigraph and memory backends must leave the host network (a namespace each):
     where they cannot (no unshare, as under Docker's default seccomp profile) the app refuses to
@@ -266,7 +267,7 @@ def create_app(
         worker_network=worker_network,
     )
 
-    from . import api, dumps, fairness, graph, health, home, manners, resources, sparql
+    from . import api, dumps, fairness, health, home, manners, network, resources, sparql
 
     manners.install(app)
     fairness.install(app, max_client_queries)
@@ -275,7 +276,7 @@ def create_app(
     app.register_blueprint(home.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
-    app.register_blueprint(graph.bp)
+    app.register_blueprint(network.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(dumps.bp)
     return app

@@ -27,6 +27,9 @@ from flask import Blueprint, Response, render_template, request, url_for
 from rdflib import URIRef
 from rdflib.term import Node
 
+from ..engine.executor import ExecutorError, QueryReply, QueryRequest
+from ..engine.guard import Refusal
+from ..namespaces import sparql_prologue
 from ..queries import (
     NamedQuery,
     ParameterError,
@@ -40,10 +43,8 @@ from ..queries import (
 from . import negotiation as n
 from . import openapi, resources, state
 from .entity import Labels
-from .executor import ExecutorError, QueryReply, QueryRequest
 from .linked import local_href, page_lang
 from .manners import error_response, etag_matches, weak_etag
-from .sparql_guard import Refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -52,8 +53,8 @@ HTML_PAGE_ROWS = 100  # rows shown on a query's HTML page when no limit is given
 _GRAPH_NAMES = dict(zip(openapi.GRAPH_FORMAT_NAMES, (*openapi.GRAPH_TYPES, n.HTML), strict=True))
 _RESULT_NAMES = dict(zip(openapi.RESULT_FORMAT_NAMES, (*openapi.RESULT_TYPES, n.HTML), strict=True))
 CLASS_MEMBERS_QUERY = (
-    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-    "SELECT DISTINCT ?class ?iri WHERE { ?iri a/rdfs:subClassOf* ?class . FILTER(isIRI(?iri)) }"
+    sparql_prologue("rdfs")
+    + "SELECT DISTINCT ?class ?iri WHERE { ?iri a/rdfs:subClassOf* ?class . FILTER(isIRI(?iri)) }"
     " ORDER BY ?iri"
 )
 MAX_CHOICES = 200  # IRIs listed as an enum in the OpenAPI document

@@ -11,13 +11,14 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, VOID, XSD
 
+from .. import namespaces as ns
 from ..config import GRAPH_INFERRED
 from . import negotiation as n
 
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-FORMATS = Namespace("http://www.w3.org/ns/formats/")
+SD = Namespace(ns.SD)
+FORMATS = Namespace(ns.FILE_FORMATS)
 #: Terms for what the service description vocabulary cannot say (limits, truncation marker).
-VETSD = Namespace("https://w3id.org/vetgraph/ontology/service#")
+VETSD = Namespace(ns.VETSD)
 
 #: What the default graph holds, for the service description and the home page.
 INFERENCE_NOTE = {
@@ -72,8 +73,8 @@ def build(
 ) -> Graph:
     """The description as an rdflib graph; ``graphs`` maps graph IRIs to triple counts."""
     g = Graph()
-    for prefix, ns in (("sd", SD), ("formats", FORMATS), ("void", VOID), ("vetsd", VETSD)):
-        g.bind(prefix, ns)
+    for prefix, namespace in (("sd", SD), ("formats", FORMATS), ("void", VOID), ("vetsd", VETSD)):
+        g.bind(prefix, namespace)
     service = URIRef(endpoint)
     g.add((service, RDF.type, SD.Service))
     g.add((service, SD.endpoint, service))

@@ -20,8 +20,9 @@ from xml.sax.saxutils import escape
 import yaml
 from flask import Blueprint, Response, abort, render_template, request, send_file
 
-from .. import publish
 from ..config import GRAPHS
+from ..linked import dumps as ld_dumps
+from ..linked import void as ld_void
 from ..queries import split_header
 from . import linked
 from . import negotiation as n
@@ -42,12 +43,12 @@ def dumps_folder() -> Path:
     return settings.store_dir.parent / "dumps" / web_state().version
 
 
-def current_dumps() -> list[publish.DumpFile]:
+def current_dumps() -> list[ld_dumps.DumpFile]:
     """The dump files, written first if this version has none yet; older versions are removed."""
     folder = dumps_folder()
 
-    def make() -> list[publish.DumpFile]:
-        files = publish.ensure_dumps(linked.store(), folder)
+    def make() -> list[ld_dumps.DumpFile]:
+        files = ld_dumps.ensure_dumps(linked.store(), folder)
         for sibling in folder.parent.iterdir():
             if sibling.is_dir() and sibling.name != folder.name:
                 shutil.rmtree(sibling, ignore_errors=True)
@@ -56,12 +57,12 @@ def current_dumps() -> list[publish.DumpFile]:
     return linked.cached("dumps", make)
 
 
-def _listing_json(files: list[publish.DumpFile]) -> dict[str, Any]:
+def _listing_json(files: list[ld_dumps.DumpFile]) -> dict[str, Any]:
     base = linked.base_iri()
     return {
         "dataset": base + "dataset",
         "version": web_state().version,
-        "checksums": base + "dumps/" + publish.CHECKSUMS,
+        "checksums": base + "dumps/" + ld_dumps.CHECKSUMS,
         "files": [
             {
                 "name": f.name,
@@ -102,7 +103,7 @@ def listing() -> Response:
     else:
         lang, _ = linked.page_lang()
         html = render_template("resource_dumps.html", files=files, lang=lang,
-                               version=web_state().version, checksums=publish.CHECKSUMS)
+                               version=web_state().version, checksums=ld_dumps.CHECKSUMS)
         response = Response(html, 200, content_type="text/html; charset=utf-8")
     linked.set_validators(response, etag, ["Accept"])
     return response
@@ -113,7 +114,7 @@ def dump_file(name: str) -> Response:
     """One dump file; the plain name is sent gzip-encoded to clients that accept gzip."""
     files = {f.name: f for f in current_dumps()}
     folder = dumps_folder()
-    if name == publish.CHECKSUMS:
+    if name == ld_dumps.CHECKSUMS:
         return _send(folder / name, "text/plain; charset=utf-8", None, name)
     if name.endswith(".gz") and name[:-3] in files:
         f = files[name[:-3]]
@@ -144,10 +145,10 @@ def _send(path: Path, mime: str, sha256: str | None, name: str, attach: bool = F
 # --- the dataset description ---------------------------------------------------------------
 
 
-def _queries() -> list[publish.NamedQueryInfo]:
+def _queries() -> list[ld_void.NamedQueryInfo]:
     """Name and summaries of each named query, from the ``#+`` headers alone: checking every
     query's SPARQL is the API's business and takes seconds."""
-    def make() -> list[publish.NamedQueryInfo]:
+    def make() -> list[ld_void.NamedQueryInfo]:
         folder = web_state().settings.queries_dir
         found = []
         for path in sorted(folder.glob("*.rq")) if folder.is_dir() else []:
@@ -158,7 +159,7 @@ def _queries() -> list[publish.NamedQueryInfo]:
             except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 continue
             header = header if isinstance(header, dict) else {}
-            found.append(publish.NamedQueryInfo(
+            found.append(ld_void.NamedQueryInfo(
                 path.stem, str(header.get("summary_zh") or "").strip(),
                 str(header.get("summary_en") or header.get("summary") or "").strip(),
             ))
@@ -167,8 +168,8 @@ def _queries() -> list[publish.NamedQueryInfo]:
     return linked.cached("queries", make)
 
 
-def facts() -> publish.DatasetFacts:
-    return linked.cached("facts", lambda: publish.dataset_facts(linked.store(),
+def facts() -> ld_void.DatasetFacts:
+    return linked.cached("facts", lambda: ld_void.dataset_facts(linked.store(),
                                                                  linked.base_iri()))
 
 
@@ -177,7 +178,7 @@ def description() -> list[Any]:
     sizes and checksums)."""
     def make() -> list[Any]:
         modified = linked.last_modified().isoformat().replace("+00:00", "Z")
-        return publish.dataset_description(facts(), linked.base_iri(), current_dumps(),
+        return ld_void.dataset_description(facts(), linked.base_iri(), current_dumps(),
                                            _queries(), modified)
 
     return linked.cached("description", make)
@@ -198,7 +199,7 @@ def _dataset(suffix: str | None, offered: tuple[str, ...] = linked.RESOURCE_FORM
             html = render_template(
                 "resource_dataset.html", facts=facts(), files=current_dumps(),
                 queries=_queries(), lang=lang, names=labels(), base=base,
-                href=linked.local_href, title=publish.TITLE, text=publish.DESCRIPTION,
+                href=linked.local_href, title=ld_void.TITLE, text=ld_void.DESCRIPTION,
                 modified=linked.last_modified(), formats=linked.SUFFIXES,
                 other_lang="en" if lang == "zh" else "zh",
             )
@@ -225,7 +226,7 @@ def well_known_void() -> Response:
 def named_graph(name: str) -> Response:
     """A named graph's IRI: its description as a subset of the dataset (size, dumps).
 
-    No suffix URLs here: ``/graph/{view}.{format}`` belongs to the graph explorer.
+    No suffix URLs here: ``/graph/{view}.{format}`` redirects to the network views.
     """
     graph = GRAPHS[name]
 

@@ -14,29 +14,23 @@ from typing import Any
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from .. import publish
+from .. import namespaces as ns
+from ..linked import describe as ld_describe
+from ..linked import jsonld as ld_jsonld
 from ..store.base import Store
 
-VET = publish.VET
-RDF_TYPE = URIRef(publish.RDF_TYPE)
-RDFS_LABEL = URIRef(publish.RDFS_LABEL)
-SKOS_PREFLABEL = URIRef(publish.SKOS_PREFLABEL)
-SKOS_ALTLABEL = URIRef("http://www.w3.org/2004/02/skos/core#altLabel")
-DERIVED_FROM = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
-QB_OBSERVATION = URIRef("http://purl.org/linked-data/cube#Observation")
-QB_DATASET = URIRef("http://purl.org/linked-data/cube#DataSet")
-XSD = publish.XSD
+VET = ns.VET
+RDF_TYPE = URIRef(ns.RDF_TYPE)
+RDFS_LABEL = URIRef(ns.RDFS_LABEL)
+SKOS_PREFLABEL = URIRef(ns.SKOS_PREFLABEL)
+SKOS_ALTLABEL = URIRef(ns.SKOS + "altLabel")
+DERIVED_FROM = URIRef(ns.PROV + "wasDerivedFrom")
+QB_OBSERVATION = URIRef(ns.QB + "Observation")
+QB_DATASET = URIRef(ns.QB + "DataSet")
+XSD = ns.XSD
 
-PREFIXES = """PREFIX vet: <https://w3id.org/vetgraph/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX qb: <http://purl.org/linked-data/cube#>
-PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
-PREFIX sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#>
-PREFIX sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#>
-"""
+PREFIXES = ns.sparql_prologue("vet", "rdfs", "skos", "prov", "dcterms", "qb", "sdmx-dimension",
+                              "sdmx-measure", "sdmx-attribute")
 
 LABELS_QUERY = PREFIXES + """SELECT ?s ?rank ?label WHERE {
   { ?s rdfs:label ?label BIND(0 AS ?rank) } UNION { ?s skos:prefLabel ?label BIND(1 AS ?rank) }
@@ -88,25 +82,23 @@ MAX_OBSERVATION_ROWS = 5000
 BUILTIN_LABELS = {
     str(RDF_TYPE): {"zh": "类型", "en": "Type"},
     str(RDFS_LABEL): {"zh": "名称", "en": "Label"},
-    "http://www.w3.org/2000/01/rdf-schema#comment": {"zh": "说明", "en": "Comment"},
-    "http://www.w3.org/2000/01/rdf-schema#seeAlso": {"zh": "参见", "en": "See also"},
-    "http://www.w3.org/2000/01/rdf-schema#isDefinedBy": {"zh": "定义于", "en": "Defined by"},
-    "http://www.w3.org/2000/01/rdf-schema#subClassOf": {"zh": "上位类", "en": "Subclass of"},
-    "http://www.w3.org/2000/01/rdf-schema#subPropertyOf": {"zh": "上位属性",
-                                                           "en": "Subproperty of"},
-    "http://www.w3.org/2000/01/rdf-schema#domain": {"zh": "定义域", "en": "Domain"},
-    "http://www.w3.org/2000/01/rdf-schema#range": {"zh": "值域", "en": "Range"},
+    ns.RDFS + "comment": {"zh": "说明", "en": "Comment"},
+    ns.RDFS + "seeAlso": {"zh": "参见", "en": "See also"},
+    ns.RDFS + "isDefinedBy": {"zh": "定义于", "en": "Defined by"},
+    ns.RDFS + "subClassOf": {"zh": "上位类", "en": "Subclass of"},
+    ns.RDFS + "subPropertyOf": {"zh": "上位属性", "en": "Subproperty of"},
+    ns.RDFS + "domain": {"zh": "定义域", "en": "Domain"},
+    ns.RDFS + "range": {"zh": "值域", "en": "Range"},
     # Classes of the reused vocabularies that the data instantiates (en: each vocabulary's own
     # rdfs:label, in sentence case), so that type badges and per-class counts are never bare IRIs.
     str(QB_OBSERVATION): {"zh": "观测值", "en": "Observation"},
     str(QB_DATASET): {"zh": "数据集", "en": "Data set"},
-    "http://purl.org/linked-data/cube#DataStructureDefinition": {"zh": "数据结构定义",
-                                                                 "en": "Data structure definition"},
-    "http://www.w3.org/ns/prov#Association": {"zh": "关联", "en": "Association"},
-    "http://www.w3.org/ns/prov#Role": {"zh": "角色", "en": "Role"},
-    "http://www.w3.org/ns/org#OrganizationalUnit": {"zh": "组织单元", "en": "Organizational unit"},
-    "http://www.w3.org/2004/02/skos/core#Concept": {"zh": "概念", "en": "Concept"},
-    "http://www.w3.org/2004/02/skos/core#ConceptScheme": {"zh": "概念体系", "en": "Concept scheme"},
+    ns.QB + "DataStructureDefinition": {"zh": "数据结构定义", "en": "Data structure definition"},
+    ns.PROV + "Association": {"zh": "关联", "en": "Association"},
+    ns.PROV + "Role": {"zh": "角色", "en": "Role"},
+    ns.ORG + "OrganizationalUnit": {"zh": "组织单元", "en": "Organizational unit"},
+    ns.SKOS + "Concept": {"zh": "概念", "en": "Concept"},
+    ns.SKOS + "ConceptScheme": {"zh": "概念体系", "en": "Concept scheme"},
 }
 
 
@@ -146,7 +138,7 @@ class Labels:
         label = self.get(iri, lang)
         if label:
             return label
-        compact = publish.compact_iri(iri)
+        compact = ld_jsonld.compact_iri(iri)
         if compact != iri:
             return compact
         tail = iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
@@ -336,7 +328,7 @@ class Page:
 def _literal_value(term: Literal, labels: Labels, lang: str) -> Value:
     datatype = None
     if term.datatype is not None and str(term.datatype) != XSD + "string":
-        datatype = publish.compact_iri(str(term.datatype))
+        datatype = ld_jsonld.compact_iri(str(term.datatype))
     return Value("literal", str(term), lang=term.language, datatype=datatype)
 
 
@@ -565,7 +557,7 @@ def build_page(store: Store, iri: str, lang: str, labels: Labels, parts: dict[st
     is_dataset = any(p == RDF_TYPE and o == QB_DATASET for p, o in mine)
 
     bound = {"iri": subject}
-    stated = publish.stated_graphs(store)  # stated facts, as the RDF description
+    stated = ld_describe.stated_graphs(store)  # stated facts, as the RDF description
     obs_result = store.query(OBSERVATIONS_QUERY, bindings=bound, max_rows=MAX_OBSERVATION_ROWS,
                              default_graph_uris=stated)
     obs_rows = obs_result.dicts()

@@ -3,8 +3,8 @@
 With ``--max-client-queries N`` (0, the default, turns it off) a client (its IP address, as
 waitress sees it) with N queries running gets ``429 Too Many Requests`` and ``Retry-After`` for
 the next one, before any worker is asked. Off by default because clients behind one proxy or
-NAT share an address; the reserved lane (:mod:`.executor`) keeps cheap requests served either
-way.
+NAT share an address; the reserved lane (:mod:`vetgraph.engine.executor`) keeps cheap requests
+served either way.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ expected, the store version and build served, uptime, and the reasons the servic
 
 A running server looks at the store link at most once a second, between requests; when
 ``vetgraph build`` has switched it, the query pool opens the new build in the background and
-moves to it (see :meth:`vetgraph.web.executor.QueryExecutor.switch_store`), so no restart is
+moves to it (see :meth:`vetgraph.engine.executor.QueryExecutor.switch_store`), so no restart is
 needed after a build.
 """
 
@@ -23,7 +23,7 @@ from flask import Blueprint, Flask, Response, jsonify
 from . import state as web_state
 
 if TYPE_CHECKING:
-    from .executor import QueryExecutor
+    from ..engine.executor import QueryExecutor
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)

@@ -22,6 +22,7 @@ from flask import (
 
 from ..config import GRAPH_INFERRED
 from ..infer import load_rules
+from ..namespaces import sparql_prologue
 from . import NETWORK_MODES, docpages, resources
 from . import state as web_state
 from .description import INFERENCE_NOTE
@@ -33,9 +34,7 @@ bp = Blueprint("home", __name__)
 #: Files besides the Markdown that ``docs/`` pages may show.
 DOC_ASSETS = ("png", "svg", "jpg", "jpeg", "gif", "webp")
 
-REPORT_QUERY = """PREFIX vet: <https://w3id.org/vetgraph/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
+REPORT_QUERY = sparql_prologue("vet", "rdfs", "dcterms") + """\
 SELECT ?report (SAMPLE(?zh0) AS ?zh) (SAMPLE(?en0) AS ?en) (SAMPLE(?year0) AS ?year)
        (SAMPLE(?publisher0) AS ?publisher) WHERE {
   ?report a vet:Report .

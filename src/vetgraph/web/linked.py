@@ -1,8 +1,8 @@
 """Machinery shared by the linked-data surfaces (resources, ontology, shapes, dumps, VoID).
 
-* :class:`WorkerStore` is the :class:`~vetgraph.store.base.Store` those surfaces read through:
-  the app's query workers answer it, so resource pages share the endpoint's timeouts, crash
-  isolation and update discipline, and :mod:`vetgraph.publish` runs unchanged on any backend.
+* :func:`store` is the :class:`~vetgraph.engine.store.WorkerStore` those surfaces read
+  through: the app's query workers answer it, so resource pages share the endpoint's timeouts,
+  crash isolation and update discipline.
 * :func:`cached` keeps values per dataset version (labels, the JSON-LD context ...).
 * :func:`negotiate` picks a representation from a suffix or the Accept header, and
   :func:`finish` adds what every answer carries: ETag, Last-Modified, Cache-Control, Vary,
@@ -12,21 +12,21 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
-import pyoxigraph as ox
 from flask import Response, current_app, request
-from rdflib import BNode, URIRef
+from rdflib import BNode
 from rdflib.term import Node
 
-from .. import publish
-from ..store.base import QueryResult, UnsupportedFormatError, to_rdflib
+from ..engine.store import WorkerStore
+from ..linked import describe as ld_describe
+from ..linked import formats as ld_formats
+from ..linked import jsonld as ld_jsonld
 from . import negotiation as n
 from . import state as web_state
-from .executor import QueryRequest
 from .manners import etag_matches, weak_etag
 
 HTML = n.HTML
@@ -45,78 +45,6 @@ LANGS = ("zh", "en")
 
 
 # --- the store, through the query workers --------------------------------------------------
-
-
-class WorkerStore:
-    """The read side of :class:`~vetgraph.store.base.Store`, answered by the query workers.
-
-    Results cross the process boundary serialized (SPARQL JSON or N-Triples) and are parsed
-    back with pyoxigraph, blank node labels kept.
-    """
-
-    def __init__(self, executor: Any) -> None:
-        self.executor = executor
-
-    def _ask(self, sparql: str, results: str | None, graph: str | None,
-             default_graph_uris: Sequence[str] | None, named_graph_uris: Sequence[str] | None,
-             bindings: Mapping[str, Node] | None, max_rows: int | None) -> Any:
-        return self.executor.query(QueryRequest(
-            sparql, results, graph, tuple(default_graph_uris or ()),
-            tuple(named_graph_uris or ()), max_rows, tuple((bindings or {}).items()),
-        ))
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        default_graph_uris: Sequence[str] | None = None,
-        named_graph_uris: Sequence[str] | None = None,
-        bindings: Mapping[str, Node] | None = None,
-        max_rows: int | None = None,
-    ) -> QueryResult:
-        reply = self._ask(sparql, n.RESULTS_JSON, n.NTRIPLES, default_graph_uris,
-                          named_graph_uris, bindings, max_rows)
-        if reply.kind == "graph":
-            triples = [
-                (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object))
-                for t in ox.parse(reply.body, format=ox.RdfFormat.N_TRIPLES)
-            ]
-            return QueryResult(kind="graph", triples=triples, truncated=reply.truncated)
-        parsed = ox.parse_query_results(reply.body, format=ox.QueryResultsFormat.JSON)
-        if isinstance(parsed, ox.QueryBoolean | bool):
-            return QueryResult(kind="boolean", boolean=bool(parsed))
-        names = [v.value for v in parsed.variables]
-        rows = [tuple(None if s[v] is None else to_rdflib(s[v]) for v in names) for s in parsed]
-        return QueryResult(kind="bindings", variables=names, rows=rows, truncated=reply.truncated)
-
-    def graph_names(self) -> list[str]:
-        return sorted(self.executor.info().graphs)
-
-    def triple_count(self, graph: str | None = None) -> int:
-        info = self.executor.info()
-        return info.quads if graph is None else info.graphs.get(graph, 0)
-
-    def dump(self, mime: str, graph: str | None = None) -> bytes:
-        """N-Quads or N-Triples of everything or of one graph (what publishing needs)."""
-        fmt = ox.RdfFormat.from_media_type(mime)
-        if fmt not in (ox.RdfFormat.N_QUADS, ox.RdfFormat.N_TRIPLES):
-            raise UnsupportedFormatError(f"the workers dump N-Quads or N-Triples, not {mime}")
-        if graph is None and fmt == ox.RdfFormat.N_TRIPLES:
-            raise UnsupportedFormatError("N-Triples holds one graph: name the graph to dump")
-        text = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-        bindings = {"g": URIRef(graph)} if graph else None
-        reply = self._ask(text, n.RESULTS_JSON, None, None, None, bindings, None)
-        solutions = ox.parse_query_results(reply.body, format=ox.QueryResultsFormat.JSON)
-        if graph is None:
-            items: list[Any] = [ox.Quad(s["s"], s["p"], s["o"], s["g"]) for s in solutions]
-        elif fmt == ox.RdfFormat.N_QUADS:
-            items = [ox.Quad(s["s"], s["p"], s["o"]) for s in solutions]
-        else:
-            items = [ox.Triple(s["s"], s["p"], s["o"]) for s in solutions]
-        return ox.serialize(items, format=fmt)
-
-    def close(self) -> None:
-        """The workers belong to the app."""
 
 
 def store() -> WorkerStore:
@@ -325,13 +253,13 @@ def rdf_bytes(triples: Sequence[tuple[Node, Node, Node]], mime: str,
     """A description in an RDF syntax (JSON-LD refers to the vocabulary's context by IRI)."""
     if first is not None:  # the resource itself first, then its blank nodes, then labels
         triples = sorted(triples, key=lambda t: (str(t[0]) != first, not isinstance(t[0], BNode)))
-    items = publish.triples_to_ox(triples)
+    items = ld_describe.triples_to_ox(triples)
     if mime == n.JSONLD:
         import json
 
-        doc = publish.to_jsonld(items, jsonld_context(), context_ref=context_iri(), first=first)
+        doc = ld_jsonld.to_jsonld(items, jsonld_context(), context_ref=context_iri(), first=first)
         return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-    return publish.serialize(items, publish.BY_MIME[mime])
+    return ld_formats.serialize(items, ld_formats.BY_MIME[mime])
 
 
 def context_iri() -> str:
@@ -349,4 +277,4 @@ def context_iri() -> str:
 
 
 def jsonld_context() -> dict[str, Any]:
-    return cached("context", lambda: publish.jsonld_context(store()))
+    return cached("context", lambda: ld_jsonld.jsonld_context(store()))

@@ -18,9 +18,9 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from .executor import ExecutorError, WorkerFailed
+from ..engine.executor import ExecutorError, WorkerFailed
+from ..engine.guard import Refusal
 from .negotiation import choose
-from .sparql_guard import Refusal
 
 log = logging.getLogger("vetgraph.web.access")
 
@@ -66,7 +66,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
-#: A standalone HTML document the site offers as a file (``/graph/{view}.html``: one file
+#: A standalone HTML document the site offers as a file (``/network/{view}.html``: one file
 #: with its scripts inline, to open from disk): served, it runs sandboxed in an origin of its
 #: own, its inline scripts and styles allowed, and it may load or send nothing.
 STANDALONE_POLICY = "; ".join([

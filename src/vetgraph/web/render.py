@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from .executor import (
+from ..engine.executor import (
     MEMORY_POLL,
     PAGE_SIZE,
     Busy,
@@ -30,9 +30,9 @@ from .executor import (
 
 
 def _serialize_view(graph: Any, fmt: str) -> bytes:
-    from .. import graphs
+    from .. import networks
 
-    return graphs.serialize(graph, fmt)
+    return networks.serialize(graph, fmt)
 
 
 def _render_main(conn: Connection, draw: Callable[..., bytes], args: tuple[Any, ...]) -> None:
@@ -55,7 +55,7 @@ def _resident(pid: int) -> int:
 
 
 class Renderer:
-    """Runs :func:`vetgraph.graphs.serialize` in child processes; see the module docstring."""
+    """Runs :func:`vetgraph.networks.serialize` in child processes; see the module docstring."""
 
     def __init__(
         self,
@@ -74,7 +74,7 @@ class Renderer:
         self._ctx = multiprocessing.get_context(start_method)
 
     def render(self, graph: Any, fmt: str) -> bytes:
-        """A view as a file (:func:`vetgraph.graphs.serialize`), drawn in a child."""
+        """A view as a file (:func:`vetgraph.networks.serialize`), drawn in a child."""
         return self.draw(_serialize_view, graph, fmt)
 
     def draw(self, draw: Callable[..., bytes], *args: Any) -> bytes:

@@ -5,7 +5,7 @@ N-Triples, JSON-LD, RDF/XML for machines) and suffix URLs (``.ttl .nt .jsonld .r
 A request for ``{server}/id/school/x`` answers for ``{base_iri}id/school/x``: the base comes
 from the settings (``--base-iri``), so a deployment under another domain answers for its own
 IRIs. The RDF answer is the resource's concise bounded description plus the labels of what it
-links to (:func:`vetgraph.publish.describe`); the HTML page adds incoming links, statistics and
+links to (:func:`vetgraph.ld_describe.describe`); the HTML page adds incoming links, statistics and
 sources. An IRI the store does not know gets a 404 page that suggests IRIs close to it.
 """
 
@@ -20,9 +20,10 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, render_template, request
 from rdflib import Graph, URIRef
 
-from .. import publish
 from ..config import BASE_IRI, GRAPH_ONTOLOGY, GRAPH_SHAPES
 from ..infer import load_rules
+from ..linked import describe as ld_describe
+from ..namespaces import OWL
 from . import linked
 from . import negotiation as n
 from . import state as web_state
@@ -85,13 +86,13 @@ def _not_found(iri: str) -> Response:
 
 
 def _rdf_triples(iri: str) -> list[Any]:
-    return linked.cached(("describe", iri), lambda: publish.describe(linked.store(), iri))
+    return linked.cached(("describe", iri), lambda: ld_describe.describe(linked.store(), iri))
 
 
 def _cluster_coverage(iri: str, lang: str) -> dict[str, Any] | None:
     """An industry cluster's coverage rolled up the hierarchy, by basis (None otherwise)."""
-    from ..graphs import load_facts
-    from ..graphs.hierarchy import BASIS_LABELS, hierarchy_coverage, row_json
+    from ..networks import load_facts
+    from ..networks.hierarchy import BASIS_LABELS, hierarchy_coverage, row_json
 
     facts = linked.cached("graph-facts", lambda: load_facts(linked.store()))
     entity = facts.entities.get(iri)
@@ -107,7 +108,7 @@ def _cluster_coverage(iri: str, lang: str) -> dict[str, Any] | None:
 def _rdf_full(iri: str) -> list[Any]:
     """What an RDF syntax gets: the description with the incoming links, as the HTML page."""
     return linked.cached(("describe-full", iri),
-                         lambda: publish.describe_full(linked.store(), iri))
+                         lambda: ld_describe.describe_full(linked.store(), iri))
 
 
 def _html(iri: str, lang: str, doc_base: str) -> bytes:
@@ -151,7 +152,7 @@ def _exists(iri: str) -> bool:
         ox.NamedNode(iri)  # a path with spaces, quotes or brackets names no IRI at all
     except ValueError:
         return False
-    return publish.exists(linked.store(), iri)  # not cached: unknown IRIs are unbounded
+    return ld_describe.exists(linked.store(), iri)  # not cached: unknown IRIs are unbounded
 
 
 def subject_set() -> frozenset[str]:
@@ -207,7 +208,7 @@ def _named_graph(graph: str) -> Graph:
     def make() -> Graph:
         text = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
         result = linked.store().query(text, default_graph_uris=[graph])
-        return publish.to_graph(result.triples)
+        return ld_describe.to_graph(result.triples)
 
     return linked.cached(("graph", graph), make)
 
@@ -227,7 +228,7 @@ def _vocabulary(graph: str, doc_base: str, suffix: str | None, template: str,
                                    doc_base=doc_base, formats=linked.SUFFIXES, rules=rules,
                                    other_lang="en" if lang == "zh" else "zh")
             return html.encode("utf-8")
-        triples = sorted(g, key=lambda t: tuple(publish.term_key(x) for x in t))
+        triples = sorted(g, key=lambda t: tuple(ld_describe.term_key(x) for x in t))
         return linked.rdf_bytes(triples, mime)
 
     return linked.represent(doc_base, suffix_mime, make, key=doc_base)
@@ -246,7 +247,7 @@ def ontology_version(rest: str) -> Response:
     stem, suffix_mime = linked.split_suffix(rest)
     g = _named_graph(GRAPH_ONTOLOGY)
     version_iri = URIRef(linked.iri_for_path("ontology/" + stem))
-    owl_version = URIRef("http://www.w3.org/2002/07/owl#versionIRI")
+    owl_version = URIRef(OWL + "versionIRI")
     if (None, owl_version, version_iri) not in g:
         return _not_found(str(version_iri))
     suffix = linked.EXTENSION_OF.get(suffix_mime) if suffix_mime else None

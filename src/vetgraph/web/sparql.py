@@ -18,12 +18,12 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, Response, render_template, request, url_for
 
 from ..config import Settings
-from ..publish import PREFIXES
+from ..engine.executor import QueryRequest
+from ..engine.guard import CostLimits, check_text
+from ..namespaces import PREFIXES
 from . import description, negotiation
 from . import state as web_state
-from .executor import QueryRequest
 from .manners import error_response, etag_matches, weak_etag
-from .sparql_guard import CostLimits, check_text
 
 bp = Blueprint("sparql", __name__)
 log = logging.getLogger(__name__)

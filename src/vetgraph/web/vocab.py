@@ -17,12 +17,10 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
-from .. import publish
+from ..config import BASE_IRI
+from ..linked import jsonld as ld_jsonld
+from ..namespaces import DCTERMS, VANN, VET
 from .entity import Labels
-
-DCTERMS = "http://purl.org/dc/terms/"
-VANN = "http://purl.org/vocab/vann/"
-QB = "http://purl.org/linked-data/cube#"
 
 
 def _text(g: Graph, node: Node, prop: URIRef, lang: str) -> str | None:
@@ -98,7 +96,7 @@ class OntologyDoc:
 def ontology_doc(g: Graph, labels: Labels, lang: str) -> OntologyDoc:
     """Every class and property of the ontology graph, ready for ``ontology.html``."""
     onto = next(iter(g.subjects(RDF.type, OWL.Ontology)), None)
-    namespace = publish.VET
+    namespace = VET
     documented = {
         str(s) for s in g.subjects(RDFS.isDefinedBy, None) if str(s).startswith(namespace)
     } | {str(s) for s in g.subjects(RDF.type, None)
@@ -168,7 +166,7 @@ def ontology_doc(g: Graph, labels: Labels, lang: str) -> OntologyDoc:
         if str(s).startswith(namespace) or s == onto:
             continue
         doc = term(s)
-        doc.anchor = publish.compact_iri(str(s)).replace(":", "-")
+        doc.anchor = ld_jsonld.compact_iri(str(s)).replace(":", "-")
         reused.append(doc)
     classes.sort(key=lambda d: d.anchor.lower())
     properties.sort(key=lambda d: d.anchor.lower())
@@ -181,7 +179,7 @@ def ontology_doc(g: Graph, labels: Labels, lang: str) -> OntologyDoc:
         )
 
     return OntologyDoc(
-        iri=str(onto) if onto is not None else publish.BASE_IRI + "ontology",
+        iri=str(onto) if onto is not None else BASE_IRI + "ontology",
         title=meta(DCTERMS + "title"), description=meta(DCTERMS + "description"),
         comment=meta(str(RDFS.comment)), version=meta(str(OWL.versionInfo)),
         license=meta(DCTERMS + "license"), created=meta(DCTERMS + "created"),
@@ -271,7 +269,7 @@ def shapes_doc(g: Graph, labels: Labels, lang: str) -> ShapesDoc:
     def name(node: Node) -> str:
         if isinstance(node, URIRef):
             text = labels.get(str(node), lang)
-            compact = publish.compact_iri(str(node))
+            compact = ld_jsonld.compact_iri(str(node))
             return f"{text} ({compact})" if text else compact
         return str(node)
 
@@ -311,7 +309,7 @@ def shapes_doc(g: Graph, labels: Labels, lang: str) -> ShapesDoc:
         for c in g.objects(node, SH["class"]):
             out.append(w("class", x=name(c)))
         for d in g.objects(node, SH.datatype):
-            out.append(w("datatype", x=publish.compact_iri(str(d))))
+            out.append(w("datatype", x=ld_jsonld.compact_iri(str(d))))
         for k in g.objects(node, SH.nodeKind):
             kind = w(NODE_KINDS.get(_local(str(k)), "iri"))
             out.append(w("this_kind", x=kind) if own_iri else w("nodeKind", x=kind))
@@ -395,7 +393,7 @@ def shapes_doc(g: Graph, labels: Labels, lang: str) -> ShapesDoc:
         doc.used_by = used.get(doc.iri, [])
     onto = next(iter(g.subjects(RDF.type, OWL.Ontology)), None)
     return ShapesDoc(
-        iri=str(onto) if onto is not None else publish.BASE_IRI + "shapes",
+        iri=str(onto) if onto is not None else BASE_IRI + "shapes",
         label=_text(g, onto, RDFS.label, lang) if onto is not None else None,
         shapes=docs,
     )

@@ -17,35 +17,25 @@ from dataclasses import dataclass
 
 from rdflib import DCTERMS, RDF, RDFS, SKOS, Namespace, URIRef
 
+from .. import namespaces as ns
 from ..config import BASE_IRI
 
 #: Raised whenever a sheet or column changes meaning; a workbook with another version is refused.
 #: 2: the cluster_alignments sheet (issue 18) and the training bases' editorial notes (issue 19).
 TEMPLATE_VERSION = 2
 
-VET = Namespace(BASE_IRI + "ontology#")
-PROV = Namespace("http://www.w3.org/ns/prov#")
-ORG = Namespace("http://www.w3.org/ns/org#")
-QB = Namespace("http://purl.org/linked-data/cube#")
-SDMX_DIM = Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")
-SDMX_MEASURE = Namespace("http://purl.org/linked-data/sdmx/2009/measure#")
-SDMX_ATTR = Namespace("http://purl.org/linked-data/sdmx/2009/attribute#")
+VET = Namespace(ns.VET)
+PROV = Namespace(ns.PROV)
+ORG = Namespace(ns.ORG)
+QB = Namespace(ns.QB)
+SDMX_DIM = Namespace(ns.SDMX_DIMENSION)
+SDMX_MEASURE = Namespace(ns.SDMX_MEASURE)
+SDMX_ATTR = Namespace(ns.SDMX_ATTRIBUTE)
 CODE = BASE_IRI + "code/"
 
 #: Prefixes for class names in the ``type`` column and for the Turtle written.
-PREFIXES = {
-    "vet": str(VET),
-    "org": str(ORG),
-    "prov": str(PROV),
-    "qb": str(QB),
-    "skos": str(SKOS),
-    "rdfs": str(RDFS),
-    "dcterms": str(DCTERMS),
-    "sdmx-dimension": str(SDMX_DIM),
-    "sdmx-measure": str(SDMX_MEASURE),
-    "sdmx-attribute": str(SDMX_ATTR),
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
+PREFIXES = ns.prefixes("vet", "org", "prov", "qb", "skos", "rdfs", "dcterms", "sdmx-dimension",
+                       "sdmx-measure", "sdmx-attribute", "xsd")
 
 #: Column kinds: how a cell becomes an RDF term.
 #: text: language-tagged literal (``lang``); string: plain literal; int: xsd:integer;

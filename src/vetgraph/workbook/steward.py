@@ -1,9 +1,10 @@
 """``vetgraph template`` and ``vetgraph import``: the data steward's way in, without Turtle.
 
 An import reads every sheet, resolves names, and validates the result together with the
-existing data exactly as ``vetgraph validate`` does (:func:`vetgraph.validate.validate_graphs`);
-only when nothing is wrong are the Turtle files written, each to a temporary file first and
-renamed into place (as ``build`` switches its store), so a refused import changes nothing.
+existing data exactly as ``vetgraph validate`` does
+(:func:`vetgraph.shacl.validate.validate_graphs`); only when nothing is wrong are the Turtle
+files written, each to a temporary file first and renamed into place (as ``build`` switches
+its store), so a refused import changes nothing.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from rdflib import RDF, Graph, URIRef
 from ..build import _fsync_dir
 from ..config import GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SHAPES, Settings
 from ..dataset import parse_file, read_sources, source_files
+from ..shacl.validate import ValidationResult, validate_graphs
 from ..store.base import to_oxigraph, to_rdflib
-from ..validate import ValidationResult, validate_graphs
 from . import files
 from .model import Issue, Names, emit, extract, slug, turtle
 from .spec import SHEETS, VET

@@ -1,0 +1,48 @@
+"""The project's own sources (the 2024 report) in Oxigraph stores, in memory and on disk.
+
+No build (validation is the build tests' business): the views only need a store to answer
+SPARQL, and loading the quads directly keeps these tests fast on a two-core machine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from support import REAL_TREE_PRESENT, REPO, settings_for
+
+from vetgraph.dataset import read_sources
+from vetgraph.infer import infer_sources, load_rules
+from vetgraph.networks import Facts, load_facts
+from vetgraph.store.oxigraph import OxigraphStore
+
+
+@pytest.fixture(scope="session")
+def store() -> OxigraphStore:
+    if not REAL_TREE_PRESENT:
+        pytest.skip("project sources (ontology/, data/ttl/) not written yet")
+    settings = settings_for(REPO)
+    sources = read_sources(settings)
+    infer_sources(sources, load_rules(settings))  # the union default graph, as a build makes it
+    return OxigraphStore.in_memory(sources.iter_quads(), prefixes=sources.prefixes)
+
+
+@pytest.fixture(scope="session")
+def disk_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same quads in an on-disk store, for ``vetgraph --store DIR`` in a real process."""
+    if not REAL_TREE_PRESENT:
+        pytest.skip("project sources (ontology/, data/ttl/) not written yet")
+    path = tmp_path_factory.mktemp("graph-store") / "store"
+    store = ox.Store(str(path))
+    sources = read_sources(settings_for(REPO))
+    infer_sources(sources, load_rules(settings_for(REPO)))
+    store.bulk_extend(sources.iter_quads())
+    store.flush()
+    del store  # closes it: the CLI opens it read-only
+    return path
+
+
+@pytest.fixture(scope="session")
+def facts(store: OxigraphStore) -> Facts:
+    return load_facts(store)
