@@ -22,7 +22,6 @@ store is finished, so a test can kill a build in the middle.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import secrets
 import shutil
@@ -43,7 +42,7 @@ from .infer import Rule, infer_sources, load_rules, materialise
 from .shacl.validate import ValidationReport, validate_sources, validate_tree
 from .store.base import StoreError
 from .store.leases import leased_versions
-from .store.oxigraph import MANIFEST_NAME, read_manifest
+from .store.oxigraph import MANIFEST_NAME, read_manifest, write_manifest
 
 
 class BuildError(Exception):
@@ -112,16 +111,6 @@ def _remove_leftovers(
         if only_unfinished and (child / MANIFEST_NAME).exists():
             continue
         shutil.rmtree(child, ignore_errors=True)
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=2, sort_keys=True)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -204,7 +193,7 @@ def build_store(settings: Settings, store_dir: Path | None = None) -> BuildOutco
                     for graph, paths in sources.files.items()
                 },
             }
-            _write_json(target / MANIFEST_NAME, manifest)
+            write_manifest(target, manifest)
             _fsync_dir(target)
             os.symlink(os.path.relpath(target, store_dir.parent), link)
             os.replace(link, store_dir)  # the switch: readers now open the new version

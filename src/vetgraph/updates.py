@@ -21,7 +21,6 @@ running server moves to it between requests).
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shutil
@@ -33,7 +32,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from .config import GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SHAPES
-from .store.oxigraph import MANIFEST_NAME, OxigraphStore, read_manifest
+from .store.oxigraph import MANIFEST_NAME, OxigraphStore, read_manifest, write_manifest
 
 #: Triples an update may remove before a snapshot is kept (a whole graph emptied always is).
 SNAPSHOT_THRESHOLD = 1000
@@ -140,23 +139,12 @@ def apply_update(
         "triples": sum(after.values()),
     })
     if store.path is not None:
-        write_json(store.path / MANIFEST_NAME, manifest)
+        write_manifest(store.path, manifest)
     return UpdateOutcome(manifest["version"], manifest["triples"], removed, snapshot)
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Replace a JSON file atomically (readers see the old one or the new one)."""
-    tmp = path.with_name(path.name + f".{secrets.token_hex(3)}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=2, sort_keys=True)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def take_snapshot(store: OxigraphStore, store_link: Path, reason: str, text: str) -> str:
@@ -172,7 +160,7 @@ def take_snapshot(store: OxigraphStore, store_link: Path, reason: str, text: str
         **manifest,
         "snapshot": {"name": name, "taken_at": _now(), "reason": reason, "update": text[:2000]},
     }
-    write_json(target / MANIFEST_NAME, manifest)
+    write_manifest(target, manifest)
     return name
 
 
@@ -222,7 +210,7 @@ def restore_snapshot(store_link: Path, name: str) -> Path:
             manifest["restored_from"] = name
             manifest["restored_at"] = _now()
             manifest["version"] = f"{manifest.get('version', version)}-r{secrets.token_hex(3)}"
-            write_json(target / MANIFEST_NAME, manifest)
+            write_manifest(target, manifest)
             _fsync_dir(target)
             os.symlink(os.path.relpath(target, store_link.parent), link)
             os.replace(link, store_link)

@@ -105,14 +105,25 @@ def draw(
     with matplotlib.rc_context(_rc()), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fig = _figure(g, pos, size_by)
-        buffer = io.BytesIO()
-        metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
-        plt.close(fig)
+        body = _save(fig, fmt, dpi)
+    _check_glyphs(caught)
+    return body
+
+
+def _save(fig: plt.Figure, fmt: str, dpi: int) -> bytes:
+    """The figure as PNG or SVG bytes, without the date or version that would change them."""
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _check_glyphs(caught: list[warnings.WarningMessage]) -> None:
+    """FontError naming every character matplotlib could not draw (it only warns)."""
     missing = sorted({str(w.message) for w in caught if "missing from font" in str(w.message)})
     if missing:
         raise FontError("; ".join(missing))
-    return buffer.getvalue()
 
 
 def _figure(g: nx.Graph, pos: Positions, size_by: str) -> plt.Figure:
@@ -292,14 +303,9 @@ def draw_matrix(
                      color="#555555")
         fig.subplots_adjust(left=left / width, right=(left + col_w * len(columns)) / width,
                             bottom=0.4 / height, top=1 - band / height)
-        buffer = io.BytesIO()
-        metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
-        plt.close(fig)
-    missing = sorted({str(w.message) for w in caught if "missing from font" in str(w.message)})
-    if missing:
-        raise FontError("; ".join(missing))
-    return buffer.getvalue()
+        body = _save(fig, fmt, dpi)
+    _check_glyphs(caught)
+    return body
 
 
 __all__ = ["FontError", "cjk_font", "draw", "draw_matrix", "glyphs_missing"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import islice
@@ -246,3 +247,15 @@ def read_manifest(store_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
+
+
+def write_manifest(store_dir: str | os.PathLike[str], manifest: dict[str, Any]) -> None:
+    """Replace a store's manifest atomically: readers see the old one or the new one."""
+    path = Path(store_dir) / MANIFEST_NAME
+    tmp = path.with_name(path.name + f".{secrets.token_hex(3)}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(manifest, handle, ensure_ascii=False, indent=2, sort_keys=True)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
