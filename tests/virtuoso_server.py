@@ -19,7 +19,7 @@ from live import free_port
 
 VIRTUOSO = shutil.which("virtuoso-t")
 
-#: The configuration the README's "Scaling" section documents (paths and ports filled in).
+#: The configuration docs/scaling.md documents (paths and ports filled in).
 VIRTUOSO_INI = """\
 [Database]
 DatabaseFile = {dir}/virtuoso.db
