@@ -1220,6 +1220,7 @@ def chart(results: list[dict], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     colors = dict(zip(SYSTEMS, ("tab:blue", "tab:orange", "tab:green", "tab:red"), strict=True))
     styles = ("-", "--", "-.", ":")
@@ -1245,8 +1246,14 @@ def chart(results: list[dict], path: Path) -> None:
                           if "p50" in s["queries"].get(n, {})]
                 right.plot([p[0] for p in points], [p[1] for p in points], marker=".",
                            color=colors[name], label=name)
+            warm = s.get("warm", {}).get("queries", {})
+            if warm:
+                points = [(i, warm[n]["p50"] * 1e3) for i, n in enumerate(names)
+                          if "p50" in warm.get(n, {})]
+                right.plot([p[0] for p in points], [p[1] for p in points], marker=".",
+                           color=colors[name], linestyle="--", alpha=0.6, label=f"{name} warm")
         right.set_xticks(range(len(names)), names, rotation=90, fontsize=6)
-        right.set(ylabel="p50 ms (HTTP)", yscale="log",
+        right.set(ylabel="p50 ms (HTTP; vetgraph cold unless warm)", yscale="log",
                   title=f"latency per named query, {largest['size']}")
         right.legend(fontsize=7)
     left.set(xlabel="concurrent clients", ylabel="requests/s", yscale="log",
@@ -1266,9 +1273,12 @@ def chart(results: list[dict], path: Path) -> None:
             versus.axhline(level, color="grey", linestyle=style, linewidth=0.8)
         versus.set_xticks([k + 0.4 - width / 2 for k in range(len(names))], names, rotation=90,
                           fontsize=6)
-        versus.set(ylabel=f"oxigraph p50 / {PEER} p50 (log)", yscale="log",
-                   title=f"vetgraph (cache off) over {PEER}, per named query "
-                   "(lines: 0.8, 1, 1.5)")
+        versus.set(ylabel=f"oxigraph p50 / {PEER} p50 (log; lines 0.8, 1, 1.5)",
+                   yscale="log", title=f"vetgraph (cache off) / {PEER}, per named query")
+        plain = FuncFormatter(lambda v, _: f"{v:g}")
+        versus.yaxis.set_major_formatter(plain)
+        versus.yaxis.set_minor_formatter(plain)
+        versus.tick_params(axis="y", which="minor", labelsize=6)
         versus.legend(fontsize=7)
     else:
         versus.set_axis_off()
