@@ -1277,8 +1277,10 @@ def chart(results: list[dict], path: Path) -> None:
                    yscale="log", title=f"vetgraph (cache off) / {PEER}, per named query")
         plain = FuncFormatter(lambda v, _: f"{v:g}")
         versus.yaxis.set_major_formatter(plain)
-        versus.yaxis.set_minor_formatter(plain)
-        versus.tick_params(axis="y", which="minor", labelsize=6)
+        spread = [v for _, ratios in compared for v in ratios.values()]
+        if max(spread) / min(spread) < 10:  # under a decade: label the minor ticks too
+            versus.yaxis.set_minor_formatter(plain)
+            versus.tick_params(axis="y", which="minor", labelsize=6)
         versus.legend(fontsize=7)
     else:
         versus.set_axis_off()
