@@ -31,24 +31,33 @@ Measured:
   HTTP: vetgraph at ``/api/queries/NAME``; rdflib-endpoint and Virtuoso at their SPARQL
   endpoint with the same text, the parameter values bound by ``vetgraph.queries.bind`` and
   substituted as the remote backend does (a ``VALUES`` block; Virtuoso also gets the four
-  graphs as the dataset, as the remote backend sends them). A query slower than
-  ``--query-timeout`` is reported as "> N s", left out of the throughput mix and not sent
-  again at the larger sizes; a peer that no longer answers after it (rdflib-endpoint, whose
-  event loop it blocks; Virtuoso past its MaxQueryExecutionTime) is restarted;
-- throughput: requests/s with 1, 2, 4 and 8 concurrent clients cycling through the queries;
+  graphs as the dataset, as the remote backend sends them). vetgraph is measured cold (its
+  answer cache off: ``VETGRAPH_ANSWER_CACHE=0``), then warm (restarted with the cache on,
+  the same request repeated; with its server time from ``Server-Timing``). A query slower
+  than ``--query-timeout`` is reported as "> N s" and not sent again at the larger sizes; a
+  peer that no longer answers after it (rdflib-endpoint, whose event loop it blocks; Virtuoso
+  past its MaxQueryExecutionTime) is restarted;
+- throughput: requests/s with 1, 2, 4 and 8 concurrent clients, each cycling through whole
+  rounds of the same mix for every system: every named query. One that timed out (or
+  failed) in the latency phase stays in the mix, counted at the timeout: the client waits
+  the timeout out, not sending it again, and counts it as one request;
+- per query, vetgraph's HTTP p50 over Virtuoso's, and their geometric mean;
 - memory: peak resident memory (VmHWM) of the serving processes and their children, bytes
   per triple; a system whose memory, extrapolated from the smaller sizes, would not fit in
   the machine's available memory is skipped at that size, with the reason in the results.
 
 Every client holds one persistent keep-alive HTTP connection (``http.client``), for every
 system alike. Writes ``bench/results/scale.md``, ``scale.json`` (every number) and
-``scale.png`` (with the machine and the versions). ``--smoke`` runs the seed and a 5-school
-set with a handful of requests (``tests/scale/test_scale_bench.py`` runs it).
+``scale.png`` (with the machine and the versions); the targets (issue 7's and issue 22's) are
+computed from those numbers, and ``--from-json FILE`` writes the three again from a JSON file
+without measuring. ``--smoke`` runs the seed and a 5-school set with a handful of requests
+(``tests/scale/test_scale_bench.py`` runs it).
 
     python bench/scale_bench.py [--sizes 100 1000 9000] [--systems oxigraph,memory,...]
                                 [--years 5] [--runs 20] [--seconds 5] [--query-timeout 60]
                                 [--validate-up-to 1000] [--up-to SYSTEM=SCHOOLS ...]
                                 [--skip QUERY ...] [--queries QUERY ...] [--out DIR] [--smoke]
+    python bench/scale_bench.py --from-json bench/results/scale.json [--out DIR]
 """
 
 from __future__ import annotations
@@ -58,6 +67,7 @@ import http.client
 import importlib.metadata
 import importlib.util
 import json
+import math
 import os
 import platform
 import resource
@@ -115,6 +125,10 @@ MEMORY_SHARE = 0.8
 RAW_MEMORY_SHARE = 0.5
 #: Queries of ``--smoke``: quick on every system (rdflib takes minutes on some at the seed).
 SMOKE_QUERIES = ("designation-counts", "designations", "festival-activities", "schools")
+#: The environment of a cold vetgraph: its answer cache off (the setting of issue 22, item 3).
+CACHE_OFF = {"VETGRAPH_ANSWER_CACHE": "0"}
+#: The peer that vetgraph's per-query ratio and throughput target are measured against.
+PEER = "virtuoso"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -339,11 +353,12 @@ class QueryFailed(Exception):
 
 
 class Client:
-    """One persistent keep-alive HTTP connection to a server."""
+    """One persistent keep-alive HTTP connection to a server; ``headers``: the last answer's."""
 
     def __init__(self, port: int, timeout: float):
         self.port, self.timeout = port, timeout
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        self.headers: http.client.HTTPMessage | None = None
 
     def send(self, request: tuple[str, str, bytes | None, dict[str, str]]) -> float:
         method, path, body, headers = request
@@ -352,6 +367,7 @@ class Client:
             self.conn.request(method, path, body=body, headers=headers)
             response = self.conn.getresponse()
             response.read()
+            self.headers = response.headers
         except TimeoutError:
             self.reconnect()
             raise QueryTimedOut from None
@@ -401,9 +417,11 @@ def peak_memory(pid: int) -> int:
     return total
 
 
-def spawn(command: list[str], port: int, log: Path, timeout: float) -> subprocess.Popen:
-    """Start a server and wait until it accepts connections on ``port``."""
-    process = subprocess.Popen(command, env=child_env(), stdout=open(log, "wb"),  # noqa: SIM115
+def spawn(command: list[str], port: int, log: Path, timeout: float,
+          env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start a server (``env``: added to its environment) and wait until it accepts
+    connections on ``port``."""
+    process = subprocess.Popen(command, env=child_env(env), stdout=open(log, "wb"),  # noqa: SIM115
                                stderr=subprocess.STDOUT)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -418,8 +436,11 @@ def spawn(command: list[str], port: int, log: Path, timeout: float) -> subproces
     raise RuntimeError(f"server did not start within {timeout:.0f} s")
 
 
-def child_env() -> dict[str, str]:
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This environment without its ``VETGRAPH_*`` settings (the benchmark sets its own),
+    plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VETGRAPH_")}
+    env.update(extra or {})
     env["PYTHONPATH"] = os.pathsep.join(
         [str(REPO / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])
     return env
@@ -451,16 +472,18 @@ class System:
 
 
 def start_vetgraph(backend: str, settings: Settings, store_dir: Path, work: Path,
-                   args) -> System:
+                   args, cache: bool = False) -> System:
+    """``vetgraph serve``, cold (``cache`` False: ``CACHE_OFF``) or with its answer cache."""
     port = free_port()
-    log = work / f"serve-{backend}.log"
+    log = work / f"serve-{backend}{'-warm' if cache else ''}.log"
     process = spawn(
         [sys.executable, "-m", "vetgraph.cli", "serve", "--backend", backend,
          "--store", str(store_dir), "--root", str(settings.root),
          "--data-dir", str(settings.data_dir), "--port", str(port),
          "--workers", str(args.workers), "--queue-wait", str(args.query_timeout * 2),
          "--query-timeout", str(args.query_timeout), "--max-rows", "100000",
-         "--worker-memory", "0"], port, log, args.start_timeout)
+         "--worker-memory", "0"], port, log, args.start_timeout,
+        env=None if cache else CACHE_OFF)
     return System(backend, port, process.pid, lambda: stop_process(process))
 
 
@@ -528,7 +551,9 @@ def http_latency(system: System, named: list[Named], slow: dict[str, str], label
     """Warm once, then up to ``--runs`` requests per query (fewer past the timeout's worth).
 
     ``slow`` maps the queries that already timed out on this system at a smaller size to that
-    size; they are not sent again (the data only grows), and a new timeout is added to it."""
+    size; they are not sent again (the data only grows), and a new timeout is added to it.
+    Where the answers say it, an entry also has the p50 of the server's own time
+    (``server_p50``: ``Server-Timing: total``) and the last ``Cache-Status`` (RFC 9211)."""
     client = Client(system.port, args.query_timeout)
     out: dict[str, dict] = {}
     for q in named:
@@ -536,11 +561,14 @@ def http_latency(system: System, named: list[Named], slow: dict[str, str], label
             out[q.name] = {"timeout": True, "at": slow[q.name]}
             continue
         times: list[float] = []
+        server: list[float] = []
         try:
             spent = client.send(system.request(q))  # warm: guard verdict, caches
             while len(times) < args.runs and spent <= args.query_timeout:
                 times.append(client.send(system.request(q)))
                 spent += times[-1]
+                if (took := server_time(client.headers)) is not None:
+                    server.append(took)
         except QueryTimedOut:
             out[q.name] = {"timeout": True}
             slow[q.name] = label
@@ -554,8 +582,23 @@ def http_latency(system: System, named: list[Named], slow: dict[str, str], label
             continue
         out[q.name] = {"p50": percentile(times, .5), "p95": percentile(times, .95),
                        "n": len(times)}
+        if server:
+            out[q.name]["server_p50"] = percentile(server, .5)
+        if client.headers is not None and "Cache-Status" in client.headers:
+            out[q.name]["cache_status"] = client.headers["Cache-Status"]
     client.close()
     return out
+
+
+def server_time(headers: http.client.HTTPMessage | None) -> float | None:
+    """Seconds the server says it spent (``Server-Timing``'s ``total``), if it says."""
+    for metric in (headers.get("Server-Timing", "") if headers is not None else "").split(","):
+        name, *params = (part.strip() for part in metric.split(";"))
+        if name == "total":
+            for param in params:
+                if param.startswith("dur="):
+                    return float(param[4:]) / 1e3
+    return None
 
 
 def answers(system: System, seconds: float = 5.0) -> bool:
@@ -571,22 +614,40 @@ def answers(system: System, seconds: float = 5.0) -> bool:
         client.close()
 
 
-def throughput(system: System, mix: list[Named], clients: int, args) -> dict:
+def throughput(system: System, mix: list[Named], clients: int, args,
+               at_timeout: frozenset[str] = frozenset()) -> dict:
+    """Requests/s of ``clients`` clients, each going through whole rounds of ``mix`` (from
+    its own starting point) until ``--seconds`` have passed: every system answers every
+    query of the mix alike. The queries of ``at_timeout`` (they timed out or failed when
+    timed alone) are counted at the timeout: the client waits it out and counts one request,
+    not sending them again (a peer would be stuck or restarted). A request that times out
+    here counts too, at the time it took; one that fails does not count (``errors``)."""
     if not mix:
-        return {"rps": None, "errors": 0}
+        return {"rps": None, "errors": 0, "timeouts": 0, "at_timeout": 0}
     stop = time.monotonic() + args.seconds
     counts, errors = [0] * clients, [0] * clients
+    timeouts, waited = [0] * clients, [0] * clients
 
     def client(i: int) -> None:
         conn = Client(system.port, args.query_timeout)
-        k = i
-        while time.monotonic() < stop:
-            try:
-                conn.send(system.request(mix[k % len(mix)]))
-                counts[i] += 1
-            except (QueryTimedOut, QueryFailed):
-                errors[i] += 1
+        start = i * len(mix) // clients
+        k = start
+        while time.monotonic() < stop or (k - start) % len(mix):  # whole rounds
+            q = mix[k % len(mix)]
             k += 1
+            if q.name in at_timeout:
+                time.sleep(args.query_timeout)
+                counts[i] += 1
+                waited[i] += 1
+                continue
+            try:
+                conn.send(system.request(q))
+                counts[i] += 1
+            except QueryTimedOut:
+                counts[i] += 1
+                timeouts[i] += 1
+            except QueryFailed:
+                errors[i] += 1
         conn.close()
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
@@ -595,23 +656,27 @@ def throughput(system: System, mix: list[Named], clients: int, args) -> dict:
         t.start()
     for t in threads:
         t.join()
-    return {"rps": sum(counts) / (time.monotonic() - started), "errors": sum(errors)}
+    return {"rps": sum(counts) / (time.monotonic() - started), "errors": sum(errors),
+            "timeouts": sum(timeouts), "at_timeout": sum(waited)}
 
 
 def measure(system: System, named: list[Named], slow: dict[str, str], label: str, args,
             peer_mix: list[str] | None = None) -> dict:
-    """Latency, throughput and peak memory of a running system. ``peer_mix``: the queries
-    of rdflib-endpoint's mix when it is not the whole list (its others timed out); the
-    throughput is measured on that mix too, so that the two can be compared."""
+    """Latency, throughput and peak memory of a running system. The throughput's mix is
+    every named query, for every system; those that timed out or failed are counted at the
+    timeout (``at_timeout``). ``peer_mix``: a peer's mix when it differs (results written
+    before every system had the same mix); the throughput is measured on that mix too."""
     queries = http_latency(system, named, slow, label, args)
-    mix = [q for q in named if "p50" in queries[q.name]]
-    rps = {c: throughput(system, mix, c, args) for c in CLIENTS}
+    mix = list(named)
+    late = frozenset(q.name for q in named if "p50" not in queries[q.name])
+    rps = {c: throughput(system, mix, c, args, late) for c in CLIENTS}
     out = {"queries": queries, "rps": {c: r["rps"] for c, r in rps.items()},
            "rps_errors": {c: r["errors"] for c, r in rps.items()},
-           "mix": [q.name for q in mix]}
+           "rps_timeouts": {c: r["timeouts"] for c, r in rps.items()},
+           "mix": [q.name for q in mix], "at_timeout": sorted(late)}
     if peer_mix is not None and peer_mix != out["mix"]:
         common = [q for q in mix if q.name in peer_mix]
-        out["rps_on_peer_mix"] = {c: throughput(system, common, c, args)["rps"]
+        out["rps_on_peer_mix"] = {c: throughput(system, common, c, args, late)["rps"]
                                   for c in CLIENTS}
     out["peak_memory"] = peak_memory(system.pid)
     return out
@@ -684,8 +749,29 @@ def run_system(name: str, size: dict, settings: Settings, sources: Sources | Non
         return {"failed": f"while measuring: {type(error).__name__}: {str(error)[-500:]}"}
     finally:
         system.stopper()
+    if name in VETGRAPH_SYSTEMS:
+        result["warm"] = warm_latency(name, settings, store_dir, named, folder,
+                                      slow[name], size["size"], args)
     history.setdefault(name, []).append((triples, result["peak_memory"]))
     return result
+
+
+def warm_latency(backend: str, settings: Settings, store_dir: Path, named: list[Named],
+                 folder: Path, slow: dict[str, str], label: str, args) -> dict:
+    """vetgraph again, its answer cache on: the same request repeated (``http_latency``
+    warms each query first). The queries that timed out cold are not sent. ``cache``: the
+    ``Cache-Status`` values the answers carried (none: this vetgraph has no answer cache, and
+    warm is cold measured again)."""
+    try:
+        system = start_vetgraph(backend, settings, store_dir, folder, args, cache=True)
+    except Exception as error:  # noqa: BLE001 (the cold figures stand)
+        return {"failed": f"{type(error).__name__}: {str(error)[-500:]}"}
+    try:
+        queries = http_latency(system, named, dict(slow), label, args)
+    finally:
+        system.stopper()
+    return {"queries": queries,
+            "cache": sorted({q["cache_status"] for q in queries.values() if "cache_status" in q})}
 
 
 def run_size(label: str, settings: Settings, work: Path, history: dict, slow: dict,
@@ -697,7 +783,7 @@ def run_size(label: str, settings: Settings, work: Path, history: dict, slow: di
     else:
         sources, triples = None, count_triples(settings)
     size = {"size": label, "parse_s": time.perf_counter() - started, "triples": triples,
-            "systems": {}}
+            "systems": {}, "load_average": [os.getloadavg()[0]]}
     synthetic = 0 if label == "seed" else int(label)  # --validate-up-to counts these, as --sizes
     if synthetic <= args.validate_up_to and set(args.systems) & set(VETGRAPH_SYSTEMS):
         from vetgraph.shacl.validate import validate
@@ -722,6 +808,7 @@ def run_size(label: str, settings: Settings, work: Path, history: dict, slow: di
     del sources
     shutil.rmtree(folder, ignore_errors=True)
     size["systems"] = {name: size["systems"][name] for name in args.systems}
+    size["load_average"].append(os.getloadavg()[0])  # a machine shared with other work
     return size
 
 
@@ -738,6 +825,12 @@ def ms(entry: dict | None, key: str, timeout: float) -> str:
     return f"{entry[key] * 1e3:.1f}"
 
 
+def with_unit(entry: dict | None, timeout: float) -> str:
+    """:func:`ms` with its unit: "12.3 ms", "> 10 s"."""
+    text = ms(entry, "p50", timeout)
+    return text if text.startswith((">", "error", "–")) else f"{text} ms"
+
+
 def http_raw_ratio(raw: dict | None, http: dict | None) -> float | None:
     """vetgraph's HTTP p50 over raw pyoxigraph's: of the paired runs where there are (see
     :func:`raw_latency`), else of the two phases; None when either was not timed."""
@@ -746,6 +839,36 @@ def http_raw_ratio(raw: dict | None, http: dict | None) -> float | None:
     if "p50" not in raw or "p50" not in served:
         return None
     return served["p50"] / max(raw["p50"], 1e-9)
+
+
+def p50_at_timeout(entry: dict | None, timeout: float) -> float | None:
+    """An entry's p50, a timeout counted at the timeout; None if it failed or did not run."""
+    if entry is None:
+        return None
+    if "p50" in entry:
+        return entry["p50"]
+    return timeout if entry.get("timeout") else None
+
+
+def peer_ratios(result: dict, timeout: float | None = None) -> dict[str, float]:
+    """Per named query, vetgraph on Oxigraph's HTTP p50 (cache off) over the peer's
+    (``PEER``): of the queries both answered, or with ``timeout`` of every query both were
+    asked, a timeout counted at the timeout."""
+    ours = result["systems"].get("oxigraph", {}).get("queries", {})
+    peer = result["systems"].get(PEER, {}).get("queries", {})
+    out = {}
+    for name, entry in ours.items():
+        if timeout is None:
+            mine, theirs = entry.get("p50"), peer.get(name, {}).get("p50")
+        else:
+            mine, theirs = p50_at_timeout(entry, timeout), p50_at_timeout(peer.get(name), timeout)
+        if mine is not None and theirs is not None:
+            out[name] = mine / max(theirs, 1e-9)
+    return out
+
+
+def geometric_mean(values: list[float]) -> float:
+    return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
 def load_limit(triples: int, raw: dict | None) -> str:
@@ -817,7 +940,138 @@ def targets(results: list[dict], args) -> list[str]:
                        f"{label}{disk}")
     lines.append("- Memory per triple (largest size each system ran): "
                  + ("; ".join(per) or "not measured") + ".")
+    return lines + [""] + targets_22(results, args)
+
+
+def targets_22(results: list[dict], args) -> list[str]:
+    """Issue 22's targets, met or missed with this run's numbers (cache off unless warm).
+    Each names the sizes it asks for that this run does not have."""
+    ok = {True: "met", False: "**missed**"}
+    t = args.query_timeout
+    lines = ["### Issue 22", ""]
+    both = [r for r in results if "queries" in r["systems"].get("oxigraph", {})
+            and "queries" in r["systems"].get(PEER, {})]
+
+    def absent(wanted: tuple[str, ...], present: list[dict]) -> str:
+        missing = [w for w in wanted if w not in {r["size"] for r in present}]
+        return f"; {', '.join(missing)}: not in this run" if missing else ""
+
+    parts = []
+    for r in both:
+        ratios = peer_ratios(r)
+        if not ratios:
+            parts.append(f"{r['size']}: no query answered by both")
+            continue
+        mean = geometric_mean(list(ratios.values()))
+        over = sorted(((v, n) for n, v in ratios.items() if v > 1.5), reverse=True)
+        counted = peer_ratios(r, t)
+        parts.append(
+            f"{r['size']}: geometric mean {mean:.2f} over the {len(ratios)} queries both "
+            f"answered ({ok[mean <= 0.8]}), {len(over)} over 1.5× ({ok[not over]}"
+            + (": " + ", ".join(f"{n} {v:.1f}×" for v, n in over) if over else "") + ")"
+            + (f"; {geometric_mean(list(counted.values())):.2f} over all {len(counted)}, "
+               f"a timeout counted at {t:g} s" if len(counted) > len(ratios) else ""))
+    lines.append("- Per named query, cache off, vetgraph/Virtuoso HTTP p50 at 100 and 1,000 "
+                 "schools: geometric mean ≤ 0.8, none over 1.5×: "
+                 + ("; ".join(parts) or "not measured") + absent(("100", "1000"), both) + ".")
+    parts = []
+    for r in both:
+        ours, peer = r["systems"]["oxigraph"]["rps"], r["systems"][PEER]["rps"]
+        cells = [f"{c}: {ours[c]:.1f} vs {peer[c]:.1f} ({ok[ours[c] >= peer[c]]})"
+                 if ours.get(c) is not None and peer.get(c) is not None else f"{c}: n/a"
+                 for c in (1, 2, 4)]
+        parts.append(f"{r['size']}: " + ", ".join(cells))
+    lines.append("- Requests/s with 1, 2 and 4 clients, every system over the same query set "
+                 f"(a timeout counted at {t:g} s), cache off, ≥ Virtuoso's: "
+                 + ("; ".join(parts) or "not measured") + absent(("100", "1000"), both) + ".")
+    timed = [r for r in results if "raw" in r and "queries" in r["systems"].get("oxigraph", {})]
+    reference = next((r for r in timed if r["size"] == "1000"), timed[-1] if timed else None)
+    if reference is None:
+        lines.append("- Every named query, cache off, HTTP p50 ≤ max(1.5 × raw pyoxigraph, "
+                     "raw + 3 ms) at 1,000 schools: not measured.")
+    else:
+        http, raw = reference["systems"]["oxigraph"]["queries"], reference["raw"]
+        misses, met = [], 0
+        for name, entry in raw.items():
+            served = p50_at_timeout(entry.get("http", http.get(name)), t)
+            if "p50" not in entry or served is None:
+                misses.append(f"{name} (raw {ms(entry, 'p50', t)})")
+                continue
+            limit = max(1.5 * entry["p50"], entry["p50"] + 0.003)
+            if served <= limit:
+                met += 1
+            else:
+                misses.append(f"{name} ({served * 1e3:.1f} ms, limit {limit * 1e3:.1f})")
+        note = ("" if reference["size"] == "1000"
+                else f" (no 1,000-school set: at {reference['size']})")
+        lines.append("- Every named query, cache off, HTTP p50 (paired where timed so) ≤ "
+                     f"max(1.5 × raw pyoxigraph, raw + 3 ms) at 1,000 schools{note}: {met} of "
+                     f"{len(raw)} met ({ok[not misses]})"
+                     + (f"; missed: {', '.join(misses)}" if misses else "") + ".")
+    parts, caches = [], set()
+    for r in results:
+        warm = r["systems"].get("oxigraph", {}).get("warm", {})
+        server = {n: e["server_p50"] for n, e in warm.get("queries", {}).items()
+                  if "server_p50" in e}
+        caches |= set(warm.get("cache", []))
+        if server:
+            over = sorted(((v, n) for n, v in server.items() if v > 0.001), reverse=True)
+            median = percentile(list(server.values()), .5)
+            parts.append(f"{r['size']}: {len(server) - len(over)} of {len(server)} met "
+                         f"({ok[not over]}; median {median * 1e3:.1f} ms"
+                         + (f", slowest {over[0][1]} {over[0][0] * 1e3:.1f} ms" if over
+                            else "") + ")")
+    lines.append("- Warm answers (cache on, the same request repeated): server time p50 ≤ 1 ms "
+                 "(Server-Timing total), per named query: " + ("; ".join(parts) or "not measured")
+                 + (f" (Cache-Status seen: {', '.join(sorted(caches))})" if caches else
+                    " (no answer carried Cache-Status: this vetgraph has no answer cache yet, "
+                    "warm equals cold)" if parts else "") + ".")
+    quality = [(r["size"], r["systems"]["oxigraph"]["queries"].get("data-quality-findings"))
+               for r in results if "queries" in r["systems"].get("oxigraph", {})]
+    quality = [(label, e) for label, e in quality if e is not None]
+    at_1000 = next((e for label, e in quality if label == "1000"), None)
+    others = [f"{label}: {with_unit(e, t)}" for label, e in quality if label != "1000"]
+    lines.append("- data-quality-findings ≤ 50 ms at 1,000 schools, cache off: "
+                 + (f"{with_unit(at_1000, t)} ({ok[at_1000.get('p50', t) <= 0.05]})"
+                    if at_1000 is not None else "not measured at 1,000")
+                 + (f" ({', '.join(others)})" if others else "") + ".")
+    parts = []
+    for r in results:
+        s = r["systems"].get("oxigraph", {})
+        raw = s.get("raw_load")
+        if "load_rate" in s and raw and "load_rate" in raw:
+            share = s["load_rate"] / raw["load_rate"]
+            parts.append(f"{r['size']}: {s['load_rate']:,.0f} of {raw['load_rate']:,.0f} "
+                         f"triples/s, {share:.0%} ({ok[share >= 0.9]})")
+    lines.append("- Load ≥ 90 % of raw pyoxigraph's bulk loader on the same data: "
+                 + ("; ".join(parts) or "not measured") + ".")
+    shacl = next((r for r in results if r["size"] == "1000" and "shacl_s" in r), None)
+    lines.append("- Validation of 1,000 schools ≤ 30 s: "
+                 + (f"{shacl['shacl_s']:.1f} s ({ok[shacl['shacl_s'] <= 30]})" if shacl
+                    else "not measured") + "; peak memory of validating 9,000 schools × 5 "
+                 "years ≤ 8 GB: not measured by this benchmark.")
     return lines
+
+
+def machine_line(versions: dict[str, str]) -> str:
+    """When, where, with what and how the run was started (kept in the JSON's args)."""
+    return (f"{datetime.now(UTC).isoformat(timespec='seconds')} · {platform.node()} · "
+            f"{platform.processor() or platform.machine()} · {os.cpu_count()} CPUs · "
+            f"{(available_memory() or 0) / 2**30:.1f} GiB available · "
+            + " · ".join(f"{k} {v}" for k, v in versions.items())
+            + f" · `{' '.join(sys.argv[1:]) or '(defaults)'}`")
+
+
+def from_json(path: Path) -> tuple[list[dict], argparse.Namespace, dict[str, str]]:
+    """A run's results, arguments and versions as :func:`write` takes them, from its JSON
+    (where client counts became strings)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for result in data["results"]:
+        for system in result["systems"].values():
+            for key in ("rps", "rps_errors", "rps_timeouts", "rps_on_peer_mix"):
+                if key in system:
+                    system[key] = {int(c): v for c, v in system[key].items()}
+    return data["results"], argparse.Namespace(**data["args"]), data["versions"]
 
 
 def write(results: list[dict], out: Path, args, versions: dict[str, str]) -> None:
@@ -826,11 +1080,7 @@ def write(results: list[dict], out: Path, args, versions: dict[str, str]) -> Non
     lines = [
         "# Scale benchmark",
         "",
-        f"{datetime.now(UTC).isoformat(timespec='seconds')} · {platform.node()} · "
-        f"{platform.processor() or platform.machine()} · {os.cpu_count()} CPUs · "
-        f"{(available_memory() or 0) / 2**30:.1f} GiB available · "
-        + " · ".join(f"{k} {v}" for k, v in versions.items())
-        + f" · `{' '.join(sys.argv[1:]) or '(defaults)'}`",
+        getattr(args, "machine", None) or machine_line(versions),
         "",
         "Sizes: the seed report, and `vetgraph synth` sets (seed + N synthetic schools, "
         f"{args.years} year(s)). Systems: vetgraph on Oxigraph (`vetgraph serve --workers "
@@ -845,9 +1095,28 @@ def write(results: list[dict], out: Path, args, versions: dict[str, str]) -> Non
         "rdflib-endpoint parse + rdflib Dataset; Virtuoso chunked `INSERT DATA` over HTTP "
         "after parsing. Every client keeps "
         f"one keep-alive HTTP connection; a query slower than {t:g} s is reported as "
-        f"\"> {t:g} s\" and left out of the req/s mix. Peak RSS: the serving processes and "
-        "their children (VmHWM).",
+        f"\"> {t:g} s\". Requests/s: every system over the same mix, every named query, "
+        "each client going through whole rounds of it; a query that timed out (or failed) "
+        f"alone stays in the mix counted at the timeout (the client waits {t:g} s and counts "
+        "one request, without sending it: the server is spared that work, so such a figure "
+        "is an upper bound). vetgraph's figures are cold (its answer cache off, "
+        "`VETGRAPH_ANSWER_CACHE=0`) unless marked warm (restarted with the cache on, the same "
+        "request repeated; server time from `Server-Timing`). Peak RSS: the serving processes "
+        "and their children (VmHWM).",
     ]
+    loads = [f"{r['size']}: {r['load_average'][0]:.1f} → {r['load_average'][-1]:.1f}"
+             for r in results if r.get("load_average")]
+    if loads:
+        lines += ["", f"The machine ({os.cpu_count()} CPUs) was shared with other work while "
+                  "this ran: every figure moves with its load; compare only within one run. "
+                  "1-minute load average at the start and end of each size: "
+                  + ", ".join(loads) + "."]
+    caches = {c for r in results for s in r["systems"].values()
+              for c in s.get("warm", {}).get("cache", [])}
+    if any("warm" in s for r in results for s in r["systems"].values()) and not caches:
+        lines += ["", "No answer carried `Cache-Status`: this vetgraph has no answer cache "
+                  "yet (issue 22, item 3), so warm equals cold until it lands; the warm "
+                  "columns measure the same thing again."]
     for r in results:
         shacl = f"{r['shacl_s']:.1f}" if "shacl_s" in r else "not run"
         lines += ["", f"## {r['size']}: {r['triples']:,} triples (parsed in "
@@ -870,6 +1139,13 @@ def write(results: list[dict], out: Path, args, versions: dict[str, str]) -> Non
         notes = [f"{name}: req/s over {len(s['mix'])} of {len(s['queries'])} queries (the "
                  "others timed out or failed)" for name, s in r["systems"].items()
                  if "mix" in s and len(s["mix"]) < len(s["queries"])]
+        notes += [f"{name}: req/s over all {len(s['mix'])} queries, {len(s['at_timeout'])} "
+                  f"of them counted at {t:g} s ({', '.join(s['at_timeout'])})"
+                  for name, s in r["systems"].items() if s.get("at_timeout")]
+        notes += [f"{name}: requests that timed out under load (counted at the time they "
+                  "took): " + ", ".join(f"{c} clients: {n}" for c, n in s["rps_timeouts"].items()
+                                        if n)
+                  for name, s in r["systems"].items() if any(s.get("rps_timeouts", {}).values())]
         notes += [f"{name}: restarted {s['restarts']} time(s) after a timed-out query"
                   for name, s in r["systems"].items() if s.get("restarts")]
         notes += [f"{name}: loaded in {s['load_s']:.1f} s on {s['load_cpu_s']:.1f} s of CPU; "
@@ -894,8 +1170,16 @@ def write(results: list[dict], out: Path, args, versions: dict[str, str]) -> Non
             head.append("oxigraph paired p50")
         if raw and "oxigraph" in served:
             head.append("oxigraph HTTP/raw")
+        warm = [n for n in served if "queries" in r["systems"][n].get("warm", {})]
+        for n in warm:
+            head += [f"{n} warm p50", f"{n} warm server p50"]
+        versus = "oxigraph" in served and PEER in served
+        if versus:
+            head.append(f"oxigraph/{PEER}")
+            ratios = peer_ratios(r)
         lines += ["", f"## Latency per named query, {r['size']} (ms; HTTP unless raw; "
-                  "HTTP/raw = ratio of p50, of raw and paired HTTP: timed alternately)", "",
+                  "vetgraph cold unless warm; HTTP/raw = ratio of p50, of raw and paired HTTP: "
+                  f"timed alternately; oxigraph/{PEER} = ratio of HTTP p50)", "",
                   "| " + " | ".join(head) + " |",
                   "| --- " * len(head) + "|"]
         for name in r["systems"][served[0]]["queries"]:
@@ -910,7 +1194,20 @@ def write(results: list[dict], out: Path, args, versions: dict[str, str]) -> Non
             if raw and "oxigraph" in served:
                 ratio = http_raw_ratio(raw.get(name), r["systems"]["oxigraph"]["queries"][name])
                 cells.append(f"{ratio:.1f}" if ratio is not None else "–")
+            for n in warm:
+                entry = r["systems"][n]["warm"]["queries"].get(name)
+                cells.append(ms(entry, "p50", t))
+                cells.append(ms(entry, "server_p50", t) if entry is None or "p50" not in entry
+                             or "server_p50" in entry else "–")
+            if versus:
+                cells.append(f"{ratios[name]:.2f}" if name in ratios else "–")
             lines.append("| " + " | ".join(cells) + " |")
+        if versus and ratios:
+            lines += ["", f"Geometric mean of oxigraph/{PEER} (HTTP p50, cache off) over the "
+                      f"{len(ratios)} queries both answered: "
+                      f"{geometric_mean(list(ratios.values())):.2f}; {PEER} faster on "
+                      f"{sum(v > 1 for v in ratios.values())}, more than 1.5× on "
+                      f"{sum(v > 1.5 for v in ratios.values())}."]
     lines += [""] + targets(results, args)
     if args.skip:
         lines += ["", f"Left out: {', '.join(args.skip)}."]
@@ -926,10 +1223,11 @@ def chart(results: list[dict], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     colors = dict(zip(SYSTEMS, ("tab:blue", "tab:orange", "tab:green", "tab:red"), strict=True))
     styles = ("-", "--", "-.", ":")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
+    fig, (left, right, versus) = plt.subplots(1, 3, figsize=(19, 5.5))
     for i, r in enumerate(results):
         for name, s in r["systems"].items():
             if "rps" in s:
@@ -951,13 +1249,46 @@ def chart(results: list[dict], path: Path) -> None:
                           if "p50" in s["queries"].get(n, {})]
                 right.plot([p[0] for p in points], [p[1] for p in points], marker=".",
                            color=colors[name], label=name)
+            warm = s.get("warm", {}).get("queries", {})
+            if warm:
+                points = [(i, warm[n]["p50"] * 1e3) for i, n in enumerate(names)
+                          if "p50" in warm.get(n, {})]
+                right.plot([p[0] for p in points], [p[1] for p in points], marker=".",
+                           color=colors[name], linestyle="--", alpha=0.6, label=f"{name} warm")
         right.set_xticks(range(len(names)), names, rotation=90, fontsize=6)
-        right.set(ylabel="p50 ms (HTTP)", yscale="log",
+        right.set(ylabel="p50 ms (HTTP; vetgraph cold unless warm)", yscale="log",
                   title=f"latency per named query, {largest['size']}")
         right.legend(fontsize=7)
     left.set(xlabel="concurrent clients", ylabel="requests/s", yscale="log",
-             title="throughput (size: line style)")
+             title="throughput, same query set, timeouts counted (size: line style)")
     left.legend(fontsize=7)
+    compared = [(r, peer_ratios(r)) for r in results]
+    compared = [(r, ratios) for r, ratios in compared if ratios]
+    if compared:
+        names = sorted({n for _, ratios in compared for n in ratios})
+        width = 0.8 / len(compared)
+        for i, (r, ratios) in enumerate(compared):
+            mean = geometric_mean(list(ratios.values()))
+            versus.bar([k + i * width for k, n in enumerate(names) if n in ratios],
+                       [ratios[n] for n in names if n in ratios], width=width,
+                       label=f"{r['size']} (geometric mean {mean:.2f})")
+        for level, style in ((1.0, "-"), (0.8, "--"), (1.5, ":")):
+            versus.axhline(level, color="grey", linestyle=style, linewidth=0.8)
+        versus.set_xticks([k + 0.4 - width / 2 for k in range(len(names))], names, rotation=90,
+                          fontsize=6)
+        versus.set(ylabel=f"oxigraph p50 / {PEER} p50 (log; lines 0.8, 1, 1.5)",
+                   yscale="log", title=f"vetgraph (cache off) / {PEER}, per named query")
+        plain = FuncFormatter(lambda v, _: f"{v:g}")
+        versus.yaxis.set_major_formatter(plain)
+        spread = [v for _, ratios in compared for v in ratios.values()]
+        if max(spread) / min(spread) < 10:  # under a decade: label the minor ticks too
+            versus.yaxis.set_minor_formatter(plain)
+            versus.tick_params(axis="y", which="minor", labelsize=6)
+        versus.legend(fontsize=7)
+    else:
+        versus.set_axis_off()
+        versus.text(0.5, 0.5, f"{PEER} and vetgraph on Oxigraph\nnot both measured",
+                    ha="center", va="center")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -990,10 +1321,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="run SYSTEM only up to SCHOOLS synthetic schools, e.g. "
                         "rdflib-endpoint=100 (its queries time out at 1,000 and each timeout "
                         "reloads it for minutes)")
+    parser.add_argument("--from-json", default=None, metavar="FILE",
+                        help="write the tables, targets and chart again from a run's JSON "
+                        "into --out, measuring nothing")
     parser.add_argument("--smoke", action="store_true",
                         help=f"seed + 5 schools, {len(SMOKE_QUERIES)} quick queries, few "
                         "requests")
     args = parser.parse_args(argv)
+    if args.from_json:
+        results, recorded, versions = from_json(Path(args.from_json))
+        write(results, Path(args.out), recorded, versions)
+        print((Path(args.out) / "scale.md").read_text())
+        return 0
     args.systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     unknown = sorted(set(args.systems) - set(SYSTEMS))
     if unknown:
@@ -1012,6 +1351,7 @@ def main(argv: list[str] | None = None) -> int:
                 "pyoxigraph": ox.__version__, "rdflib": version_of("rdflib"),
                 "rdflib-endpoint": version_of("rdflib-endpoint"),
                 "uvicorn": version_of("uvicorn"), "Virtuoso": virtuoso_version()}
+    args.machine = machine_line(versions)
     base = Settings.load(root=str(REPO))
     results, history, slow = [], {}, {}
     with tempfile.TemporaryDirectory(prefix="vetgraph-scale-") as tmp:
