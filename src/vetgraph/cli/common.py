@@ -124,8 +124,10 @@ def command(name: str, params: list[click.Parameter] | None = None, *, more: str
     short = COMMANDS[name][2]
 
     def make(run: Run) -> click.Command:
-        def callback(**values: Any) -> int:
-            return run_with_settings(name, run, values, reads_store=reads_store, remote=remote)
+        def callback(**values: Any) -> None:
+            # An exit, not a return value: Click keeps it whether or not it runs standalone.
+            code = run_with_settings(name, run, values, reads_store=reads_store, remote=remote)
+            raise click.exceptions.Exit(code)
 
         scopes = ("settings", "remote") if remote else ("settings",)
         return click.Command(name, callback=callback, short_help=short,

@@ -30,18 +30,20 @@ default `oxigraph` backend).
 """
 
 
-def _help(cmd: click.Command, path: list[str]) -> str:
-    """``vetgraph ... --help`` as printed at :data:`WIDTH` columns, without the options every
-    command shares (the settings table below lists those once)."""
+def _context(cmd: click.Command, name: str, parent: click.Context | None) -> click.Context:
+    """The context ``--help`` would print in, at :data:`WIDTH` columns whatever the terminal
+    (``make_context`` applies the group's settings, such as ``-h``)."""
+    return cmd.make_context(name, [], parent=parent, resilient_parsing=True,
+                            terminal_width=WIDTH, max_content_width=WIDTH)
+
+
+def _help(cmd: click.Command, name: str, parent: click.Context) -> str:
+    """``vetgraph NAME --help`` without the options every command shares (the settings table
+    below lists those once)."""
     shared = {s.name for s in REGISTRY if s.scope in ("settings", "remote")}
     cmd = copy.copy(cmd)
     cmd.params = [p for p in cmd.params if p.name not in shared]
-    parent = None
-    for name in path[:-1]:
-        parent = click.Context(click.Group(name), info_name=name, parent=parent)
-    ctx = click.Context(cmd, info_name=path[-1], parent=parent, terminal_width=WIDTH,
-                        max_content_width=WIDTH)
-    return cmd.get_help(ctx)
+    return cmd.get_help(_context(cmd, name, parent))
 
 
 def _default(setting: Setting) -> str:
@@ -70,7 +72,7 @@ def render() -> str:
     """The whole page: the group's help, each command's, then the settings table."""
     from .main import COMMANDS, HIDDEN, LazyGroup, cli
 
-    ctx = click.Context(cli, info_name="vetgraph", terminal_width=WIDTH, max_content_width=WIDTH)
+    ctx = _context(cli, "vetgraph", None)
     parts = [INTRO, "\n## vetgraph\n\n```text\n" + cli.get_help(ctx) + "\n```\n"]
     group: LazyGroup = cli  # type: ignore[assignment]
     for name in COMMANDS:
@@ -78,7 +80,7 @@ def render() -> str:
             continue
         cmd = group.get_command(ctx, name)
         assert cmd is not None, name
-        parts.append(f"\n## vetgraph {name}\n\n```text\n{_help(cmd, ['vetgraph', name])}\n```\n")
+        parts.append(f"\n## vetgraph {name}\n\n```text\n{_help(cmd, name, ctx)}\n```\n")
     parts.append("\n## Settings\n\nEvery command takes the options of scope *settings*; "
                  "those of scope *remote* belong to the commands that take `--backend remote` "
                  "(`build`, `serve`), those of scope *serve* to `vetgraph serve`; "
