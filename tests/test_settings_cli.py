@@ -114,9 +114,10 @@ def test_every_setting_is_documented() -> None:
                 assert f"`{word}`" in pages, (s.name, word)
 
 
-def test_every_limit_setting_is_in_the_service_description() -> None:
+def test_every_limit_setting_is_in_the_service_description_and_on_the_home_page() -> None:
     """Each registry entry that is a limit reaches the service description with its value:
-    give each a value no default has, then read them back from ``/sparql`` (Turtle)."""
+    give each a value no default has, then read them back from ``/sparql`` (Turtle); the home
+    page names the option and variable of each."""
     from rdflib import Graph, URIRef
 
     from vetgraph.web import create_app
@@ -128,9 +129,12 @@ def test_every_limit_setting_is_in_the_service_description() -> None:
     app = create_app(settings, backend="memory", workers=2, max_query_depth=50_008,
                      worker_memory_mb=3001, reserved_workers=1, reserved_timeout=2.5,
                      max_client_queries=50_010, allow_shared_network=True)
+    client = app.test_client()
     try:
         limits = app.extensions["vetgraph"].limits()
-        response = app.test_client().get("/sparql", headers={"Accept": "text/turtle"})
+        response = client.get("/sparql", headers={"Accept": "text/turtle"})
+        home = client.get("/", headers={"Accept": "application/json"}).get_json()
+        page = client.get("/", headers={"Accept": "text/html"}).get_data(as_text=True)
     finally:
         app.extensions["vetgraph"].executor.close()
     assert response.status_code == 200
@@ -152,6 +156,16 @@ def test_every_limit_setting_is_in_the_service_description() -> None:
         if text is not None:
             assert str(limits[key]) == text, key
             assert text in values, key
+    # the home page says how each limit is set, from the registry, and links the CLI's page
+    assert set(home["limit_settings"]) == set(expected)
+    assert home["limit_settings"]["max_result_rows"] == {
+        "option": "--max-rows", "env": "VETGRAPH_MAX_ROWS",
+        "help": "result rows (or triples) before truncation"}
+    assert home["limit_settings"]["worker_memory_mb"]["env"] == "VETGRAPH_WORKER_MEMORY_MB"
+    for s in REGISTRY:
+        if s.limit:
+            assert f'<code title="{s.help}">{s.flag}</code>' in page.replace("&#39;", "'"), s.name
+    assert home["links"]["cli_documentation"] == "http://localhost/docs/cli"  # docs/cli.md
 
 
 # --- the CLI on Click -----------------------------------------------------------------------
