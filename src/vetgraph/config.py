@@ -54,8 +54,165 @@ def find_root(start: Path | None = None) -> Path:
 
 
 @dataclass(frozen=True)
+class Setting:
+    """One setting, described once: the CLI's options, ``docs/cli.md``, the server's
+    environment defaults and the home page's limits are all generated from these."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+    #: Environment variable read when no flag is given (None: flag only).
+    env: str | None = None
+    #: Command-line flag (None: environment only, e.g. the paths below the root).
+    flag: str | None = None
+    metavar: str | None = None
+    #: Which options it belongs to: ``settings`` (every command), ``remote`` (commands that
+    #: take ``--backend remote``) or ``serve`` (``vetgraph serve`` only).
+    scope: str = "settings"
+    #: The key of the limit in the service description and home page (``WebState.limits``).
+    limit: str | None = None
+
+
+def _s(name: str, kind: type, default: Any, text: str, metavar: str | None = None, *,
+       scope: str = "settings", env: str | None = "", flag: str | None = "",
+       limit: str | None = None) -> Setting:
+    """A :class:`Setting` whose flag and variable default to ``--name`` and ``VETGRAPH_NAME``."""
+    return Setting(
+        name, kind, default, text,
+        env=("VETGRAPH_" + name.upper()) if env == "" else env,
+        flag=("--" + name.replace("_", "-")) if flag == "" else flag,
+        metavar=metavar, scope=scope, limit=limit,
+    )
+
+
+#: Every setting of vetgraph, in the order ``--help`` lists them.
+REGISTRY: tuple[Setting, ...] = (
+    _s("root", Path, None, "source tree (ontology/, data/ttl/, queries/); default: the "
+       "checkout, else the installed package's copy", "DIR"),
+    _s("store_dir", Path, None, "store location (default ROOT/var/store)", "DIR",
+       env="VETGRAPH_STORE", flag="--store"),
+    _s("data_dir", Path, None, "the data's Turtle files (default ROOT/data/ttl), e.g. the "
+       "output of `vetgraph synth`", "DIR"),
+    _s("ontology_file", Path, None, "the OWL ontology (default ROOT/ontology/vetgraph.ttl)",
+       env="VETGRAPH_ONTOLOGY", flag=None),
+    _s("codes_dir", Path, None, "the SKOS code lists (default ROOT/ontology/codes)", flag=None),
+    _s("shapes_dir", Path, None, "the SHACL shapes (default ROOT/ontology/shapes)", flag=None),
+    _s("queries_dir", Path, None, "the named queries (default ROOT/queries)", flag=None),
+    _s("base_iri", str, BASE_IRI, "base IRI served", "IRI"),
+    _s("query_timeout", float, 30.0, "seconds a query may run", "SECONDS",
+       limit="query_timeout_seconds"),
+    _s("max_query_length", int, 100 * 1024, "bytes of SPARQL text", "BYTES",
+       limit="max_query_length_bytes"),
+    _s("max_body", int, 1024 * 1024, "bytes of request body", "BYTES",
+       limit="max_request_body_bytes"),
+    _s("max_rows", int, 10_000, "result rows (or triples) before truncation", "N",
+       limit="max_result_rows"),
+    _s("max_concurrent_queries", int, 4, "queries evaluated at once, per process", "N",
+       limit="max_concurrent_queries"),
+    # Costs counted by the guard's linear pre-scan before any parser sees a query (see
+    # vetgraph.engine.guard): a flat <p>|<p>|… of 12,000 ways overflows Oxigraph's stack, and
+    # parsers spend seconds on long operator or UNION chains.
+    _s("max_query_operators", int, 2_000, "operators in a query, path operators and signs "
+       "included", "N", limit="max_query_operators"),
+    _s("max_query_alternatives", int, 1_000, "property path alternatives '|' in a query", "N",
+       limit="max_query_alternatives"),
+    _s("max_query_unions", int, 500, "UNION keywords in a query", "N",
+       limit="max_query_unions"),
+    # Each a level of Oxigraph's algebra: 4,000 BINDs, select expressions, DESCRIBE terms or
+    # triple patterns crash it.
+    _s("max_query_patterns", int, 2_000, "triple patterns and clauses in a query: '.', ';', "
+       "',', '{', FILTER, BIND, OPTIONAL, MINUS, GRAPH, VALUES, AS and DESCRIBE's terms", "N",
+       limit="max_query_patterns"),
+    _s("graph_cache_bytes", int, 64 * 1024 * 1024, "bytes of rendered network downloads "
+       "(/network/{view}.png …) kept in memory", "BYTES"),
+    _s("max_concurrent_renders", int, 2, "network pictures rendered at once, each in a "
+       "process of its own", "N"),
+    # The remote backend: SPARQL 1.1 Protocol query and update URLs and HTTP credentials
+    # (Basic or Digest); see vetgraph.store.remote.
+    _s("remote_endpoint", str, None, "SPARQL query URL", "URL", scope="remote",
+       flag="--endpoint"),
+    _s("remote_update_endpoint", str, None, "SPARQL update URL (default the query URL)", "URL",
+       scope="remote", flag="--update-endpoint"),
+    _s("remote_user", str, None, "HTTP user", "NAME", scope="remote", flag="--user"),
+    _s("remote_password", str, None, "HTTP password", "SECRET", scope="remote",
+       flag="--password"),
+    # `vetgraph serve` (and create_app): the server's own settings.
+    _s("host", str, "127.0.0.1", "interface to listen on", "ADDRESS", scope="serve", env=None),
+    _s("port", int, 8000, "TCP port, 1-65535", "PORT", scope="serve", env=None),
+    _s("workers", int, None, "query worker processes = concurrent queries (default "
+       "--max-concurrent-queries)", "N", scope="serve", env=None),
+    _s("threads", int, None, "waitress threads (default workers + 4)", "N", scope="serve",
+       env=None),
+    _s("queue_wait", float, 2.0, "seconds a query waits for a free worker before 503 + "
+       "Retry-After", "SECONDS", scope="serve"),
+    _s("reserved_workers", int, None, "workers kept for queries not seen to run long, so cheap "
+       "requests are served while slow ones hold the others (default 1 when --workers is 2 or "
+       "more)", "N", scope="serve", limit="reserved_workers"),
+    _s("reserved_timeout", float, 1.0, "the longest a query may run on a reserved worker",
+       "SECONDS", scope="serve", limit="reserved_timeout_seconds"),
+    _s("max_client_queries", int, 0, "queries one client address may run at once; past it "
+       "429 + Retry-After (0: no limit; clients behind one proxy share an address)", "N",
+       scope="serve", limit="max_client_queries"),
+    _s("snapshot_threshold", int, 1000, "with --allow-update: snapshot the store before an "
+       "update that removes this many triples or empties a graph; `vetgraph restore` puts one "
+       "back", "TRIPLES", scope="serve"),
+    _s("update_timeout", float, 120.0, "with --allow-update: the longest an update may take, "
+       "the validation of its result included (the seed takes a few seconds)", "SECONDS",
+       scope="serve"),
+    _s("worker_memory", int, 2048, "memory cap of each query worker in MiB (0: none); an "
+       "ORDER BY over a cross product grows fast", "MIB", scope="serve",
+       env="VETGRAPH_WORKER_MEMORY_MB", limit="worker_memory_mb"),
+    _s("max_query_depth", int, 64, "bracket nesting a query may use (pyoxigraph's parser "
+       "crashes on a few thousand)", "N", scope="serve", limit="max_query_depth"),
+    _s("allow_update", bool, False, "accept SPARQL Update from clients that send the bearer "
+       "token", scope="serve", env=None, limit="updates_allowed"),
+    _s("update_token", str, None, "bearer token for updates", "TOKEN", scope="serve"),
+    _s("allow_shared_network", bool, False, "serve even where query workers cannot get a "
+       "network namespace of their own (the query guard alone then stops SERVICE and LOAD)",
+       scope="serve", limit="worker_network"),
+    _s("worker_netns", bool, True, "give each query worker a network namespace of its own; "
+       "0 keeps them in the host network", scope="serve", flag=None),
+)
+
+SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in REGISTRY}
+
+
+def setting_default(name: str) -> Any:
+    """The registry's default for ``name`` (the Settings dataclass and create_app use it)."""
+    return SETTINGS_BY_NAME[name].default
+
+
+def read_setting(name: str, given: Any = None, env: Mapping[str, str] | None = None) -> Any:
+    """``given`` if not None, else the setting's environment variable, else its default.
+
+    What the server does for the settings that are not fields of :class:`Settings`.
+    """
+    if given is not None:
+        return given
+    setting = SETTINGS_BY_NAME[name]
+    env = os.environ if env is None else env
+    raw = env.get(setting.env) if setting.env else None
+    if not raw:
+        return setting.default
+    if setting.type is bool:
+        if raw not in ("0", "1"):
+            raise ValueError(f"{setting.env}: give 0 or 1, got {raw!r}")
+        return raw == "1"
+    try:
+        return setting.type(raw)
+    except ValueError as exc:
+        raise ValueError(f"{setting.env}: cannot read {raw!r} as "
+                         f"{setting.type.__name__}") from exc
+
+
+@dataclass(frozen=True)
 class Settings:
-    """Paths, base IRI and limits; build one with :meth:`Settings.load`."""
+    """Paths, base IRI and limits; build one with :meth:`Settings.load`.
+
+    Each field is a :data:`REGISTRY` entry of scope ``settings`` or ``remote``, whose default
+    it takes from there.
+    """
 
     root: Path
     ontology_file: Path
@@ -64,38 +221,27 @@ class Settings:
     data_dir: Path
     queries_dir: Path
     store_dir: Path
-    base_iri: str = BASE_IRI
-    query_timeout: float = 30.0  # seconds
-    max_query_length: int = 100 * 1024  # bytes of SPARQL text
-    max_body: int = 1024 * 1024  # bytes of request body
-    max_rows: int = 10_000  # result rows (or triples) before truncation
-    max_concurrent_queries: int = 4  # per process
-    #: Costs counted by the guard's linear pre-scan before any parser sees a query (see
-    #: :mod:`vetgraph.engine.guard`): a flat ``<p>|<p>|…`` of 12,000 ways overflows
-    #: Oxigraph's stack, and parsers spend seconds on long operator or UNION chains.
-    max_query_operators: int = 2_000  # + - * / = < > && || ! and path operators, signs
-    max_query_alternatives: int = 1_000  # path alternatives: the ``|`` of property paths
-    max_query_unions: int = 500  # UNION keywords
-    #: Triple patterns and clauses, each a level of Oxigraph's algebra (4,000 BINDs, select
-    #: expressions, DESCRIBE terms or triple patterns crash it): ``. ; , {`` and FILTER, BIND,
-    #: OPTIONAL, MINUS, GRAPH, VALUES, AS, and the terms after DESCRIBE.
-    max_query_patterns: int = 2_000
-    #: Graph downloads (/network/{view}.png …): bytes of rendered files kept, renders at once.
-    graph_cache_bytes: int = 64 * 1024 * 1024
-    max_concurrent_renders: int = 2
-    #: The remote backend (``--backend remote``): SPARQL 1.1 Protocol query and update URLs
-    #: and HTTP credentials (Basic or Digest); see :mod:`vetgraph.store.remote`.
+    base_iri: str = setting_default("base_iri")
+    query_timeout: float = setting_default("query_timeout")
+    max_query_length: int = setting_default("max_query_length")
+    max_body: int = setting_default("max_body")
+    max_rows: int = setting_default("max_rows")
+    max_concurrent_queries: int = setting_default("max_concurrent_queries")
+    max_query_operators: int = setting_default("max_query_operators")
+    max_query_alternatives: int = setting_default("max_query_alternatives")
+    max_query_unions: int = setting_default("max_query_unions")
+    max_query_patterns: int = setting_default("max_query_patterns")
+    graph_cache_bytes: int = setting_default("graph_cache_bytes")
+    max_concurrent_renders: int = setting_default("max_concurrent_renders")
     remote_endpoint: str | None = None
     remote_update_endpoint: str | None = None
     remote_user: str | None = None
     remote_password: str | None = None
 
-    #: Environment variable for each field; fields not listed use ``VETGRAPH_<FIELD>``.
-    ENV_NAMES = {"store_dir": "VETGRAPH_STORE", "ontology_file": "VETGRAPH_ONTOLOGY"}
-
     @classmethod
     def env_name(cls, field: str) -> str:
-        return cls.ENV_NAMES.get(field, "VETGRAPH_" + field.upper())
+        """The environment variable of a field, from the registry."""
+        return SETTINGS_BY_NAME[field].env or "VETGRAPH_" + field.upper()
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

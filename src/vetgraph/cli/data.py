@@ -3,20 +3,22 @@ the store's life cycle. Each command imports what it runs."""
 
 from __future__ import annotations
 
-import argparse
 import sys
+from typing import Any
+
+import click
 
 from ..config import Settings
-from .common import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS, echo
+from .common import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS, command, echo
 
 # --- validate ---------------------------------------------------------------------------
 
 
-def _validate_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=["text", "json", "ttl"], default="text")
-
-
-def validate_command(args: argparse.Namespace, settings: Settings) -> int:
+@command("validate", [
+    click.Option(["--format"], type=click.Choice(["text", "json", "ttl"]), default="text",
+                 show_default=True, help="the report's format"),
+])
+def validate(args: Any, settings: Settings) -> int:
     from ..shacl.report import FORMATTERS
     from ..shacl.validate import validate
 
@@ -28,15 +30,14 @@ def validate_command(args: argparse.Namespace, settings: Settings) -> int:
 # --- build ------------------------------------------------------------------------------
 
 
-def _build_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--backend", choices=["oxigraph", "remote"], default="oxigraph",
+@command("build", [
+    click.Option(
+        ["--backend"], type=click.Choice(["oxigraph", "remote"]), default="oxigraph",
         help="oxigraph: build --store atomically (default); remote: replace the named graphs "
         "of the SPARQL store at --endpoint/--update-endpoint",
-    )
-
-
-def build_command(args: argparse.Namespace, settings: Settings) -> int:
+    ),
+], remote=True)
+def build(args: Any, settings: Settings) -> int:
     from ..build import BuildRefused, build_remote, build_store
     from ..shacl.report import format_text
 
@@ -72,17 +73,17 @@ def build_command(args: argparse.Namespace, settings: Settings) -> int:
 # --- stats ------------------------------------------------------------------------------
 
 
-def _stats_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=["text", "json"], default="text")
-
-
-def stats_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .. import stats
+@command("stats", [
+    click.Option(["--format"], type=click.Choice(["text", "json"]), default="text",
+                 show_default=True, help="plain text or JSON"),
+], reads_store=True)
+def stats(args: Any, settings: Settings) -> int:
+    from .. import stats as counting
     from ..store import open_store
 
     store = open_store(settings)
     try:
-        echo(stats.FORMATTERS[args.format](stats.collect(store)))
+        echo(counting.FORMATTERS[args.format](counting.collect(store)))
     finally:
         store.close()
     return EXIT_OK
@@ -91,11 +92,10 @@ def stats_command(args: argparse.Namespace, settings: Settings) -> int:
 # --- restore ----------------------------------------------------------------------------
 
 
-def _restore_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("name", nargs="?", help="the snapshot to restore; without it, list them")
-
-
-def restore_command(args: argparse.Namespace, settings: Settings) -> int:
+@command("restore", [
+    click.Argument(["name"], required=False),
+])
+def restore(args: Any, settings: Settings) -> int:
     from ..updates import RestoreError, list_snapshots, restore_snapshot
 
     if not args.name:

@@ -6,22 +6,24 @@ import gzip
 from pathlib import Path
 from typing import Any
 
+import click
+
 from ..linked.dumps import write_atomic
 from ..linked.export import export
 from ..linked.formats import FORMATS, graph_iri
+from .common import command
 
 
-def add_export_arguments(parser: Any) -> None:
-    """Flags of ``vetgraph export``."""
-    parser.add_argument("--format", required=True, choices=list(FORMATS),
-                        help="ttl, nt, rdfxml (the union of the graphs, or --graph); "
-                             "nq, trig, jsonld (named graphs kept)")
-    parser.add_argument("--graph", help="one named graph: ontology, codes, data, shapes or an IRI")
-    parser.add_argument("--out", help="write to FILE (atomically; FILE.gz is gzipped) "
-                                      "instead of standard output")
-
-
-def run_export(args: Any, settings: Any) -> int:
+@command("export", [
+    click.Option(["--format"], required=True, type=click.Choice(list(FORMATS)),
+                 help="ttl, nt, rdfxml (the union of the graphs, or --graph); "
+                 "nq, trig, jsonld (named graphs kept)"),
+    click.Option(["--graph"], metavar="GRAPH",
+                 help="one named graph: ontology, codes, data, shapes or an IRI"),
+    click.Option(["--out"], metavar="FILE", help="write to FILE (atomically; FILE.gz is "
+                 "gzipped) instead of standard output"),
+], reads_store=True)
+def export_command(args: Any, settings: Any) -> int:
     """``vetgraph export``: read the built store, write one dump."""
     import sys
 

@@ -5,61 +5,38 @@ Thin: parse the flags, open the store, call :mod:`vetgraph.networks`, write a fi
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
+
+import click
 
 from ..config import Settings
+from ..networks import FORMATS
 from ..store import StoreError, open_store
+from .common import command
 
 EXIT_OK, EXIT_INPUT = 0, 2
 BACKEND_HELP = "oxigraph: the built store (default); memory: read the sources, no build needed"
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="label language")
-    p.add_argument("--backend", choices=("oxigraph", "memory"), default="oxigraph",
-                   help=BACKEND_HELP)
+def _common() -> list[click.Parameter]:
+    """The options every view command takes: label language and backend."""
+    return [
+        click.Option(["--lang"], type=click.Choice(("zh", "en")), default="zh",
+                     show_default=True, help="label language"),
+        click.Option(["--backend"], type=click.Choice(("oxigraph", "memory")),
+                     default="oxigraph", help=BACKEND_HELP),
+    ]
 
 
-def add_graph_arguments(p: argparse.ArgumentParser) -> None:
-    from ..networks import FORMATS
-
-    p.add_argument("view", nargs="?", help="a view name (see --list)")
-    p.add_argument("--format", choices=FORMATS, default=None,
-                   help="default: from --out's suffix, else json")
-    p.add_argument("--out", type=Path, default=None, metavar="FILE",
-                   help="file to write (default stdout)")
-    p.add_argument("--list", action="store_true", help="list the views and exit")
-    _common(p)
-
-
-def add_path_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("source", metavar="A", help="an entity: IRI, id/... path, or zh/en label")
-    p.add_argument("target", metavar="B", help="another entity, given the same way")
-    p.add_argument("--max-paths", type=int, default=10, metavar="N",
-                   help="shortest paths shown (default 10)")
-    _common(p)
-
-
-def add_gaps_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--top", type=int, default=10, metavar="N", help="rows per section (default 10)")
-    p.add_argument("--format", choices=("text", "json"), default="text",
-                   help="text (default) or json: every cluster with counts by basis, reason and "
-                        "evidence, as /network/gaps.json")
-    _common(p)
+def _out() -> click.Option:
+    return click.Option(["--out"], type=click.Path(path_type=Path), default=None,
+                        metavar="FILE", help="file to write (default stdout)")
 
 
 MATRIX_FORMATS = ("png", "svg", "csv")
-
-
-def add_matrix_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=MATRIX_FORMATS, default=None,
-                   help="default: from --out's suffix, else csv")
-    p.add_argument("--out", type=Path, default=None, metavar="FILE",
-                   help="file to write (default stdout)")
-    _common(p)
 
 
 def _facts(settings: Settings, backend: str):  # -> networks.Facts
@@ -82,7 +59,15 @@ def list_views() -> str:
     )
 
 
-def graph_command(args: argparse.Namespace, settings: Settings) -> int:
+@command("graph", more="VIEW: a view name (see --list)", params=[
+    click.Argument(["view"], required=False),
+    click.Option(["--format"], type=click.Choice(FORMATS), default=None,
+                 help="default: from --out's suffix, else json"),
+    _out(),
+    click.Option(["--list"], is_flag=True, help="list the views and exit"),
+    *_common(),
+], reads_store=True)
+def graph(args: Any, settings: Settings) -> int:
     from .. import networks
     from ..networks.render import FontError
 
@@ -114,7 +99,15 @@ def graph_command(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def path_command(args: argparse.Namespace, settings: Settings) -> int:
+@command("path", more="A: an entity (IRI, id/... path, or zh/en label); B: another, given "
+         "the same way", params=[
+    click.Argument(["source"], metavar="A"),
+    click.Argument(["target"], metavar="B"),
+    click.Option(["--max-paths"], type=int, default=10, metavar="N",
+                 help="shortest paths shown (default 10)"),
+    *_common(),
+], reads_store=True)
+def path(args: Any, settings: Settings) -> int:
     from .. import networks
     from ..networks.analytics import NotFound, connect, describe_connection, find_entity
 
@@ -130,7 +123,15 @@ def path_command(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if found.paths else 1
 
 
-def gaps_command(args: argparse.Namespace, settings: Settings) -> int:
+@command("gaps", [
+    click.Option(["--top"], type=int, default=10, metavar="N",
+                 help="rows per section (default 10)"),
+    click.Option(["--format"], type=click.Choice(("text", "json")), default="text",
+                 help="text (default) or json: every cluster with counts by basis, reason and "
+                 "evidence, as /network/gaps.json"),
+    *_common(),
+], reads_store=True)
+def gaps(args: Any, settings: Settings) -> int:
     from .. import networks
     from ..networks.analytics import describe_gaps, find_gaps, gaps_json
 
@@ -149,7 +150,13 @@ def gaps_command(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def matrix_command(args: argparse.Namespace, settings: Settings) -> int:
+@command("matrix", [
+    click.Option(["--format"], type=click.Choice(MATRIX_FORMATS), default=None,
+                 help="default: from --out's suffix, else csv"),
+    _out(),
+    *_common(),
+], reads_store=True)
+def matrix(args: Any, settings: Settings) -> int:
     from ..networks.hierarchy import coverage_matrix, matrix_csv
     from ..networks.render import FontError, draw_matrix
 

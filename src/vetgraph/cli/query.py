@@ -7,11 +7,12 @@ SPARQL results formats, the same bytes the API sends.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import unicodedata
 from collections.abc import Mapping, Sequence
+from typing import Any
 
+import click
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
@@ -30,6 +31,7 @@ from ..queries import (
 )
 from ..store import QueryError, QueryResult, StoreError, open_store
 from ..store.base import serialize_result
+from .common import command
 
 FORMATS = ("table", "csv", "tsv", "json")
 _RESULT_MIMES = {
@@ -39,26 +41,6 @@ _RESULT_MIMES = {
 }
 _GRAPH_MIMES = {"table": "text/turtle", "json": "application/ld+json"}
 EXIT_OK, EXIT_INPUT = 0, 2
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("query", nargs="?", help="a query name (see --list), a .rq file, or - for stdin")
-    p.add_argument(
-        "-p",
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a parameter value (repeat for several)",
-    )
-    p.add_argument("--format", choices=FORMATS, default="table")
-    p.add_argument("--list", action="store_true", help="list the named queries and exit")
-    p.add_argument(
-        "--backend",
-        choices=("oxigraph", "memory"),
-        default="oxigraph",
-        help="oxigraph: the built store (default); memory: read the sources, no build needed",
-    )
 
 
 def display_width(text: str) -> int:
@@ -171,7 +153,19 @@ def list_queries(settings: Settings) -> str:
     return "".join(blocks)
 
 
-def run_command(args: argparse.Namespace, settings: Settings) -> int:
+@command("query", more="QUERY: a query name (see --list), a .rq file, or - for stdin",
+         params=[
+    click.Argument(["query"], required=False),
+    click.Option(["-p", "--param"], multiple=True, metavar="NAME=VALUE",
+                 help="a parameter value (repeat for several)"),
+    click.Option(["--format"], type=click.Choice(FORMATS), default="table", show_default=True,
+                 help="a table for people, or a SPARQL results format"),
+    click.Option(["--list"], is_flag=True, help="list the named queries and exit"),
+    click.Option(["--backend"], type=click.Choice(("oxigraph", "memory")), default="oxigraph",
+                 help="oxigraph: the built store (default); memory: read the sources, no build "
+                 "needed"),
+], reads_store=True)
+def query(args: Any, settings: Settings) -> int:
     """The subcommand: exit 0 on an answer, 2 with a message naming the culprit otherwise."""
     try:
         if args.list:

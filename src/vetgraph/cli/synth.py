@@ -3,23 +3,26 @@ tests; never written into the data folder."""
 
 from __future__ import annotations
 
-import argparse
 import sys
+from typing import Any
+
+import click
 
 from ..config import Settings
-from .common import EXIT_INPUT, EXIT_OK, echo
+from .common import EXIT_INPUT, EXIT_OK, command, echo
 
 # --- synth ------------------------------------------------------------------------------
 
 
-def _synth_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--schools", type=int, required=True, help="synthetic schools to generate")
-    p.add_argument("--years", type=int, default=1, help="years of statistics (default 1)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--out", required=True, help="folder to write (never data/ttl)")
-
-
-def synth_command(args: argparse.Namespace, settings: Settings) -> int:
+@command("synth", [
+    click.Option(["--schools"], type=int, required=True, metavar="N",
+                 help="synthetic schools to generate"),
+    click.Option(["--years"], type=int, default=1, metavar="N",
+                 help="years of statistics (default 1)"),
+    click.Option(["--seed"], type=int, default=0, metavar="N", help="random seed (default 0)"),
+    click.Option(["--out"], required=True, metavar="DIR", help="folder to write (never data/ttl)"),
+])
+def synth(args: Any, settings: Settings) -> int:
     import time
     from pathlib import Path
 

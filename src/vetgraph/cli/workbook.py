@@ -6,24 +6,25 @@ only when it runs (openpyxl is slow to import).
 
 from __future__ import annotations
 
-import argparse
 import sys
+from typing import Any
+
+import click
 
 from ..config import Settings
-from .common import EXIT_OK, echo
+from .common import EXIT_OK, command, echo
 
 
-def _template_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from-store", action="store_true",
-                   help="fill every sheet with the current data (the Turtle the store is "
-                   "built from: the store keeps 97.20 as 97.2)")
-    p.add_argument("--out", required=True,
-                   help="FILE.xlsx for a workbook; any other path: a folder of UTF-8 CSV files")
-    p.add_argument("--source", help="the report IRI sources are written relative to "
-                   "(default: the latest report in the data)")
-
-
-def template_command(args: argparse.Namespace, settings: Settings) -> int:
+@command("template", [
+    click.Option(["--from-store"], is_flag=True,
+                 help="fill every sheet with the current data (the Turtle the store is "
+                 "built from: the store keeps 97.20 as 97.2)"),
+    click.Option(["--out"], required=True, metavar="PATH",
+                 help="FILE.xlsx for a workbook; any other path: a folder of UTF-8 CSV files"),
+    click.Option(["--source"], metavar="IRI", help="the report IRI sources are written "
+                 "relative to (default: the latest report in the data)"),
+])
+def template(args: Any, settings: Settings) -> int:
     import time
     from pathlib import Path
 
@@ -36,14 +37,16 @@ def template_command(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _import_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("workbook", help="FILE.xlsx, or a folder of CSV files from `vetgraph template`")
-    p.add_argument("--out", required=True, help="folder for the Turtle files (one per sheet)")
-    p.add_argument("--source", help="the report IRI sources are relative to (default: the "
-                   "workbook's report sheet, then its README, then the latest report)")
-
-
-def import_command(args: argparse.Namespace, settings: Settings) -> int:
+@command("import", more="WORKBOOK: FILE.xlsx, or a folder of CSV files from `vetgraph "
+         "template`", params=[
+    click.Argument(["workbook"]),
+    click.Option(["--out"], required=True, metavar="DIR",
+                 help="folder for the Turtle files (one per sheet)"),
+    click.Option(["--source"], metavar="IRI", help="the report IRI sources are relative to "
+                 "(default: the workbook's report sheet, then its README, then the latest "
+                 "report)"),
+])
+def import_(args: Any, settings: Settings) -> int:
     import time
     from pathlib import Path
 
@@ -65,14 +68,15 @@ def import_command(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _import_table_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("table", help="a tab-separated block as copied from the report")
-    p.add_argument("--mapping", required=True, help="the mapping (JSON): see docs in "
-                   "vetgraph.workbook.table")
-    p.add_argument("--out", help="FILE.csv (the statistics sheet) or FILE.ttl; default: preview")
-
-
-def import_table_command(args: argparse.Namespace, settings: Settings) -> int:
+@command("import-table", more="TABLE: a tab-separated block as copied from the report",
+         params=[
+    click.Argument(["table"]),
+    click.Option(["--mapping"], required=True, metavar="FILE",
+                 help="the mapping (JSON): see docs in vetgraph.workbook.table"),
+    click.Option(["--out"], metavar="FILE",
+                 help="FILE.csv (the statistics sheet) or FILE.ttl; default: preview"),
+])
+def import_table(args: Any, settings: Settings) -> int:
     from pathlib import Path
 
     from ..workbook.table import run_import_table

@@ -15,15 +15,13 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from ..config import Settings
+from ..config import Settings, read_setting, setting_default
 from ..dataset import canonical_prefixes
 from ..engine.executor import QueryExecutor, WorkerSpec
 
-#: Brackets a query may nest (pyoxigraph's parser crashes on a few thousand); env override.
-DEFAULT_MAX_QUERY_DEPTH = 64
-#: Resident memory of one query worker, MiB (an ORDER BY over a cross product grows fast);
-#: env VETGRAPH_WORKER_MEMORY_MB, 0 for no cap.
-DEFAULT_WORKER_MEMORY_MB = 2048
+#: Brackets a query may nest and a query worker's memory cap in MiB (the settings registry).
+DEFAULT_MAX_QUERY_DEPTH: int = setting_default("max_query_depth")
+DEFAULT_WORKER_MEMORY_MB: int = setting_default("worker_memory")
 
 
 @dataclass
@@ -179,17 +177,13 @@ def create_app(
     ``VETGRAPH_ALLOW_SHARED_NETWORK=1``, or ``VETGRAPH_WORKER_NETNS=0``) accepts it.
     """
     settings = settings or Settings.load()
-    update_token = update_token or os.environ.get("VETGRAPH_UPDATE_TOKEN") or None
+    update_token = read_setting("update_token", update_token or None)
     if allow_update and not update_token:
         raise ValueError("--allow-update needs a token (--update-token or VETGRAPH_UPDATE_TOKEN)")
     if allow_update and backend != "oxigraph":
         raise ValueError("--allow-update works with the oxigraph backend only")
-    if worker_memory_mb is None:
-        worker_memory_mb = int(
-            os.environ.get("VETGRAPH_WORKER_MEMORY_MB", DEFAULT_WORKER_MEMORY_MB)
-        )
-    if max_query_depth is None:
-        max_query_depth = int(os.environ.get("VETGRAPH_MAX_QUERY_DEPTH", DEFAULT_MAX_QUERY_DEPTH))
+    worker_memory_mb = read_setting("worker_memory", worker_memory_mb)
+    max_query_depth = read_setting("max_query_depth", max_query_depth)
 
     if backend == "oxigraph":
         # Pin the build that is current now: a later `vetgraph build` switches the symlink, and
@@ -210,9 +204,8 @@ def create_app(
 
     # VETGRAPH_WORKER_NETNS=0 keeps workers in the host network (see executor.isolate_network)
     # The remote backend's workers talk to the store over the network: they keep it.
-    netns_off = os.environ.get("VETGRAPH_WORKER_NETNS", "1") == "0"
-    if allow_shared_network is None:
-        allow_shared_network = os.environ.get("VETGRAPH_ALLOW_SHARED_NETWORK", "0") == "1"
+    netns_off = not read_setting("worker_netns")
+    allow_shared_network = read_setting("allow_shared_network", allow_shared_network)
     spec = WorkerSpec(
         backend,
         store_dir,

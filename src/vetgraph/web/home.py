@@ -20,7 +20,7 @@ from flask import (
     url_for,
 )
 
-from ..config import GRAPH_INFERRED
+from ..config import GRAPH_INFERRED, REGISTRY
 from ..infer import load_rules
 from ..namespaces import sparql_prologue
 from . import NETWORK_MODES, docpages, resources
@@ -112,6 +112,11 @@ def summary() -> dict[str, Any]:
             {**row, "href": local_href(row["dataset"])} for row in stats["datasets"]
         ],
         "limits": st.limits(),
+        # how each limit is set: from the settings registry, as `vetgraph serve --help` says
+        "limit_settings": {
+            s.limit: {"option": s.flag, "env": s.env, "help": s.help}
+            for s in REGISTRY if s.limit
+        },
         "inference": inference_summary(stats["graphs"]),
         "network_note": NETWORK_MODES[st.worker_network],
         "links": {
@@ -123,6 +128,7 @@ def summary() -> dict[str, Any]:
             "documentation_markdown": url_for("home.docs", name="model.md", _external=True),
             "documentation_index": url_for("home.docs", _external=True),
             "home_json": url_for("home.index", format="json", _external=True),
+            "cli_documentation": url_for("home.docs", name="cli", _external=True),
         },
     }
 
