@@ -26,8 +26,8 @@ from ..namespaces import sparql_prologue
 from . import NETWORK_MODES, docpages, resources
 from . import state as web_state
 from .description import INFERENCE_NOTE
+from .http import etag_matches, weak_etag
 from .linked import local_href
-from .manners import etag_matches, weak_etag
 
 bp = Blueprint("home", __name__)
 

@@ -27,7 +27,7 @@ from ..linked import formats as ld_formats
 from ..linked import jsonld as ld_jsonld
 from . import negotiation as n
 from . import state as web_state
-from .manners import etag_matches, weak_etag
+from .http import best, etag_matches, weak_etag
 
 HTML = n.HTML
 #: What an IRI can be answered with, in the server's order of preference (browsers: HTML).
@@ -134,7 +134,7 @@ def negotiate(offered: Sequence[str] = RESOURCE_FORMATS) -> str | None:
     choices = list(offered)
     if n.JSONLD in choices:
         choices.append(n.RESULTS_JSON)  # what negotiation makes of a plain application/json
-    chosen = n.choose(request.headers.get("Accept"), choices)
+    chosen = best(choices)
     return n.JSONLD if chosen == n.RESULTS_JSON else chosen
 
 
@@ -151,20 +151,6 @@ def content_type(mime: str) -> str:
     if mime.startswith("text/") or mime in (n.JSONLD, n.NTRIPLES):
         return f"{mime}; charset=utf-8"
     return mime
-
-
-def accepts_gzip() -> bool:
-    """Whether Accept-Encoding allows gzip (explicitly or by ``*``) with a q above zero."""
-    for element in request.headers.get("Accept-Encoding", "").split(","):
-        coding, _, params = element.strip().partition(";")
-        if coding.strip().lower() not in ("gzip", "x-gzip", "*"):
-            continue
-        q = params.strip()
-        try:
-            return not q.startswith("q=") or float(q[2:]) > 0
-        except ValueError:
-            return False
-    return False
 
 
 def not_modified(etag: str) -> bool:

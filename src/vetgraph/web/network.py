@@ -35,14 +35,13 @@ from flask import (
 
 from .. import networks
 from ..config import BASE_IRI
-from ..engine.executor import ExecutorError
-from ..engine.guard import Refusal
 from ..engine.store import WorkerStore
 from ..networks.analytics import NotFound, connect, find_entity, find_gaps, gaps_json
 from ..networks.export import cytoscape
 from ..networks.hierarchy import coverage_matrix, matrix_csv
 from . import state as web_state
-from .manners import error_response, etag_matches, weak_etag
+from .http import etag_matches, weak_etag
+from .manners import error_response
 from .render import ByteCache, Renderer
 
 bp = Blueprint("network", __name__)
@@ -153,17 +152,6 @@ def _views_list() -> list[dict[str, str]]:
                    for fmt in DOWNLOADS}}
         for v in networks.VIEWS.values()
     ]
-
-
-@bp.errorhandler(Refusal)
-def _refused(error: Refusal) -> Response:
-    return error_response(error.status, error.message, error.reason)
-
-
-@bp.errorhandler(ExecutorError)
-def _executor_failed(error: ExecutorError) -> Response:
-    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else {}
-    return error_response(error.status, str(error), "graph-unavailable", headers=headers)
 
 
 @bp.route("/network")
