@@ -42,7 +42,7 @@ from ..queries import (
 from . import negotiation as n
 from . import openapi, resources, state
 from .entity import Labels
-from .http import HttpError, best, etag_matches, weak_etag
+from .http import HttpError, best, not_modified, weak_etag
 from .linked import local_href, page_lang
 from .manners import error_response
 
@@ -294,8 +294,9 @@ def answer(name: str) -> Response:
         if mime == n.HTML and limit is None and query.form == "SELECT":
             limit = HTML_PAGE_ROWS
         etag = weak_etag(st.version, "api", name, request.query_string.decode("latin-1"), mime)
-        if etag_matches(etag):
-            return Response(status=304, headers={"ETag": etag, "Vary": "Accept"})
+        early = not_modified(etag, vary=["Accept"])
+        if early is not None:
+            return early
         bindings = bind(query, given)
         body, headers, page = _run(
             query, mime, limit, offset, bindings, _resource_checks(query, bindings)

@@ -6,7 +6,8 @@ requests, compression, and the error every failure becomes.
   applied; :func:`best` picks the offered type of the highest q, the server's order breaking
   ties; None means 406. An absent or blank Accept means ``*/*``.
 * Compression: :func:`accepts_gzip` reads Accept-Encoding through werkzeug.
-* Conditional requests: :func:`weak_etag` and :func:`etag_matches` (weak comparison).
+* Conditional requests: :func:`weak_etag`, :func:`is_current` (If-None-Match by weak
+  comparison, else If-Modified-Since) and :func:`not_modified`, the one 304.
 * Errors: :class:`HttpError` (status, a stable machine name, message, headers). Every failure a
   request meets, the engine's included, is turned into one by :func:`as_http_error`, so the same
   fault has the same name and status on /sparql, /api, /network and the linked-data pages.
@@ -16,9 +17,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
-from flask import request
+from flask import Response, request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
@@ -59,9 +62,11 @@ def best(offered: Sequence[str], accept: MIMEAccept | None = None) -> str | None
 
 
 def accepts_gzip() -> bool:
-    """Whether Accept-Encoding allows gzip (by name, as x-gzip, or by ``*``) with q above 0."""
+    """Whether Accept-Encoding allows gzip with q above 0: by its q when gzip (or x-gzip) is
+    named, else by ``*``'s (``gzip;q=0, *`` refuses it)."""
     encodings = request.accept_encodings
-    return max(encodings.quality("gzip"), encodings.quality("x-gzip")) > 0
+    named = [q for value, q in encodings if value.lower() in ("gzip", "x-gzip")]
+    return max(named) > 0 if named else encodings.quality("gzip") > 0
 
 
 def weak_etag(*parts: str) -> str:
@@ -79,6 +84,39 @@ def etag_matches(etag: str) -> bool:
         return True
     bare = etag.removeprefix("W/")
     return any(tag.strip().removeprefix("W/") == bare for tag in header.split(","))
+
+
+def is_current(etag: str, last_modified: datetime | None = None) -> bool:
+    """Whether the client's copy is current: If-None-Match decides when sent (RFC 9110
+    §13.2.2), else If-Modified-Since against ``last_modified`` (when the surface has one)."""
+    if request.headers.get("If-None-Match"):
+        return etag_matches(etag)
+    since = request.headers.get("If-Modified-Since")
+    if since and last_modified is not None:
+        try:
+            return last_modified <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def not_modified(
+    etag: str,
+    *,
+    last_modified: datetime | None = None,
+    headers: dict[str, str] | None = None,
+    vary: Sequence[str] = (),
+) -> Response | None:
+    """The 304 every surface answers when the client's copy is current (its ETag, and the
+    ``headers`` and ``vary`` a 200 would carry), else None: go on and make the 200."""
+    if not is_current(etag, last_modified):
+        return None
+    response = Response(status=304)
+    response.headers["ETag"] = etag
+    response.headers.update(headers or {})
+    for header in vary:
+        response.vary.add(header)
+    return response
 
 
 class HttpError(Exception):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from typing import Any
 
 from flask import Response, current_app, request
@@ -27,7 +27,7 @@ from ..linked import formats as ld_formats
 from ..linked import jsonld as ld_jsonld
 from . import negotiation as n
 from . import state as web_state
-from .http import best, etag_matches, weak_etag
+from .http import best, is_current, weak_etag
 
 HTML = n.HTML
 #: What an IRI can be answered with, in the server's order of preference (browsers: HTML).
@@ -153,19 +153,6 @@ def content_type(mime: str) -> str:
     return mime
 
 
-def not_modified(etag: str) -> bool:
-    """If-None-Match (weak comparison), else If-Modified-Since against the build time."""
-    if request.headers.get("If-None-Match"):
-        return etag_matches(etag)
-    since = request.headers.get("If-Modified-Since")
-    if since:
-        try:
-            return last_modified() <= parsedate_to_datetime(since)
-        except (TypeError, ValueError):
-            return False
-    return False
-
-
 def link_header(doc_base: str | None, current: str | None, formats: Sequence[str]) -> str:
     """``rel=alternate`` for each other format; ``describedby`` the dataset's VoID."""
     links = [
@@ -179,7 +166,7 @@ def link_header(doc_base: str | None, current: str | None, formats: Sequence[str
 
 def conditional(etag: str, vary: Sequence[str]) -> Response | None:
     """A 304 if the client's copy is current (same validators and caching headers as a 200)."""
-    if not not_modified(etag):
+    if not is_current(etag, last_modified()):
         return None
     response = Response(status=304)
     set_validators(response, etag, vary)

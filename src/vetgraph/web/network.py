@@ -40,7 +40,7 @@ from ..networks.analytics import NotFound, connect, find_entity, find_gaps, gaps
 from ..networks.export import cytoscape
 from ..networks.hierarchy import coverage_matrix, matrix_csv
 from . import state as web_state
-from .http import etag_matches, weak_etag
+from .http import not_modified, weak_etag
 from .manners import error_response
 from .render import ByteCache, Renderer
 
@@ -129,8 +129,9 @@ def _cached_response(
     ``?junk=N`` must not make a new entry), with an ETag and cache headers."""
     st = web_state()
     etag = weak_etag(st.version, "graph", *key)
-    if etag_matches(etag):
-        return Response(status=304, headers={"ETag": etag})
+    early = not_modified(etag)
+    if early is not None:
+        return early
     files = _files()
     hit = files.get((st.version, *key))
     if hit is None:

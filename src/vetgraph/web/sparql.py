@@ -23,7 +23,7 @@ from ..engine.guard import CostLimits, check_text
 from ..namespaces import PREFIXES
 from . import description, negotiation
 from . import state as web_state
-from .http import HttpError, best, etag_matches, weak_etag
+from .http import HttpError, best, not_modified, weak_etag
 
 bp = Blueprint("sparql", __name__)
 log = logging.getLogger(__name__)
@@ -214,11 +214,10 @@ def _query(operation: Operation) -> Response:
     cache_control = (
         f"public, max-age={st.cache_max_age}" if request.method in ("GET", "HEAD") else "no-cache"
     )
-    if request.method in ("GET", "HEAD") and etag_matches(etag):
-        response = Response(status=304)
-        response.headers.update({"ETag": etag, "Cache-Control": cache_control})
-        response.vary.add("Accept")
-        return response
+    if request.method in ("GET", "HEAD"):
+        early = not_modified(etag, headers={"Cache-Control": cache_control}, vary=["Accept"])
+        if early is not None:
+            return early
     reply = st.executor.query(
         QueryRequest(
             operation.text,
@@ -347,8 +346,9 @@ def _describe_or_edit(operation: Operation) -> Response:
         return editor()
     endpoint_url = request.base_url
     etag = weak_etag(st.version, "description", endpoint_url, mime)
-    if etag_matches(etag):
-        return Response(status=304, headers={"ETag": etag})
+    early = not_modified(etag)
+    if early is not None:
+        return early
     info = st.executor.info()
     graph = description.build(
         endpoint_url, info.graphs, st.limits(), version=st.version, allow_update=st.allow_update
