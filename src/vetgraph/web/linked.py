@@ -32,14 +32,8 @@ from .http import best, is_current, weak_etag
 HTML = n.HTML
 #: What an IRI can be answered with, in the server's order of preference (browsers: HTML).
 RESOURCE_FORMATS: tuple[str, ...] = (n.HTML, n.TURTLE, n.JSONLD, n.RDFXML, n.NTRIPLES)
-#: Suffix of a document URL -> media type.
-SUFFIXES: dict[str, str] = {
-    "html": n.HTML,
-    "ttl": n.TURTLE,
-    "jsonld": n.JSONLD,
-    "rdf": n.RDFXML,
-    "nt": n.NTRIPLES,
-}
+#: Suffix of a document URL -> media type (the extensions of :data:`.negotiation.EXTENSIONS`).
+SUFFIXES: dict[str, str] = {n.EXTENSIONS[mime]: mime for mime in RESOURCE_FORMATS}
 EXTENSION_OF: dict[str, str] = {mime: ext for ext, mime in SUFFIXES.items()}
 LANGS = ("zh", "en")
 

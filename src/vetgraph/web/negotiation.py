@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..linked.formats import BY_MIME, FORMATS
+
 RESULTS_JSON = "application/sparql-results+json"
 RESULTS_XML = "application/sparql-results+xml"
 CSV = "text/csv"
 TSV = "text/tab-separated-values"
-TURTLE = "text/turtle"
-NTRIPLES = "application/n-triples"
-JSONLD = "application/ld+json"
-RDFXML = "application/rdf+xml"
-TRIG = "application/trig"
-NQUADS = "application/n-quads"
+#: The RDF syntaxes are those of the one table, :data:`vetgraph.linked.formats.FORMATS`.
+TURTLE = FORMATS["ttl"].mime
+NTRIPLES = FORMATS["nt"].mime
+JSONLD = FORMATS["jsonld"].mime
+RDFXML = FORMATS["rdfxml"].mime
+TRIG = FORMATS["trig"].mime
+NQUADS = FORMATS["nq"].mime
 HTML = "text/html"
 JSON = "application/json"
 
@@ -68,18 +71,15 @@ FORMAT_NAMES: dict[str, tuple[str | None, str | None]] = {
     "n-quads": (None, NQUADS),
 }
 
-#: File extensions for Content-Disposition of downloads.
+#: File extension of each media type (downloads' Content-Disposition, document URLs' suffixes):
+#: the results formats' here, the RDF syntaxes' from the format table.
 EXTENSIONS: dict[str, str] = {
     RESULTS_JSON: "srj",
     RESULTS_XML: "srx",
     CSV: "csv",
     TSV: "tsv",
-    TURTLE: "ttl",
-    NTRIPLES: "nt",
-    JSONLD: "jsonld",
-    RDFXML: "rdf",
-    TRIG: "trig",
-    NQUADS: "nq",
+    HTML: "html",
+    **{mime: fmt.extension for mime, fmt in BY_MIME.items()},
 }
 
 
