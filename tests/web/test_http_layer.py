@@ -171,3 +171,24 @@ def test_one_accept_encoding_reader(client: FlaskClient, encoding: str, gzipped:
     assert (answer.headers.get("Content-Encoding") == "gzip") is gzipped
     if not gzipped:
         assert FACTS["health_school"] in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", [
+    "/api/queries/no-such-query",
+    "/network/path.json?from=no-such-entity&to=another-missing-one",
+    "/id/school/nothing-like-it",
+])
+def test_not_found_has_one_name_on_every_surface(client: FlaskClient, path: str) -> None:
+    answer = client.get(path, headers=JSON)
+    assert answer.status_code == 404, answer.get_data(as_text=True)
+    assert answer.json is not None and answer.json["error"] == "not-found"
+    assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_a_bad_parameter_is_named_by_the_one_handler(client: FlaskClient) -> None:
+    answer = client.get("/api/queries/schools?format=pdf", headers=JSON)
+    assert answer.status_code == 400
+    assert answer.json is not None and answer.json["error"] == "bad-parameter"
+    assert answer.json["message"] == (
+        "parameter 'format': 'pdf' is not one of json, xml, csv, tsv, html"
+    )

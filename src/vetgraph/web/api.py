@@ -44,7 +44,6 @@ from . import openapi, resources, state
 from .entity import Labels
 from .http import HttpError, best, not_modified, weak_etag
 from .linked import local_href, page_lang
-from .manners import error_response
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -304,7 +303,7 @@ def answer(name: str) -> Response:
     except ParameterError as error:
         if _is_html_request():
             return _query_page(name, error=error, status=400)
-        return error_response(400, str(error), "bad-parameter", detail=error.as_dict())
+        raise HttpError(400, str(error), "bad-parameter", detail=error.as_dict()) from error
     if mime == n.HTML:
         response = _query_page(
             name, query=query, page=page, body=body, limit=limit, offset=offset, headers=headers
@@ -436,7 +435,7 @@ def catalogue() -> Response:
         if mime is None:
             raise ApiError(406, "the catalogue is application/json or text/html", "not-acceptable")
     except ParameterError as error:
-        return error_response(400, str(error), "bad-parameter", detail=error.as_dict())
+        raise HttpError(400, str(error), "bad-parameter", detail=error.as_dict()) from error
     if mime == n.HTML:
         response = Response(
             render_template(

@@ -40,8 +40,7 @@ from ..networks.analytics import NotFound, connect, find_entity, find_gaps, gaps
 from ..networks.export import cytoscape
 from ..networks.hierarchy import coverage_matrix, matrix_csv
 from . import state as web_state
-from .http import not_modified, weak_etag
-from .manners import error_response
+from .http import HttpError, not_modified, weak_etag
 from .render import ByteCache, Renderer
 
 bp = Blueprint("network", __name__)
@@ -226,7 +225,7 @@ def path() -> Response:
         source = find_entity(facts, request.args.get("from", ""))
         target = find_entity(facts, request.args.get("to", ""))
     except NotFound as error:
-        return error_response(404, str(error), "not-found")
+        raise HttpError(404, str(error), "not-found") from error
     found = connect(_view("entity", lang), facts, source, target)
     return current_app.json.response({
         "from": {"iri": source, "label": facts.label(source, lang)},
