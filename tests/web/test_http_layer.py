@@ -56,6 +56,7 @@ def test_over_memory_has_one_name_on_every_surface(built_store: Path, tmp_path: 
             "/sparql POST": capped.post(data={"query": CROSS}, headers=JSON),
             "/api": capped.get("/api/queries/cross-product", headers=JSON),
             "/network": capped.get("/network/entity.graphml", headers=JSON, timeout=120),
+            "/graph (moved, 308)": capped.get("/graph/entity.graphml", headers=JSON, timeout=120),
         }
         for surface, response in answers.items():
             assert response.status_code == 503, (surface, response.text)
