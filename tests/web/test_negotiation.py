@@ -1,8 +1,9 @@
-"""Accept parsing and format choice, without HTTP."""
+"""Accept parsing (werkzeug's, with the alias table) and format choice, without a server."""
 
 import pytest
 
 from vetgraph.web import negotiation as n
+from vetgraph.web.http import best, parse_accept
 
 
 @pytest.mark.parametrize(
@@ -23,7 +24,7 @@ from vetgraph.web import negotiation as n
     ],
 )
 def test_results_choice(accept, expected):
-    assert n.choose(accept, n.RESULTS_FORMATS) == expected
+    assert best(n.RESULTS_FORMATS, parse_accept(accept)) == expected
 
 
 @pytest.mark.parametrize(
@@ -39,29 +40,36 @@ def test_results_choice(accept, expected):
     ],
 )
 def test_graph_choice(accept, expected):
-    assert n.choose(accept, n.GRAPH_FORMATS) == expected
+    assert best(n.GRAPH_FORMATS, parse_accept(accept)) == expected
 
 
 def test_most_specific_range_sets_quality():
-    ranges = n.parse_accept("text/*;q=0.2, text/csv")
-    assert n.quality(ranges, n.CSV) == 1.0
-    assert n.quality(ranges, n.TSV) == 0.2
-    assert n.quality(ranges, n.RESULTS_JSON) == 0.0
+    ranges = parse_accept("text/*;q=0.2, text/csv")
+    assert ranges.quality(n.CSV) == 1.0
+    assert ranges.quality(n.TSV) == 0.2
+    assert ranges.quality(n.RESULTS_JSON) == 0.0
 
 
 def test_bad_q_value_is_not_acceptable():
-    assert n.choose("text/csv;q=abc", n.RESULTS_FORMATS) is None
+    assert best(n.RESULTS_FORMATS, parse_accept("text/csv;q=abc")) is None
 
 
 def test_format_parameter_wins_over_accept():
-    choice = n.negotiate("text/csv", "json")
+    choice = n.Choice.from_format_param("json")
     assert choice.results == n.RESULTS_JSON
     assert choice.graph == n.JSONLD
-    assert n.negotiate(None, "ttl").for_kind("graph") == n.TURTLE
-    assert n.negotiate(None, "ttl").for_kind("bindings") is None
-    assert n.negotiate(None, "text/tab-separated-values").results == n.TSV
+    assert n.Choice.from_format_param("ttl").for_kind("graph") == n.TURTLE
+    assert n.Choice.from_format_param("ttl").for_kind("bindings") is None
+    assert n.Choice.from_format_param("text/tab-separated-values").results == n.TSV
 
 
 def test_unknown_format_parameter():
     with pytest.raises(n.UnknownFormat):
-        n.negotiate(None, "pdf")
+        n.Choice.from_format_param("pdf")
+
+
+def test_media_type_parameters_do_not_stop_a_match():
+    assert best(n.RESULTS_FORMATS, parse_accept("application/json; charset=utf-8")) == \
+        n.RESULTS_JSON
+    assert best(n.GRAPH_FORMATS, parse_accept("text/turtle;charset=utf-8;q=0.5, */*;q=0.1")) == \
+        n.TURTLE

@@ -1,7 +1,8 @@
 """The web application: ``create_app(...)`` wires settings, the query executor and blueprints.
 
 One blueprint per surface (home page, SPARQL endpoint, ...); the HTTP manners every surface
-shares (CORS, gzip, request log, JSON/text errors) are app-wide hooks in :mod:`.manners`.
+shares (CORS, gzip, request log, JSON/text errors) are app-wide hooks in :mod:`.manners`, built on
+:mod:`.http` (negotiation, conditional requests, compression, :class:`~.http.HttpError`).
 """
 
 from __future__ import annotations

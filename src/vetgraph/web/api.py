@@ -27,8 +27,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 from rdflib import URIRef
 from rdflib.term import Node
 
-from ..engine.executor import ExecutorError, QueryReply, QueryRequest
-from ..engine.guard import Refusal
+from ..engine.executor import QueryReply, QueryRequest
 from ..namespaces import sparql_prologue
 from ..queries import (
     NamedQuery,
@@ -43,8 +42,8 @@ from ..queries import (
 from . import negotiation as n
 from . import openapi, resources, state
 from .entity import Labels
+from .http import HttpError, best, not_modified, weak_etag
 from .linked import local_href, page_lang
-from .manners import error_response, etag_matches, weak_etag
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -61,12 +60,11 @@ MAX_CHOICES = 200  # IRIs listed as an enum in the OpenAPI document
 _CAMEL_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
-class ApiError(Exception):
-    """An answer other than 200, with its JSON detail."""
+class ApiError(HttpError):
+    """An answer other than 200, with its JSON detail (answered by the app's one handler)."""
 
     def __init__(self, status: int, message: str, reason: str, **detail: Any):
-        super().__init__(message)
-        self.status, self.message, self.reason, self.detail = status, message, reason, detail
+        super().__init__(status, message, reason, detail=detail)
 
 
 # --- running queries through the executor ---------------------------------------------------
@@ -197,7 +195,7 @@ def _media_type(query: NamedQuery) -> str:
             "format", f"{wanted!r} is not one of {', '.join(names)}", "one of " + ", ".join(names)
         )
     offered = [*(openapi.GRAPH_TYPES if graph else openapi.RESULT_TYPES), n.HTML]
-    chosen = n.choose(request.headers.get("Accept"), offered)
+    chosen = best(offered)
     if chosen is None:
         raise ApiError(406, f"this query answers in {', '.join(offered)}", "not-acceptable")
     return chosen
@@ -295,8 +293,9 @@ def answer(name: str) -> Response:
         if mime == n.HTML and limit is None and query.form == "SELECT":
             limit = HTML_PAGE_ROWS
         etag = weak_etag(st.version, "api", name, request.query_string.decode("latin-1"), mime)
-        if etag_matches(etag):
-            return Response(status=304, headers={"ETag": etag, "Vary": "Accept"})
+        early = not_modified(etag, vary=["Accept"])
+        if early is not None:
+            return early
         bindings = bind(query, given)
         body, headers, page = _run(
             query, mime, limit, offset, bindings, _resource_checks(query, bindings)
@@ -304,13 +303,7 @@ def answer(name: str) -> Response:
     except ParameterError as error:
         if _is_html_request():
             return _query_page(name, error=error, status=400)
-        return error_response(400, str(error), "bad-parameter", detail=error.as_dict())
-    except ApiError as error:
-        return error_response(error.status, error.message, error.reason, detail=error.detail)
-    except Refusal as error:
-        return error_response(error.status, error.message, error.reason, detail=error.as_dict())
-    except ExecutorError as error:
-        return _executor_error(error)
+        raise HttpError(400, str(error), "bad-parameter", detail=error.as_dict()) from error
     if mime == n.HTML:
         response = _query_page(
             name, query=query, page=page, body=body, limit=limit, offset=offset, headers=headers
@@ -333,15 +326,7 @@ def _is_html_request() -> bool:
     if request.args.get("format"):
         return False
     offered = [n.RESULTS_JSON, n.TURTLE, n.HTML]
-    return n.choose(request.headers.get("Accept"), offered) == n.HTML
-
-
-def _executor_error(error: ExecutorError) -> Response:
-    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
-    reason = {"Busy": "busy", "QueryTimeout": "timeout", "WorkerDied": "worker-died"}.get(
-        type(error).__name__, "internal-error"
-    )
-    return error_response(error.status, str(error), reason, headers=headers)
+    return best(offered) == n.HTML
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -444,15 +429,13 @@ def catalogue() -> Response:
         if wanted is not None and wanted not in ("json", "html"):
             raise ParameterError("format", f"{wanted!r} is not json or html", "json or html")
         # Accept's application/json arrives as the SPARQL JSON type (negotiation's alias).
-        chosen = n.choose(request.headers.get("Accept"), [n.JSON, n.RESULTS_JSON, n.HTML])
+        chosen = best([n.JSON, n.RESULTS_JSON, n.HTML])
         chosen = n.JSON if chosen == n.RESULTS_JSON else chosen
         mime = {"json": n.JSON, "html": n.HTML}.get(wanted or "") or chosen
         if mime is None:
             raise ApiError(406, "the catalogue is application/json or text/html", "not-acceptable")
     except ParameterError as error:
-        return error_response(400, str(error), "bad-parameter", detail=error.as_dict())
-    except ApiError as error:
-        return error_response(error.status, error.message, error.reason, detail=error.detail)
+        raise HttpError(400, str(error), "bad-parameter", detail=error.as_dict()) from error
     if mime == n.HTML:
         response = Response(
             render_template(
@@ -508,13 +491,8 @@ def _class_choices(queries: list[NamedQuery]) -> dict[str, dict[str, list[str]]]
 @bp.get("/openapi.json")
 def openapi_document() -> Response:
     st = state()
-    try:
-        queries = _catalogue()
-        choices = _class_choices(queries)
-    except ApiError as error:
-        return error_response(error.status, error.message, error.reason, detail=error.detail)
-    except ExecutorError as error:
-        return _executor_error(error)
+    queries = _catalogue()
+    choices = _class_choices(queries)
     doc = openapi.build(
         queries,
         server=request.host_url.rstrip("/"),

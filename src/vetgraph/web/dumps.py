@@ -27,7 +27,7 @@ from ..queries import split_header
 from . import linked
 from . import negotiation as n
 from . import state as web_state
-from .manners import weak_etag
+from .http import accepts_gzip, best, weak_etag
 from .resources import labels, served_prefixes, subjects
 
 bp = Blueprint("dumps", __name__)
@@ -88,8 +88,7 @@ def listing() -> Response:
     if fmt and fmt not in ("json", "html"):
         abort(400, description="format must be json or html")
     offered = (n.HTML, n.RESULTS_JSON)
-    mime = {"json": n.RESULTS_JSON, "html": n.HTML}.get(fmt or "") or n.choose(
-        request.headers.get("Accept"), offered)
+    mime = {"json": n.RESULTS_JSON, "html": n.HTML}.get(fmt or "") or best(offered)
     if mime is None:
         abort(406, description="the dump listing is HTML or JSON")
     etag = weak_etag(web_state().version, "dumps", mime)
@@ -123,7 +122,7 @@ def dump_file(name: str) -> Response:
         abort(404, description=f"no dump named {name!r}; see /dumps/")
     f = files[name]
     mime = linked.content_type(f.format.mime)
-    if linked.accepts_gzip() and request.headers.get("Range") is None:
+    if accepts_gzip() and request.headers.get("Range") is None:
         response = _send(folder / f.gzip_name, mime, f.gzip_sha256, name)
         response.headers["Content-Encoding"] = "gzip"
     else:

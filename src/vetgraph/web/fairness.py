@@ -13,7 +13,7 @@ import threading
 
 from flask import Flask, Response, g, request
 
-from .manners import error_response
+from .http import HttpError
 
 #: The surfaces that evaluate a client's query in a worker.
 QUERY_ENDPOINTS = frozenset({"sparql.endpoint", "api.answer"})
@@ -57,7 +57,7 @@ def install(app: Flask, limit: int) -> None:
             return None
         client = request.remote_addr or "-"
         if not clients.enter(client):
-            return error_response(
+            raise HttpError(
                 429,
                 f"this client already has {limit} queries running; retry in 1 s",
                 "too-many-requests",

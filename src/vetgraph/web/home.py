@@ -26,8 +26,8 @@ from ..namespaces import sparql_prologue
 from . import NETWORK_MODES, docpages, resources
 from . import state as web_state
 from .description import INFERENCE_NOTE
+from .http import not_modified, weak_etag
 from .linked import local_href
-from .manners import etag_matches, weak_etag
 
 bp = Blueprint("home", __name__)
 
@@ -162,8 +162,9 @@ def index() -> Response:
         not fmt and accept.quality("application/json") > accept.quality("text/html")
     )
     etag = weak_etag(st.version, "home", "json" if as_json else "html", request.host_url)
-    if etag_matches(etag):
-        return Response(status=304, headers={"ETag": etag})
+    early = not_modified(etag)
+    if early is not None:
+        return early
     data = summary()
     if as_json:
         response = jsonify(data)

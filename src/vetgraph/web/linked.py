@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from typing import Any
 
 from flask import Response, current_app, request
@@ -27,19 +27,13 @@ from ..linked import formats as ld_formats
 from ..linked import jsonld as ld_jsonld
 from . import negotiation as n
 from . import state as web_state
-from .manners import etag_matches, weak_etag
+from .http import best, is_current, weak_etag
 
 HTML = n.HTML
 #: What an IRI can be answered with, in the server's order of preference (browsers: HTML).
 RESOURCE_FORMATS: tuple[str, ...] = (n.HTML, n.TURTLE, n.JSONLD, n.RDFXML, n.NTRIPLES)
-#: Suffix of a document URL -> media type.
-SUFFIXES: dict[str, str] = {
-    "html": n.HTML,
-    "ttl": n.TURTLE,
-    "jsonld": n.JSONLD,
-    "rdf": n.RDFXML,
-    "nt": n.NTRIPLES,
-}
+#: Suffix of a document URL -> media type (the extensions of :data:`.negotiation.EXTENSIONS`).
+SUFFIXES: dict[str, str] = {n.EXTENSIONS[mime]: mime for mime in RESOURCE_FORMATS}
 EXTENSION_OF: dict[str, str] = {mime: ext for ext, mime in SUFFIXES.items()}
 LANGS = ("zh", "en")
 
@@ -134,7 +128,7 @@ def negotiate(offered: Sequence[str] = RESOURCE_FORMATS) -> str | None:
     choices = list(offered)
     if n.JSONLD in choices:
         choices.append(n.RESULTS_JSON)  # what negotiation makes of a plain application/json
-    chosen = n.choose(request.headers.get("Accept"), choices)
+    chosen = best(choices)
     return n.JSONLD if chosen == n.RESULTS_JSON else chosen
 
 
@@ -153,33 +147,6 @@ def content_type(mime: str) -> str:
     return mime
 
 
-def accepts_gzip() -> bool:
-    """Whether Accept-Encoding allows gzip (explicitly or by ``*``) with a q above zero."""
-    for element in request.headers.get("Accept-Encoding", "").split(","):
-        coding, _, params = element.strip().partition(";")
-        if coding.strip().lower() not in ("gzip", "x-gzip", "*"):
-            continue
-        q = params.strip()
-        try:
-            return not q.startswith("q=") or float(q[2:]) > 0
-        except ValueError:
-            return False
-    return False
-
-
-def not_modified(etag: str) -> bool:
-    """If-None-Match (weak comparison), else If-Modified-Since against the build time."""
-    if request.headers.get("If-None-Match"):
-        return etag_matches(etag)
-    since = request.headers.get("If-Modified-Since")
-    if since:
-        try:
-            return last_modified() <= parsedate_to_datetime(since)
-        except (TypeError, ValueError):
-            return False
-    return False
-
-
 def link_header(doc_base: str | None, current: str | None, formats: Sequence[str]) -> str:
     """``rel=alternate`` for each other format; ``describedby`` the dataset's VoID."""
     links = [
@@ -193,7 +160,7 @@ def link_header(doc_base: str | None, current: str | None, formats: Sequence[str
 
 def conditional(etag: str, vary: Sequence[str]) -> Response | None:
     """A 304 if the client's copy is current (same validators and caching headers as a 200)."""
-    if not not_modified(etag):
+    if not is_current(etag, last_modified()):
         return None
     response = Response(status=304)
     set_validators(response, etag, vary)

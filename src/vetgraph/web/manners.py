@@ -1,13 +1,14 @@
 """HTTP manners shared by every surface: CORS, gzip, request log with timing, errors.
 
 Errors are answered in the form the client reads: JSON when it prefers JSON, else plain text
-(never an HTML page to a script). Every error body says what went wrong in words.
+(never an HTML page to a script). Every error body says what went wrong in words. One handler
+answers every :class:`~.http.HttpError` (and, through :func:`~.http.as_http_error`, every
+failure of the engine), so a fault has one name on every surface.
 """
 
 from __future__ import annotations
 
 import gzip
-import hashlib
 import logging
 import re
 import secrets
@@ -18,9 +19,8 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from ..engine.executor import ExecutorError, WorkerFailed
-from ..engine.guard import Refusal
-from .negotiation import choose
+from ..engine.executor import WorkerFailed
+from .http import HttpError, accepts_gzip, as_http_error, best
 
 log = logging.getLogger("vetgraph.web.access")
 
@@ -107,7 +107,7 @@ def xml_safe(body: bytes) -> bytes:
 def wants_json() -> bool:
     """True when the client prefers JSON to plain text and HTML (for error bodies)."""
     offered = ("text/plain", "application/json", "application/sparql-results+json")
-    return choose(request.headers.get("Accept"), offered) in offered[1:]
+    return best(offered) in offered[1:]
 
 
 def error_response(
@@ -138,35 +138,6 @@ def error_response(
     return response
 
 
-def weak_etag(*parts: str) -> str:
-    """A weak ETag over the parts (weak: the gzip and identity bodies share it)."""
-    digest = hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
-    return f'W/"{digest}"'
-
-
-def etag_matches(etag: str) -> bool:
-    """Weak comparison of If-None-Match against ``etag`` (RFC 9110 §13.1.2)."""
-    header = request.headers.get("If-None-Match")
-    if not header:
-        return False
-    if header.strip() == "*":
-        return True
-    bare = etag.removeprefix("W/")
-    return any(tag.strip().removeprefix("W/") == bare for tag in header.split(","))
-
-
-def _accepts_gzip() -> bool:
-    for element in request.headers.get("Accept-Encoding", "").split(","):
-        name, _, params = element.strip().partition(";")
-        if name.strip().lower() in ("gzip", "x-gzip", "*"):
-            q = params.strip().removeprefix("q=").strip() if params.strip().startswith("q=") else ""
-            try:
-                return float(q) > 0 if q else True
-            except ValueError:
-                return False
-    return False
-
-
 class _GzipCache:
     """Compressed bodies of static files, by path and mtime (they are served over and over)."""
 
@@ -190,7 +161,7 @@ def _compress(response: Response) -> Response:
         or response.status_code != 200
         or "Content-Encoding" in response.headers
         or not (response.mimetype or "").startswith(_COMPRESSIBLE)
-        or not _accepts_gzip()
+        or not accepts_gzip()
     ):
         return response
     response.vary.add("Accept-Encoding")
@@ -276,29 +247,25 @@ def install(app: Flask) -> None:
         )
         return response
 
-    @app.errorhandler(ExecutorError)
-    def _executor_error(error: ExecutorError) -> Response:
-        """Any surface whose query could not run (busy, timeout, worker died): say so."""
-        headers = {}
-        if error.retry_after is not None:
-            headers["Retry-After"] = str(error.retry_after)
-        if isinstance(error, WorkerFailed):  # an internal error: its details go to the log
-            return internal_error(f"query worker: {error}")
-        return error_response(error.status, str(error), error.reason, headers=headers)
+    @app.errorhandler(HttpError)
+    def _http_failure(error: HttpError) -> Response:
+        """Every surface's failures, in one form: the status, the name, the words."""
+        return error_response(error.status, error.message, error.name, detail=error.detail,
+                              text=error.text, headers=error.headers)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
-        """A bug: the log gets the traceback, the client a reference to it, never its class."""
+        """The engine's failures in their HTTP form; anything else is a bug: the log gets the
+        traceback, the client a reference to it, never its class."""
         if isinstance(error, HTTPException):
             return _http_error(error)
+        mapped = as_http_error(error)
+        if mapped is not None:
+            return _http_failure(mapped)
+        if isinstance(error, WorkerFailed):  # not the client's fault: details go to the log
+            return internal_error(f"query worker: {error}")
         log.error("unhandled error", exc_info=error)
         return internal_error(f"{type(error).__name__}: {error}")
-
-    @app.errorhandler(Refusal)
-    def _refusal(error: Refusal) -> Response:
-        return error_response(
-            error.status, error.message, error.reason, detail=error.as_dict(), text=error.as_text()
-        )
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

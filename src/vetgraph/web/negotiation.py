@@ -1,24 +1,28 @@
-"""Content negotiation for the SPARQL endpoint: Accept with q-values and a ``format`` parameter.
+"""The alias tables of content negotiation: media types, the names a ``format`` parameter may
+give, the file extensions of downloads, and the types clients send for registered ones.
 
-Kept free of Flask so it can be unit-tested and reused by other surfaces. The offered formats are
-fixed per query form (SELECT/ASK give results formats, CONSTRUCT/DESCRIBE give RDF formats); a
-client that accepts none of them gets 406 rather than a format it did not ask for.
+Kept free of Flask; the Accept header itself is read by werkzeug in :mod:`.http`. The offered
+formats are fixed per query form (SELECT/ASK give results formats, CONSTRUCT/DESCRIBE give RDF
+formats); a client that accepts none of them gets 406 rather than a format it did not ask for.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..linked.formats import BY_MIME, FORMATS
+
 RESULTS_JSON = "application/sparql-results+json"
 RESULTS_XML = "application/sparql-results+xml"
 CSV = "text/csv"
 TSV = "text/tab-separated-values"
-TURTLE = "text/turtle"
-NTRIPLES = "application/n-triples"
-JSONLD = "application/ld+json"
-RDFXML = "application/rdf+xml"
-TRIG = "application/trig"
-NQUADS = "application/n-quads"
+#: The RDF syntaxes are those of the one table, :data:`vetgraph.linked.formats.FORMATS`.
+TURTLE = FORMATS["ttl"].mime
+NTRIPLES = FORMATS["nt"].mime
+JSONLD = FORMATS["jsonld"].mime
+RDFXML = FORMATS["rdfxml"].mime
+TRIG = FORMATS["trig"].mime
+NQUADS = FORMATS["nq"].mime
 HTML = "text/html"
 JSON = "application/json"
 
@@ -67,95 +71,16 @@ FORMAT_NAMES: dict[str, tuple[str | None, str | None]] = {
     "n-quads": (None, NQUADS),
 }
 
-#: File extensions for Content-Disposition of downloads.
+#: File extension of each media type (downloads' Content-Disposition, document URLs' suffixes):
+#: the results formats' here, the RDF syntaxes' from the format table.
 EXTENSIONS: dict[str, str] = {
     RESULTS_JSON: "srj",
     RESULTS_XML: "srx",
     CSV: "csv",
     TSV: "tsv",
-    TURTLE: "ttl",
-    NTRIPLES: "nt",
-    JSONLD: "jsonld",
-    RDFXML: "rdf",
-    TRIG: "trig",
-    NQUADS: "nq",
+    HTML: "html",
+    **{mime: fmt.extension for mime, fmt in BY_MIME.items()},
 }
-
-
-@dataclass(frozen=True)
-class MediaRange:
-    """One element of an Accept header."""
-
-    type: str
-    subtype: str
-    q: float
-    params: tuple[tuple[str, str], ...] = ()
-
-    def specificity(self) -> int:
-        """3 for type/subtype;params, 2 for type/subtype, 1 for type/*, 0 for */*."""
-        if self.type == "*":
-            return 0
-        if self.subtype == "*":
-            return 1
-        return 3 if self.params else 2
-
-    def matches(self, media_type: str) -> bool:
-        main, _, sub = media_type.partition("/")
-        return (self.type in ("*", main)) and (self.subtype in ("*", sub))
-
-
-def parse_accept(header: str | None) -> list[MediaRange]:
-    """Parse an Accept header; an absent or empty header means ``*/*``. Bad elements are skipped."""
-    if not header or not header.strip():
-        return [MediaRange("*", "*", 1.0)]
-    ranges: list[MediaRange] = []
-    for element in header.split(","):
-        parts = [p.strip() for p in element.split(";")]
-        media = parts[0].lower()
-        if "/" not in media:
-            continue
-        main, _, sub = media.partition("/")
-        if not main or not sub:
-            continue
-        q = 1.0
-        params: list[tuple[str, str]] = []
-        for param in parts[1:]:
-            key, _, value = param.partition("=")
-            key = key.strip().lower()
-            value = value.strip().strip('"')
-            if key == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-                q = min(max(q, 0.0), 1.0)
-            elif key:
-                params.append((key, value))
-        full = f"{main}/{sub}"
-        if full in ALIASES:
-            main, _, sub = ALIASES[full].partition("/")
-        ranges.append(MediaRange(main, sub, q, tuple(params)))
-    return ranges
-
-
-def quality(ranges: list[MediaRange], media_type: str) -> float:
-    """The q-value the client gives ``media_type``: that of the most specific matching range."""
-    best: MediaRange | None = None
-    for r in ranges:
-        if r.matches(media_type) and (best is None or r.specificity() > best.specificity()):
-            best = r
-    return best.q if best else 0.0
-
-
-def choose(accept: str | None, offered: tuple[str, ...] | list[str]) -> str | None:
-    """Pick the offered type with the highest q (server order breaks ties); None means 406."""
-    ranges = parse_accept(accept)
-    best_type, best_q = None, 0.0
-    for media_type in offered:
-        q = quality(ranges, media_type)
-        if q > best_q:
-            best_type, best_q = media_type, q
-    return best_type
 
 
 class UnknownFormat(ValueError):
@@ -185,10 +110,8 @@ class Choice:
     def for_kind(self, kind: str) -> str | None:
         return self.graph if kind == "graph" else self.results
 
+    @classmethod
+    def from_format_param(cls, value: str) -> Choice:
+        """The format parameter, when given, wins over Accept (browsers cannot set Accept)."""
+        return cls(*from_format_param(value))
 
-def negotiate(accept: str | None, format_param: str | None) -> Choice:
-    """The format parameter, when given, wins over Accept (browsers cannot set Accept)."""
-    if format_param:
-        results, graph = from_format_param(format_param)
-        return Choice(results, graph)
-    return Choice(choose(accept, RESULTS_FORMATS), choose(accept, GRAPH_FORMATS))

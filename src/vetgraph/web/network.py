@@ -35,14 +35,12 @@ from flask import (
 
 from .. import networks
 from ..config import BASE_IRI
-from ..engine.executor import ExecutorError
-from ..engine.guard import Refusal
 from ..engine.store import WorkerStore
 from ..networks.analytics import NotFound, connect, find_entity, find_gaps, gaps_json
 from ..networks.export import cytoscape
 from ..networks.hierarchy import coverage_matrix, matrix_csv
 from . import state as web_state
-from .manners import error_response, etag_matches, weak_etag
+from .http import HttpError, not_modified, weak_etag
 from .render import ByteCache, Renderer
 
 bp = Blueprint("network", __name__)
@@ -130,8 +128,9 @@ def _cached_response(
     ``?junk=N`` must not make a new entry), with an ETag and cache headers."""
     st = web_state()
     etag = weak_etag(st.version, "graph", *key)
-    if etag_matches(etag):
-        return Response(status=304, headers={"ETag": etag})
+    early = not_modified(etag)
+    if early is not None:
+        return early
     files = _files()
     hit = files.get((st.version, *key))
     if hit is None:
@@ -153,17 +152,6 @@ def _views_list() -> list[dict[str, str]]:
                    for fmt in DOWNLOADS}}
         for v in networks.VIEWS.values()
     ]
-
-
-@bp.errorhandler(Refusal)
-def _refused(error: Refusal) -> Response:
-    return error_response(error.status, error.message, error.reason)
-
-
-@bp.errorhandler(ExecutorError)
-def _executor_failed(error: ExecutorError) -> Response:
-    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else {}
-    return error_response(error.status, str(error), "graph-unavailable", headers=headers)
 
 
 @bp.route("/network")
@@ -237,7 +225,7 @@ def path() -> Response:
         source = find_entity(facts, request.args.get("from", ""))
         target = find_entity(facts, request.args.get("to", ""))
     except NotFound as error:
-        return error_response(404, str(error), "not-found")
+        raise HttpError(404, str(error), "not-found") from error
     found = connect(_view("entity", lang), facts, source, target)
     return current_app.json.response({
         "from": {"iri": source, "label": facts.label(source, lang)},

@@ -28,7 +28,7 @@ from . import linked
 from . import negotiation as n
 from . import state as web_state
 from .entity import Labels, build_page, load_parts
-from .manners import error_response
+from .http import HttpError
 from .vocab import ontology_doc, shapes_doc
 
 bp = Blueprint("resources", __name__)
@@ -71,7 +71,7 @@ def _not_found(iri: str) -> Response:
     message = f"no resource {iri} in this dataset"
     if not wants_html:
         hint = ("; did you mean " + ", ".join(close) + "?") if close else ""
-        return error_response(404, message + hint, "not-found", detail={"suggestions": close})
+        raise HttpError(404, message + hint, "not-found", detail={"suggestions": close})
     lang, _ = linked.page_lang()
     names = labels()
     html = render_template(

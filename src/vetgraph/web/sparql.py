@@ -23,7 +23,7 @@ from ..engine.guard import CostLimits, check_text
 from ..namespaces import PREFIXES
 from . import description, negotiation
 from . import state as web_state
-from .manners import error_response, etag_matches, weak_etag
+from .http import HttpError, best, not_modified, weak_etag
 
 bp = Blueprint("sparql", __name__)
 log = logging.getLogger(__name__)
@@ -37,15 +37,13 @@ ACCEPT_POST = f"{SPARQL_QUERY}, {SPARQL_UPDATE}, {FORM}"
 COMMON_PREFIXES = PREFIXES
 
 
-class ProtocolError(Exception):
+class ProtocolError(HttpError):
     """A request that does not follow the SPARQL Protocol."""
 
     def __init__(
         self, status: int, message: str, reason: str, headers: dict[str, str] | None = None
     ):
-        super().__init__(message)
-        self.status, self.message, self.reason = status, message, reason
-        self.headers = headers or {}
+        super().__init__(status, message, reason, headers=headers)
 
 
 @dataclass
@@ -160,7 +158,7 @@ def _negotiate(formats: list[str]) -> negotiation.Choice:
     """Accept, or the first ``format`` value this endpoint knows (clients send several)."""
     for value in formats:
         try:
-            return negotiation.negotiate(None, value)
+            return negotiation.Choice.from_format_param(value)
         except negotiation.UnknownFormat:
             continue
     if formats:
@@ -170,26 +168,20 @@ def _negotiate(formats: list[str]) -> negotiation.Choice:
             + ", ".join(sorted(negotiation.FORMAT_NAMES)),
             "bad-format",
         )
-    return negotiation.negotiate(request.headers.get("Accept"), None)
-
-
-def _protocol_error(error: ProtocolError) -> Response:
-    return error_response(error.status, error.message, error.reason, headers=error.headers)
+    return negotiation.Choice(best(negotiation.RESULTS_FORMATS), best(negotiation.GRAPH_FORMATS))
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
     """The protocol endpoint (see the module docstring)."""
-    try:
-        operation = read_operation()
-        if operation.kind is None:
-            return _describe_or_edit(operation)
-        if operation.kind == "update":
-            return _update(operation)
-        return _query(operation)
-    except ProtocolError as error:
-        return _protocol_error(error)
-    # Refusal (400/406/413) and ExecutorError (503/500) are answered by the app-wide handlers
+    # ProtocolError, Refusal (400/406/413) and the engine's errors (503/500) are answered by
+    # the app's one HttpError handler (manners), as on every surface.
+    operation = read_operation()
+    if operation.kind is None:
+        return _describe_or_edit(operation)
+    if operation.kind == "update":
+        return _update(operation)
+    return _query(operation)
 
 
 def _query(operation: Operation) -> Response:
@@ -222,11 +214,10 @@ def _query(operation: Operation) -> Response:
     cache_control = (
         f"public, max-age={st.cache_max_age}" if request.method in ("GET", "HEAD") else "no-cache"
     )
-    if request.method in ("GET", "HEAD") and etag_matches(etag):
-        response = Response(status=304)
-        response.headers.update({"ETag": etag, "Cache-Control": cache_control})
-        response.vary.add("Accept")
-        return response
+    if request.method in ("GET", "HEAD"):
+        early = not_modified(etag, headers={"Cache-Control": cache_control}, vary=["Accept"])
+        if early is not None:
+            return early
     reply = st.executor.query(
         QueryRequest(
             operation.text,
@@ -343,9 +334,7 @@ def _describe_or_edit(operation: Operation) -> Response:
                 400, f"the service description is RDF or HTML; not {wanted!r}", "bad-format"
             )
     else:
-        mime = negotiation.choose(
-            request.headers.get("Accept"), (*negotiation.GRAPH_FORMATS, negotiation.HTML)
-        )
+        mime = best((*negotiation.GRAPH_FORMATS, negotiation.HTML))
     if mime is None:
         raise ProtocolError(
             406,
@@ -357,8 +346,9 @@ def _describe_or_edit(operation: Operation) -> Response:
         return editor()
     endpoint_url = request.base_url
     etag = weak_etag(st.version, "description", endpoint_url, mime)
-    if etag_matches(etag):
-        return Response(status=304, headers={"ETag": etag})
+    early = not_modified(etag)
+    if early is not None:
+        return early
     info = st.executor.info()
     graph = description.build(
         endpoint_url, info.graphs, st.limits(), version=st.version, allow_update=st.allow_update
