@@ -575,6 +575,14 @@ class _Worker:
                         max(1, math.ceil(timeout)),
                     )
             status, value = self.conn.recv()
+            # A query shorter than one poll is never watched above: the worker's peak resident
+            # size says whether it went past the cap all the same (then it is replaced too).
+            if self.memory_limit and self.peak_resident() > self.memory_limit:
+                raise QueryOverMemory(
+                    f"the query used more than {self.memory_limit >> 20} MiB of memory "
+                    "and was stopped",
+                    max(1, math.ceil(timeout)),
+                )
         except (EOFError, OSError, BrokenPipeError) as error:
             self.process.join(1)
             raise WorkerDied(
@@ -586,6 +594,17 @@ class _Worker:
         if status == "error":
             raise WorkerFailed(value)
         return value
+
+    def peak_resident(self) -> int:
+        """The worker's peak resident memory in bytes (VmHWM; 0 where /proc cannot tell)."""
+        try:
+            with open(f"/proc/{self.process.pid}/status") as handle:
+                for line in handle:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) * 1024
+        except (OSError, ValueError, IndexError):
+            pass
+        return 0
 
     def resident(self) -> int:
         """Resident memory of the worker in bytes (0 where /proc cannot tell)."""
