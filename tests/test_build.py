@@ -11,7 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
-from support import FIXTURE_COUNTS, FIXTURE_TOTAL, REPO, clean_env, edit, run_cli, settings_for
+from helpers.support import (
+    FIXTURE_COUNTS,
+    FIXTURE_TOTAL,
+    REPO,
+    clean_env,
+    edit,
+    run_cli,
+    settings_for,
+)
 
 from vetgraph.build import BuildError, BuildRefused, build_store, versions_dir
 from vetgraph.dataset import SourceError, dataset_version

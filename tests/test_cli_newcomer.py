@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from live import free_port
-from support import REPO, clean_env, run_cli
+from helpers.support import REPO, clean_env, run_cli
+
+from vetgraph.testing import free_port
 
 HEAVY = ("networkx", "rdflib", "pyoxigraph", "matplotlib", "pyshacl", "flask", "yaml")
 
@@ -76,7 +77,7 @@ def test_query_names_a_missing_file(tmp_path: Path) -> None:
 
 def test_every_store_reading_command_builds_a_missing_store(tmp_path: Path) -> None:
     """One behaviour for every command that reads the store: build it, say so, answer."""
-    from support import FIXTURE_TREE
+    from helpers.support import FIXTURE_TREE
 
     store = tmp_path / "store"
     done = run_cli("query", "--root", FIXTURE_TREE, "--store", store, "--format", "csv", "-",

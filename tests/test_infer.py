@@ -6,8 +6,8 @@ from __future__ import annotations
 import owlrl
 import pyoxigraph as ox
 import pytest
+from helpers.support import needs_real_tree
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
-from support import needs_real_tree
 
 from vetgraph.config import GRAPH_INFERRED, Settings
 from vetgraph.dataset import read_sources

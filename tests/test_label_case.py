@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from helpers.support import REAL_TREE_PRESENT, REPO
 from rdflib import Graph, Literal
 from rdflib.namespace import RDFS, SKOS
-from support import REAL_TREE_PRESENT, REPO
 
 #: Names written in lower case on purpose (the product's own name).
 LOWER_CASE_NAMES = ("vetgraph",)

@@ -10,8 +10,8 @@ import re
 from collections import Counter
 
 import pytest
+from helpers.support import needs_real_tree, run_cli
 from rdflib import RDF, RDFS, Dataset, Literal, Namespace, URIRef
-from support import needs_real_tree, run_cli
 
 from vetgraph.config import GRAPH_DATA, Settings
 from vetgraph.dataset import load_dataset

@@ -9,9 +9,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pyshacl
 import pytest
+from helpers.support import REPO, edit, needs_real_tree, settings_for
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
-from support import REPO, edit, needs_real_tree, settings_for
 from test_shacl_sparql import summary
 
 from vetgraph.config import GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SHAPES

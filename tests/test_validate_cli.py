@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers.support import FIXTURE_TREE, REPO, edit, needs_real_tree, run_cli, settings_for
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SH, XSD
-from support import FIXTURE_TREE, REPO, edit, needs_real_tree, run_cli, settings_for
 
 from vetgraph import __version__
 from vetgraph.cli import main

@@ -10,7 +10,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from support import REPO, clean_env
+from helpers.support import REPO, clean_env
 
 
 def _source_files() -> dict[str, set[str]]:

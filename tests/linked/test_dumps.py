@@ -12,8 +12,8 @@ import os
 
 import pyoxigraph as ox
 import pytest
-from linkedkit import BASE, as_default_graph, canonical, json_of, jsonld_quads, rapper, union
-from support import run_cli
+from helpers.linked import BASE, as_default_graph, canonical, json_of, jsonld_quads, rapper, union
+from helpers.support import run_cli
 
 G = BASE + "graph/"
 GRAPHS = ("ontology", "codes", "data", "shapes", "inferred")

@@ -7,9 +7,10 @@ import re
 
 import pyoxigraph as ox
 import pytest
-from linkedkit import BASE, jsonld_quads
-from live import start_server
-from support import REPO
+from helpers.linked import BASE, jsonld_quads
+from helpers.support import REPO
+
+from vetgraph.testing import start_server
 
 SCHOOL = "/id/school/benxi-health-school"
 KINDS = {

@@ -17,16 +17,16 @@ from pathlib import Path
 
 import pytest
 import requests
-from graph_support import CLUSTER, SCHOOL
-from live import start_server
+from helpers.networks import CLUSTER, SCHOOL
+from helpers.support import REAL_TREE_PRESENT, REPO, run_cli, settings_for
 from PIL import Image
-from support import REAL_TREE_PRESENT, REPO, run_cli, settings_for
 
 from vetgraph import networks
 from vetgraph.networks.analytics import find_gaps
 from vetgraph.networks.hierarchy import coverage_matrix, hierarchy_coverage, matrix_csv
 from vetgraph.queries import get_query
 from vetgraph.store import open_store
+from vetgraph.testing import start_server
 
 pytestmark = pytest.mark.skipif(not REAL_TREE_PRESENT, reason="project sources not written yet")
 

@@ -6,8 +6,8 @@ import io
 
 import networkx as nx
 import pytest
+from helpers.support import REAL_TREE_PRESENT, REPO, run_cli
 from PIL import Image
-from support import REAL_TREE_PRESENT, REPO, run_cli
 
 pytestmark = pytest.mark.skipif(not REAL_TREE_PRESENT, reason="project sources not written yet")
 ROOT = ("--root", str(REPO))

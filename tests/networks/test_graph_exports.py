@@ -8,7 +8,7 @@ import json
 
 import networkx as nx
 import pytest
-from support import REPO, settings_for
+from helpers.support import REPO, settings_for
 
 from vetgraph import networks
 from vetgraph.networks.export import cytoscape, to_gexf, to_graphml, to_html, to_json

@@ -8,8 +8,8 @@ import re
 from urllib.parse import unquote
 
 import pytest
+from helpers.queries import SCHOOLS
 from openapi_spec_validator import validate
-from query_support import SCHOOLS
 
 JSON = "application/json"
 SRJ = "application/sparql-results+json"
@@ -224,7 +224,7 @@ def test_whole_answers_are_the_bytes_of_their_page(api, qsettings):
 @pytest.fixture(scope="module")
 def capped_api(api, tmp_path_factory):
     """The same store served with a row cap of 2, so that answers are truncated."""
-    from live import start_server
+    from vetgraph.testing import start_server
 
     server = start_server(
         api.store, tmp_path_factory.mktemp("capped"), "--workers", "1", "--max-rows", "2"

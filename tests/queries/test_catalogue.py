@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from query_support import answer, value
+from helpers.queries import answer, value
 from rdflib import XSD, Literal, URIRef
 
 from vetgraph.queries import (

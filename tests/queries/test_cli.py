@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from query_support import SCHOOLS, load_store, project_settings
-from support import REPO, clean_env, run_cli
+from helpers.queries import SCHOOLS, load_store, project_settings
+from helpers.support import REPO, clean_env, run_cli
 
 from vetgraph.cli.query import display_width, format_table
 

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 import pytest
-from support import clean_env
+from helpers.support import clean_env
 
 ST = shutil.which("st") or shutil.which("schemathesis")
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from support import REPO, clean_env, needs_real_tree
+from helpers.support import REPO, clean_env, needs_real_tree
 
 from vetgraph.config import Settings
 

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import networkx as nx
 import pytest
-from web_support import start_server
+from helpers.web import start_server
 
 from vetgraph.engine.executor import Busy, QueryOverMemory, QueryTimeout
 from vetgraph.web.render import ByteCache, Renderer

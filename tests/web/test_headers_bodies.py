@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from web_support import copy_store, start_server
+from helpers.web import copy_store, start_server
 
 from vetgraph.web.manners import CONTENT_SECURITY_POLICY
 

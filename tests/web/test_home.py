@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from web_support import FACTS, REAL, TREE, start_server
+from helpers.web import FACTS, REAL, TREE, start_server
 
 ENTITIES = """SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
   GRAPH <https://w3id.org/vetgraph/graph/data> { ?s a ?c }

@@ -4,9 +4,9 @@ description and /ontology (issue 19: "no inference and nothing says so")."""
 from __future__ import annotations
 
 import pytest
+from helpers.web import REAL, copy_store, start_server
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
-from web_support import REAL, copy_store, start_server
 
 INFERRED = "https://w3id.org/vetgraph/graph/inferred"
 SD = "http://www.w3.org/ns/sparql-service-description#"

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from support import clean_env, run_cli, settings_for
-from web_support import FACTS, TREE, start_server
+from helpers.support import clean_env, run_cli, settings_for
+from helpers.web import FACTS, TREE, start_server
 
 from vetgraph.build import build_store
 from vetgraph.store.leases import leased_versions

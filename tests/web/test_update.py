@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from web_support import copy_store, start_server
+from helpers.web import copy_store, start_server
 
 TOKEN = "s3cret-token"
 ASK_NEW = "ASK { <urn:vetgraph:test:a> <urn:vetgraph:test:p> ?o }"

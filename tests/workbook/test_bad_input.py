@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.support import REAL_TREE_PRESENT, REPO, run_cli
 from openpyxl import load_workbook
 from rdflib import Graph, URIRef
-from support import REAL_TREE_PRESENT, REPO, run_cli
 
 from vetgraph.workbook.spec import QB, SHEETS
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.support import REAL_TREE_PRESENT, REPO, run_cli, settings_for
 from openpyxl import load_workbook
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
-from support import REAL_TREE_PRESENT, REPO, run_cli, settings_for
 from test_bad_input import book_with, refused
 
 from vetgraph.workbook.spec import SHEETS, SKOS

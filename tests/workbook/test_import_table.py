@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.support import REAL_TREE_PRESENT, REPO, run_cli
 from rdflib import RDFS, Graph
-from support import REAL_TREE_PRESENT, REPO, run_cli
 
 pytestmark = pytest.mark.skipif(not REAL_TREE_PRESENT, reason="project sources not written yet")
 FIXTURES = Path(__file__).parent / "fixtures"

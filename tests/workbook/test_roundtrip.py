@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.support import REAL_TREE_PRESENT, REPO, run_cli
 from openpyxl import load_workbook
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
-from support import REAL_TREE_PRESENT, REPO, run_cli
 
 from vetgraph.workbook.spec import SHEETS, TEMPLATE_VERSION
 

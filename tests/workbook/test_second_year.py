@@ -14,8 +14,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from live import start_server
-from support import REAL_TREE_PRESENT, REPO, run_cli
+from helpers.support import REAL_TREE_PRESENT, REPO, run_cli
+
+from vetgraph.testing import start_server
 
 pytestmark = pytest.mark.skipif(not REAL_TREE_PRESENT, reason="project sources not written yet")
 FIXTURE = Path(__file__).parent / "fixtures" / "benxi-2025-synthetic"

@@ -1,9 +1,10 @@
 """``vetgraph serve`` in a real process on a loopback port, for the tests and the benchmarks.
 
-A plain module (not conftest) so tests can import it by name: :func:`free_port`,
-:class:`LiveServer` and :func:`start_server`. Its import needs only the standard library
-(``requests`` and :mod:`support` are imported on use): bench/ takes :func:`free_port` from
-here without the test extras installed.
+In the package (not under tests/) so that ``bench/*.py`` import it as any other module:
+:func:`free_port`, :func:`clean_env`, :class:`LiveServer` and :func:`start_server`; the real
+Virtuoso server of the remote-backend tests is :mod:`vetgraph.testing.virtuoso`. Its import
+needs only the standard library and :mod:`vetgraph.config` (``requests`` is imported on use):
+bench/ takes :func:`free_port` from here without the test extras installed.
 """
 
 from __future__ import annotations
@@ -18,14 +19,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vetgraph.config import find_root
+
 if TYPE_CHECKING:
     import requests
 
-REPO = Path(__file__).resolve().parent.parent
+#: The tree served unless told otherwise: the checkout (or the wheel's resources).
+REPO = find_root()
 
 #: What start_server asks until the server answers: static (no store query), so it answers
 #: at once on every backend (oxigraph, memory, remote) and every tree.
 READY_PATH = "/sparql/prefixes.json"
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The caller's environment without VETGRAPH_* variables (so a developer's settings do
+    not leak into a server or command under test), plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VETGRAPH_")}
+    env.update(extra)
+    return env
 
 
 def free_port() -> int:
@@ -126,7 +138,6 @@ def start_server(
     environment without VETGRAPH_* variables; ``launcher`` is a command that runs the server
     (e.g. one that denies it a system call)."""
     import requests
-    from support import clean_env
 
     port = free_port()
     log_path = log_dir / f"serve-{port}.log"
