@@ -13,8 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from helpers.linked import BASE
-
-from vetgraph.testing import LiveServer, start_server
+from helpers.live import LiveServer, start_server
 
 
 @pytest.fixture(scope="session")

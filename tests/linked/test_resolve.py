@@ -8,9 +8,8 @@ import re
 import pyoxigraph as ox
 import pytest
 from helpers.linked import BASE, jsonld_quads
+from helpers.live import start_server
 from helpers.support import REPO
-
-from vetgraph.testing import start_server
 
 SCHOOL = "/id/school/benxi-health-school"
 KINDS = {

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from helpers.live import start_server
 from helpers.networks import CLUSTER, SCHOOL
 from helpers.support import REAL_TREE_PRESENT, REPO, run_cli, settings_for
 from PIL import Image
@@ -26,7 +27,6 @@ from vetgraph.networks.analytics import find_gaps
 from vetgraph.networks.hierarchy import coverage_matrix, hierarchy_coverage, matrix_csv
 from vetgraph.queries import get_query
 from vetgraph.store import open_store
-from vetgraph.testing import start_server
 
 pytestmark = pytest.mark.skipif(not REAL_TREE_PRESENT, reason="project sources not written yet")
 

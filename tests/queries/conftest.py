@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.live import start_server
 from helpers.queries import load_store, project_settings
 from helpers.support import REAL_TREE_PRESENT
 
 from vetgraph.config import Settings
 from vetgraph.store.oxigraph import OxigraphStore
-from vetgraph.testing import start_server
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

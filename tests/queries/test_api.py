@@ -224,7 +224,7 @@ def test_whole_answers_are_the_bytes_of_their_page(api, qsettings):
 @pytest.fixture(scope="module")
 def capped_api(api, tmp_path_factory):
     """The same store served with a row cap of 2, so that answers are truncated."""
-    from vetgraph.testing import start_server
+    from helpers.live import start_server
 
     server = start_server(
         api.store, tmp_path_factory.mktemp("capped"), "--workers", "1", "--max-rows", "2"

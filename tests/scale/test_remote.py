@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
 import pytest
+from helpers.live import start_server
 from helpers.support import REPO, needs_real_tree, run_cli, settings_for
 from rdflib import BNode, URIRef
 from rdflib.term import Node
@@ -22,7 +23,6 @@ from vetgraph.store import QueryResult, ReadOnlyError, StoreError
 from vetgraph.store.memory import MemoryStore
 from vetgraph.store.oxigraph import OxigraphStore
 from vetgraph.store.remote import RemoteStore
-from vetgraph.testing import start_server
 
 pytestmark = needs_real_tree
 XSD = "http://www.w3.org/2001/XMLSchema#"

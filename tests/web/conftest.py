@@ -8,10 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.live import LiveServer
 from helpers.support import settings_for
 from helpers.web import REPO, TREE, start_server
-
-from vetgraph.testing import LiveServer
 
 
 @pytest.fixture(scope="session")

@@ -14,9 +14,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers.live import start_server
 from helpers.support import REAL_TREE_PRESENT, REPO, run_cli
-
-from vetgraph.testing import start_server
 
 pytestmark = pytest.mark.skipif(not REAL_TREE_PRESENT, reason="project sources not written yet")
 FIXTURE = Path(__file__).parent / "fixtures" / "benxi-2025-synthetic"
