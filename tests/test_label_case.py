@@ -11,6 +11,7 @@ from rdflib.namespace import RDFS, SKOS
 LOWER_CASE_NAMES = ("vetgraph",)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not REAL_TREE_PRESENT, reason="project sources (data/ttl/) not written yet")
 def test_english_labels_are_in_sentence_case():
     files = [

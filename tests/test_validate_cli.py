@@ -207,6 +207,7 @@ def test_validation_warns_first_when_the_data_may_not_fit(monkeypatch, caplog):
     assert caplog.records == []
 
 
+@pytest.mark.slow
 @needs_real_tree
 def test_real_tree_validates():
     result = run_cli("validate", "--root", REPO)

@@ -67,6 +67,7 @@ def test_standalone_html_is_self_contained(facts):
     assert "<script src=" not in page and "<link" not in page  # nothing fetched
 
 
+@pytest.mark.slow
 def test_memory_backend_gives_the_same_facts(facts):
     """The views only ask SPARQL: the rdflib backend answers exactly as Oxigraph does."""
     from vetgraph.store import open_store

@@ -216,6 +216,7 @@ def _same_as_its_page(server, name: str, given: dict[str, str], limit: int) -> N
             assert whole.headers.get(header) == page.headers.get(header), (name, fmt, header)
 
 
+@pytest.mark.slow
 def test_whole_answers_are_the_bytes_of_their_page(api, qsettings):
     for name, given in _examples(qsettings):
         _same_as_its_page(api, name, given, qsettings.max_rows)
@@ -233,6 +234,7 @@ def capped_api(api, tmp_path_factory):
     server.stop()
 
 
+@pytest.mark.slow
 def test_truncated_whole_answers_are_the_bytes_of_their_page(capped_api, qsettings):
     for name, given in _examples(qsettings):
         _same_as_its_page(capped_api, name, given, 2)

@@ -11,6 +11,7 @@ from helpers.support import clean_env
 ST = shutil.which("st") or shutil.which("schemathesis")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(ST is None, reason="schemathesis is not installed (pip install .[test])")
 def test_schemathesis_finds_no_failure(api, tmp_path):
     command = [

@@ -131,6 +131,7 @@ def test_home_counts_codes_and_labels_external_classes(server):
     assert 'href="https://w3id.org/vetgraph/' not in html
 
 
+@pytest.mark.slow
 def test_memory_backend_gives_the_same_answers(built_store, tmp_path, server):
     memory = start_server(built_store, tmp_path, "--backend", "memory", "--workers", "1")
     try:

@@ -48,6 +48,7 @@ def test_ontology_page_shows_each_rule_with_its_explanation(server):
     assert "vet:cooperatesOnPatent" in html  # the explanation of the partners' rule
 
 
+@pytest.mark.slow
 def test_an_accepted_update_marks_the_inferred_graph_stale(built_store, tmp_path_factory):
     folder = tmp_path_factory.mktemp("writable-inference")
     live = start_server(copy_store(built_store, folder), folder, "--workers", "1",

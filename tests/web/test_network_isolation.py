@@ -28,6 +28,7 @@ def _net(pid: int) -> str:
     return os.readlink(f"/proc/{pid}/ns/net")
 
 
+@pytest.mark.slow
 def test_serve_refuses_to_start_when_workers_keep_the_host_network(built_store):
     command = [*DENY, sys.executable, "-m", "vetgraph.cli", "serve", "--root", str(TREE),
                "--store", str(built_store), "--port", str(free_port()), "--workers", "1"]
