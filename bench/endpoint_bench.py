@@ -31,13 +31,12 @@ import requests
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "src"))
-sys.path.insert(0, str(REPO / "tests"))
 
-from live import free_port  # noqa: E402
 from scale_bench import percentile, spawn  # noqa: E402
 
 from vetgraph.config import Settings  # noqa: E402
 from vetgraph.engine.guard import check_query  # noqa: E402
+from vetgraph.testing import free_port  # noqa: E402
 
 #: Named queries that analysts run (queries/*.rq); the fifth is an aggregate over everything.
 NAMED = ["schools", "majors-by-school", "partners-by-school", "report-tables"]

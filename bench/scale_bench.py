@@ -12,7 +12,7 @@ five years) and each system of ``--systems`` (default all), in one run:
   named graphs as one rdflib Dataset with a union default graph, on uvicorn
   (``bench/rdflib_endpoint_serve.py``);
 - ``virtuoso``: Virtuoso open source 7.2 (Debian's ``virtuoso-t``), started as the tests start
-  it (``tests/virtuoso_server.py``) and loaded the way ``vetgraph build --backend remote``
+  it (``vetgraph/testing/virtuoso.py``) and loaded the way ``vetgraph build --backend remote``
   loads it (``RemoteStore.replace_graph`` per graph).
 
 Measured:
@@ -89,15 +89,6 @@ import pyoxigraph as ox
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "src"))
-sys.path.insert(0, str(REPO / "tests"))
-
-from live import free_port  # noqa: E402
-from virtuoso_server import (  # noqa: E402
-    VIRTUOSO,
-    start_virtuoso,
-    stop_process,
-    stop_virtuoso,
-)
 
 from vetgraph import __version__  # noqa: E402
 from vetgraph.build import load_remote, load_store  # noqa: E402
@@ -114,6 +105,13 @@ from vetgraph.store.remote import (  # noqa: E402
     _ascii_separators,
 )
 from vetgraph.synth import synthesize  # noqa: E402
+from vetgraph.testing import free_port  # noqa: E402
+from vetgraph.testing.virtuoso import (  # noqa: E402
+    VIRTUOSO,
+    start_virtuoso,
+    stop_process,
+    stop_virtuoso,
+)
 
 CLIENTS = (1, 2, 4, 8)
 SYSTEMS = ("oxigraph", "memory", "rdflib-endpoint", "virtuoso")
@@ -704,7 +702,7 @@ def run_system(name: str, size: dict, settings: Settings, sources: Sources | Non
     if not runs_at(name, size["size"], args):
         return {"skipped": f"run up to {args.up_to[name]:,} schools (--up-to)"}
     # Virtuoso's memory is its buffer pool, fixed by its configuration (NumberOfBuffers in
-    # tests/virtuoso_server.py), not a line through the data: it is not extrapolated.
+    # vetgraph/testing/virtuoso.py), not a line through the data: it is not extrapolated.
     estimate = None if name == "virtuoso" else memory_estimate(history.get(name, []), triples)
     free = available_memory() or 0
     if estimate is not None and estimate > MEMORY_SHARE * free:

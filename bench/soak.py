@@ -37,11 +37,12 @@ import requests
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(HERE))
 
-from live import LiveServer, start_server  # noqa: E402
 from scale_bench import percentile  # noqa: E402
+
+from vetgraph.testing import LiveServer, start_server  # noqa: E402
 
 CHEAP = ["schools", "designation-counts", "career-stages", "report-tables", "patents"]
 TIMEOUT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import REPO
+from helpers.support import REPO
 
 SRC = REPO / "src" / "vetgraph"
 PAGE = REPO / "docs" / "architecture.md"

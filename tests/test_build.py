@@ -11,7 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
-from support import FIXTURE_COUNTS, FIXTURE_TOTAL, REPO, clean_env, edit, run_cli, settings_for
+from helpers.support import (
+    FIXTURE_COUNTS,
+    FIXTURE_TOTAL,
+    REPO,
+    clean_env,
+    edit,
+    run_cli,
+    settings_for,
+)
 
 from vetgraph.build import BuildError, BuildRefused, build_store, versions_dir
 from vetgraph.dataset import SourceError, dataset_version
@@ -41,6 +49,7 @@ def versions(store_dir: Path) -> list[str]:
     return sorted(p.name for p in versions_dir(store_dir).iterdir() if p.is_dir())
 
 
+@pytest.mark.slow
 def test_good_build_answers_exact_counts(tree: Path, tmp_path: Path):
     store_dir = tmp_path / "var" / "store"
     result = run_cli("build", "--root", tree, "--store", store_dir)
@@ -64,6 +73,7 @@ def test_good_build_answers_exact_counts(tree: Path, tmp_path: Path):
     store.close()
 
 
+@pytest.mark.slow
 def test_rebuild_switches_and_keeps_one_previous(tree_settings, tree: Path):
     store_dir = tree_settings.store_dir
     first = build_store(tree_settings)
@@ -82,6 +92,7 @@ def test_rebuild_switches_and_keeps_one_previous(tree_settings, tree: Path):
     assert count(store_dir) == FIXTURE_TOTAL + 1
 
 
+@pytest.mark.slow
 def test_refused_build_leaves_previous_store(tree_settings, tree: Path):
     store_dir = tree_settings.store_dir
     build_store(tree_settings)
@@ -101,6 +112,7 @@ def test_refused_build_leaves_previous_store(tree_settings, tree: Path):
     assert snapshot(store_dir) == before and versions(store_dir) == dirs
 
 
+@pytest.mark.slow
 def test_unreadable_source_leaves_previous_store(tree_settings, tree: Path):
     store_dir = tree_settings.store_dir
     build_store(tree_settings)
@@ -114,6 +126,7 @@ def test_unreadable_source_leaves_previous_store(tree_settings, tree: Path):
     assert snapshot(store_dir) == before and versions(store_dir) == dirs
 
 
+@pytest.mark.slow
 def test_source_changed_during_build_leaves_previous_store(tree_settings, tree: Path,
                                                           monkeypatch):
     """The build validates the files, then loads them again from disk: an edit in between
@@ -137,6 +150,7 @@ def test_source_changed_during_build_leaves_previous_store(tree_settings, tree: 
     assert snapshot(store_dir) == before and versions(store_dir) == dirs
 
 
+@pytest.mark.slow
 def test_killed_build_leaves_previous_store(tree_settings, tree: Path):
     """SIGKILL in the middle of a build: data loaded, store not finished (VETGRAPH_BUILD_PAUSE
     holds the build there)."""
@@ -180,6 +194,7 @@ def test_killed_build_leaves_previous_store(tree_settings, tree: Path):
     assert read_manifest(store_dir)["version"] == dataset_version(tree_settings)
 
 
+@pytest.mark.slow
 def test_store_path_that_is_a_real_directory_is_not_touched(tree: Path, tmp_path: Path):
     store_dir = tmp_path / "mine"
     store_dir.mkdir()
@@ -214,6 +229,7 @@ EXPECTED_STATS = {
 }
 
 
+@pytest.mark.slow
 def test_stats_builds_when_missing_and_counts_exactly(tree: Path, tmp_path: Path):
     store_dir = tmp_path / "var" / "store"
     result = run_cli("stats", "--root", tree, "--store", store_dir, "--format", "json")

@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from live import free_port
-from support import REPO, clean_env, run_cli
+from helpers.support import REPO, clean_env, run_cli
+
+from vetgraph.testing import free_port
 
 HEAVY = ("networkx", "rdflib", "pyoxigraph", "matplotlib", "pyshacl", "flask", "yaml")
 
@@ -51,6 +52,7 @@ def test_serve_refuses_a_port_outside_1_to_65535(port: str) -> None:
     assert ("use 1-65535" in done.stderr) or ("is not a port number" in done.stderr)
 
 
+@pytest.mark.slow
 def test_serve_names_an_address_in_use(tmp_path: Path) -> None:
     port = free_port()
     with socket.socket() as taken:
@@ -64,6 +66,7 @@ def test_serve_names_an_address_in_use(tmp_path: Path) -> None:
     assert "Errno" not in done.stderr
 
 
+@pytest.mark.slow
 def test_query_names_a_missing_file(tmp_path: Path) -> None:
     done = run_cli("query", "nothere.rq", "--backend", "memory")
     assert done.returncode == 2
@@ -74,9 +77,10 @@ def test_query_names_a_missing_file(tmp_path: Path) -> None:
     assert "no query named 'no-such-query'" in name.stderr
 
 
+@pytest.mark.slow
 def test_every_store_reading_command_builds_a_missing_store(tmp_path: Path) -> None:
     """One behaviour for every command that reads the store: build it, say so, answer."""
-    from support import FIXTURE_TREE
+    from helpers.support import FIXTURE_TREE
 
     store = tmp_path / "store"
     done = run_cli("query", "--root", FIXTURE_TREE, "--store", store, "--format", "csv", "-",
@@ -91,6 +95,7 @@ def test_every_store_reading_command_builds_a_missing_store(tmp_path: Path) -> N
         assert f"vetgraph {command[0]}: no store at {other}, building it" in again.stderr
 
 
+@pytest.mark.slow
 def test_help_uses_plain_metavariables_and_remote_flags_only_where_they_apply() -> None:
     for command in ("validate", "build", "stats", "query", "serve", "graph", "export"):
         text = run_cli(command, "--help").stdout
@@ -102,6 +107,7 @@ def test_help_uses_plain_metavariables_and_remote_flags_only_where_they_apply() 
     assert "--port PORT" in serve and "--workers N" in serve
 
 
+@pytest.mark.slow
 def test_graph_lists_its_formats_for_an_unknown_suffix(tmp_path: Path) -> None:
     done = run_cli("graph", "entity", "--out", tmp_path / "x.pdf", "--backend", "memory")
     assert done.returncode == 2
@@ -111,6 +117,7 @@ def test_graph_lists_its_formats_for_an_unknown_suffix(tmp_path: Path) -> None:
     assert not (tmp_path / "x.pdf").exists()
 
 
+@pytest.mark.slow
 def test_query_list_needs_no_store(tmp_path: Path) -> None:
     store = tmp_path / "never"
     done = run_cli("query", "--list", "--store", store)

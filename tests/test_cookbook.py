@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.support import REPO, needs_real_tree, settings_for
 from rdflib import URIRef
-from support import REPO, needs_real_tree, settings_for
 
 from vetgraph.build import build_store
 from vetgraph.store import open_store

@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers.support import FIXTURE_COUNTS, FIXTURE_TREE, edit, settings_for
 from rdflib import RDF, BNode, URIRef
 from rdflib.namespace import SH
-from support import FIXTURE_COUNTS, FIXTURE_TREE, edit, settings_for
 
 from vetgraph import config
 from vetgraph.config import GRAPHS, Settings

@@ -14,6 +14,8 @@ import tomllib
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 
@@ -50,6 +52,7 @@ def imported_modules() -> dict[str, Path]:
     return found
 
 
+@pytest.mark.slow
 def test_every_import_of_src_is_declared() -> None:
     declared = declared_dependencies()
     distributions = packages_distributions()
@@ -66,6 +69,7 @@ def test_every_import_of_src_is_declared() -> None:
     assert problems == []
 
 
+@pytest.mark.slow
 def test_the_scan_sees_imports_inside_functions() -> None:
     # fontTools is imported inside a function of graphs/render.py only.
     assert "fontTools" in imported_modules()

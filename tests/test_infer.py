@@ -6,8 +6,8 @@ from __future__ import annotations
 import owlrl
 import pyoxigraph as ox
 import pytest
+from helpers.support import needs_real_tree
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
-from support import needs_real_tree
 
 from vetgraph.config import GRAPH_INFERRED, Settings
 from vetgraph.dataset import read_sources
@@ -59,6 +59,7 @@ def _restated_literal(graph: Graph, s: URIRef, p: URIRef, o) -> bool:
     )
 
 
+@pytest.mark.slow
 def test_rdfs_closure_equals_owlrls_on_the_seed(base_quads: list[ox.Quad]) -> None:
     """owlrl's RDFS closure, less what our closure leaves out on purpose: facts about blank
     nodes, schema-level entailments (subClassOf …), rdf:/rdfs: classes (Resource, Property …)
@@ -149,6 +150,7 @@ def test_nothing_inferred_is_also_asserted(base_quads: list[ox.Quad], inferred: 
     assert not asserted & inferred
 
 
+@pytest.mark.slow
 def test_inferred_graph_is_in_the_union_and_can_be_left_out(settings: Settings) -> None:
     sources = read_sources(settings)
     infer_sources(sources, load_rules(settings))

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from helpers.support import REAL_TREE_PRESENT, REPO
 from rdflib import Graph, Literal
 from rdflib.namespace import RDFS, SKOS
-from support import REAL_TREE_PRESENT, REPO
 
 #: Names written in lower case on purpose (the product's own name).
 LOWER_CASE_NAMES = ("vetgraph",)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not REAL_TREE_PRESENT, reason="project sources (data/ttl/) not written yet")
 def test_english_labels_are_in_sentence_case():
     files = [

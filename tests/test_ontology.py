@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from helpers.support import REPO, needs_real_tree
 from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS
-from support import REPO, needs_real_tree
 
 pytestmark = needs_real_tree
 

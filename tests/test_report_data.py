@@ -10,8 +10,8 @@ import re
 from collections import Counter
 
 import pytest
+from helpers.support import needs_real_tree, run_cli
 from rdflib import RDF, RDFS, Dataset, Literal, Namespace, URIRef
-from support import needs_real_tree, run_cli
 
 from vetgraph.config import GRAPH_DATA, Settings
 from vetgraph.dataset import load_dataset
@@ -47,6 +47,7 @@ def data(real_dataset: Dataset):
 # ---------------------------------------------------------------- validation
 
 
+@pytest.mark.slow
 def test_validate_cli_conforms_on_the_real_tree() -> None:
     done = run_cli("validate", timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -400,6 +401,7 @@ def test_majors_codes_come_from_the_reference_file_only(real_dataset: Dataset) -
     assert notations and notations <= known
 
 
+@pytest.mark.slow
 def test_stats_cli_counts_observations_per_table(tmp_path) -> None:
     import json
 
@@ -434,6 +436,7 @@ def _with_changed_value(real_dataset: Dataset, obs_suffix: str, value: str) -> D
     return copy
 
 
+@pytest.mark.slow
 def test_a_wrong_change_rate_is_found(real_dataset: Dataset) -> None:
     """表 7.2 states 14.93 % for 3281.78 → 3771.70; a stated 15.93 must be reported."""
     changed = _with_changed_value(
@@ -451,6 +454,7 @@ def test_a_wrong_change_rate_is_found(real_dataset: Dataset) -> None:
     assert "15.93" in message and "14.93" in message and "表 7.2" in message
 
 
+@pytest.mark.slow
 def test_a_figure_restated_differently_is_found(real_dataset: Dataset) -> None:
     """1.3.1 restates 机电's 780 students of 表 1.1; a prose 790 must be reported."""
     changed = _with_changed_value(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support import FIXTURE_TREE, REPO, clean_env, settings_for
+from helpers.support import FIXTURE_TREE, REPO, clean_env, settings_for
 
 from vetgraph.cli.docs import render
 from vetgraph.cli.main import COMMANDS, HIDDEN, cli

@@ -9,9 +9,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pyshacl
 import pytest
+from helpers.support import REPO, edit, needs_real_tree, settings_for
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
-from support import REPO, edit, needs_real_tree, settings_for
 from test_shacl_sparql import summary
 
 from vetgraph.config import GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SHAPES
@@ -113,6 +113,7 @@ def screen_path(request, monkeypatch) -> str:
     return request.param
 
 
+@pytest.mark.slow
 def test_every_shape_compiles_and_the_seed_passes_the_screen(screen_path: str) -> None:
     _, store, core, _ = _core(REPO)
     assert shacl_screen.shapes_with_targets(core)
@@ -120,6 +121,7 @@ def test_every_shape_compiles_and_the_seed_passes_the_screen(screen_path: str) -
     assert shacl_screen.reach(core) >= 2  # agreement → party (blank node) → agent's class
 
 
+@pytest.mark.slow
 def test_screen_finds_exactly_what_pyshacl_finds(real_tree: Path, screen_path: str) -> None:
     for path, old, new, _ in BREAKS:
         edit(real_tree / path, old, new)
@@ -151,6 +153,7 @@ def test_screen_finds_exactly_what_pyshacl_finds(real_tree: Path, screen_path: s
     assert not ours.conforms
 
 
+@pytest.mark.slow
 def test_unsupported_shapes_fall_back_to_pyshacl_on_all_data(real_tree: Path) -> None:
     shapes_file = real_tree / "ontology" / "shapes" / "structure.ttl"
     text = shapes_file.read_text(encoding="utf-8")

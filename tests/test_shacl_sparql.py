@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pyshacl
 import pytest
+from helpers.support import FIXTURE_TREE, edit, settings_for
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SH
-from support import FIXTURE_TREE, edit, settings_for
 
 from vetgraph.dataset import load_dataset
 from vetgraph.shacl import sparql as shacl_sparql

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from helpers.support import FIXTURE_COUNTS, FIXTURE_TOTAL, FIXTURE_TREE, settings_for
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from support import FIXTURE_COUNTS, FIXTURE_TOTAL, FIXTURE_TREE, settings_for
 
 from vetgraph.build import build_store
 from vetgraph.config import GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPHS

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers.support import FIXTURE_TREE, REPO, edit, needs_real_tree, run_cli, settings_for
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SH, XSD
-from support import FIXTURE_TREE, REPO, edit, needs_real_tree, run_cli, settings_for
 
 from vetgraph import __version__
 from vetgraph.cli import main
@@ -207,6 +207,7 @@ def test_validation_warns_first_when_the_data_may_not_fit(monkeypatch, caplog):
     assert caplog.records == []
 
 
+@pytest.mark.slow
 @needs_real_tree
 def test_real_tree_validates():
     result = run_cli("validate", "--root", REPO)

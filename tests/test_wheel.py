@@ -10,7 +10,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-from support import REPO, clean_env
+import pytest
+from helpers.support import REPO, clean_env
 
 
 def _source_files() -> dict[str, set[str]]:
@@ -33,6 +34,7 @@ def _build_wheel(dist: Path) -> Path:
     return wheel
 
 
+@pytest.mark.slow
 def test_wheel_installs_with_its_dependencies_and_answers(tmp_path: Path):
     """The wheel and only its declared dependencies, in a clean virtualenv: the user's install."""
     wheel = _build_wheel(tmp_path / "dist")
@@ -57,6 +59,7 @@ def test_wheel_installs_with_its_dependencies_and_answers(tmp_path: Path):
     }
 
 
+@pytest.mark.slow
 def test_wheel_ships_and_finds_the_sources(tmp_path: Path):
     dist, target = tmp_path / "dist", tmp_path / "site"
     before = _source_files()  # files may appear while the wheel builds (shared work tree)

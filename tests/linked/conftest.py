@@ -12,27 +12,14 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from linkedkit import BASE
-from live import LiveServer, start_server
-from support import REAL_TREE_PRESENT, REPO, settings_for
+from helpers.linked import BASE
+from helpers.live import LiveServer, start_server
 
 
 @pytest.fixture(scope="session")
-def linked_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project's tree built once, through validation, into a private store.
-
-    ``VETGRAPH_TEST_STORE`` names a store already built from this tree, to skip the build
-    while working on these tests.
-    """
-    from vetgraph.build import build_store
-
-    if not REAL_TREE_PRESENT:
-        pytest.skip("needs the project's data (data/ttl)")
-    if os.environ.get("VETGRAPH_TEST_STORE"):
-        return Path(os.environ["VETGRAPH_TEST_STORE"])
-    store = tmp_path_factory.mktemp("linked") / "var" / "store"
-    build_store(settings_for(REPO, store))
-    return store
+def linked_store(project_store: Path) -> Path:
+    """The project's tree built once, through validation: the suite-wide store (read only)."""
+    return project_store
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,8 @@ import os
 
 import pyoxigraph as ox
 import pytest
-from linkedkit import BASE, as_default_graph, canonical, json_of, jsonld_quads, rapper, union
-from support import run_cli
+from helpers.linked import BASE, as_default_graph, canonical, json_of, jsonld_quads, rapper, union
+from helpers.support import run_cli
 
 G = BASE + "graph/"
 GRAPHS = ("ontology", "codes", "data", "shapes", "inferred")
@@ -46,6 +46,7 @@ def test_listing_offers_every_syntax_with_gzip_and_checksums(server, listing):
     assert "vetgraph-data.ttl.gz" in html.text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ext", ["ttl", "nt", "rdf"])
 def test_triple_dumps_parse_with_rapper_to_the_union(server, listing, store_quads, ext):
     response = server.get(f"/dumps/vetgraph.{ext}", headers={"Accept-Encoding": "identity"})
@@ -65,12 +66,14 @@ def test_dataset_dumps_keep_every_named_graph(server, store_quads, ext, syntax):
     assert canonical(parsed) == canonical(store_quads)
 
 
+@pytest.mark.slow
 def test_jsonld_dump_expands_with_pyld_to_the_store(server, store_quads, document_loader):
     doc = json_of(server.get("/dumps/vetgraph.jsonld"))
     assert isinstance(doc["@context"], dict)  # embedded: the file stands alone
     assert canonical(jsonld_quads(doc, document_loader)) == canonical(store_quads)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("graph", GRAPHS)
 def test_per_graph_dumps(server, store_quads, document_loader, graph):
     mine = [q for q in store_quads if q.graph_name == ox.NamedNode(G + graph)]
@@ -159,6 +162,7 @@ def test_context_gives_short_keys(context_document):
     assert ctx["id"] == "@id" and ctx["type"] == "@type"
 
 
+@pytest.mark.slow
 def test_export_command(linked_store, tmp_path, store_quads):
     env = {k: v for k, v in os.environ.items() if not k.startswith("VETGRAPH_")}
     out = tmp_path / "data.ttl"

@@ -8,7 +8,7 @@ property, the statistics observations, where the facts come from, the neighbourh
 from __future__ import annotations
 
 import pytest
-from browser import needs_chromium, offline_page
+from helpers.browser import needs_chromium, offline_page
 
 pytestmark = needs_chromium
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-from linkedkit import canonical, jsonld_quads
+from helpers.linked import canonical, jsonld_quads
 from rdflib import URIRef
 
 from vetgraph.dataset import to_dataset

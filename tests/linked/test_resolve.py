@@ -7,9 +7,9 @@ import re
 
 import pyoxigraph as ox
 import pytest
-from linkedkit import BASE, jsonld_quads
-from live import start_server
-from support import REPO
+from helpers.linked import BASE, jsonld_quads
+from helpers.live import start_server
+from helpers.support import REPO
 
 SCHOOL = "/id/school/benxi-health-school"
 KINDS = {
@@ -260,6 +260,7 @@ def test_page_language(server):
     assert "Accept-Language" not in zh.headers["Vary"]
 
 
+@pytest.mark.slow
 def test_sitemap_lists_every_resource_and_each_resolves(server):
     response = server.get("/sitemap.xml")
     assert response.headers["Content-Type"] == "application/xml"
@@ -286,6 +287,7 @@ def test_sitemap_lists_every_resource_and_each_resolves(server):
             assert reply.status_code == 200, path
 
 
+@pytest.mark.slow
 def test_base_iri_maps_another_domain(tmp_path, tmp_path_factory):
     """A deployment under another domain answers for its own IRIs (memory backend: its data
     is not under w3id.org, so the SHACL IRI patterns would refuse a build)."""

@@ -1,16 +1,16 @@
 """The project's own sources (the 2024 report) in Oxigraph stores, in memory and on disk.
 
-No build (validation is the build tests' business): the views only need a store to answer
-SPARQL, and loading the quads directly keeps these tests fast on a two-core machine.
+In memory, no build (validation is the build tests' business): the views only need a store
+to answer SPARQL, and loading the quads directly keeps these tests fast on a two-core
+machine. On disk, the suite-wide built store (``project_store``), shared with the other folders.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
-from support import REAL_TREE_PRESENT, REPO, settings_for
+from helpers.support import REAL_TREE_PRESENT, REPO, settings_for
 
 from vetgraph.dataset import read_sources
 from vetgraph.infer import infer_sources, load_rules
@@ -29,18 +29,10 @@ def store() -> OxigraphStore:
 
 
 @pytest.fixture(scope="session")
-def disk_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The same quads in an on-disk store, for ``vetgraph --store DIR`` in a real process."""
-    if not REAL_TREE_PRESENT:
-        pytest.skip("project sources (ontology/, data/ttl/) not written yet")
-    path = tmp_path_factory.mktemp("graph-store") / "store"
-    store = ox.Store(str(path))
-    sources = read_sources(settings_for(REPO))
-    infer_sources(sources, load_rules(settings_for(REPO)))
-    store.bulk_extend(sources.iter_quads())
-    store.flush()
-    del store  # closes it: the CLI opens it read-only
-    return path
+def disk_store(project_store: Path) -> Path:
+    """The same data in an on-disk store, for ``vetgraph --store DIR`` in a real process: the
+    suite-wide built store (read only)."""
+    return project_store
 
 
 @pytest.fixture(scope="session")

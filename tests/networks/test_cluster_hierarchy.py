@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from graph_support import CLUSTER, SCHOOL
-from live import start_server
+from helpers.live import start_server
+from helpers.networks import CLUSTER, SCHOOL
+from helpers.support import REAL_TREE_PRESENT, REPO, run_cli, settings_for
 from PIL import Image
-from support import REAL_TREE_PRESENT, REPO, run_cli, settings_for
 
 from vetgraph import networks
 from vetgraph.networks.analytics import find_gaps
@@ -214,6 +214,7 @@ def views(facts):
     return {"entity": networks.build(facts, "entity", metrics=False)}
 
 
+@pytest.mark.slow
 def test_the_named_query_gives_the_same_answer_on_oxigraph_and_rdflib(facts, store):
     settings = settings_for(REPO)
     query = get_query(settings, "cluster-gaps")
@@ -237,6 +238,7 @@ def test_the_named_query_gives_the_same_answer_on_oxigraph_and_rdflib(facts, sto
         memory.close()
 
 
+@pytest.mark.slow
 def test_cli_gaps_text_and_json(disk_store):
     done = run_cli("gaps", "--top", "3", "--store", disk_store, *ROOT)
     assert done.returncode == 0, done.stderr
@@ -257,6 +259,7 @@ def test_cli_gaps_text_and_json(disk_store):
         "Machinery manufacturing industry", "Intelligent manufacturing industry"}
 
 
+@pytest.mark.slow
 def test_cli_matrix_csv_and_pictures(disk_store, tmp_path):
     done = run_cli("matrix", "--format", "csv", "--store", disk_store, *ROOT)
     assert done.returncode == 0, done.stderr
@@ -286,6 +289,7 @@ def test_matrix_csv_counts_add_up(facts):
     assert matrix.levels[:6] == [0, 1, 1, 2, 2, 1]  # 医药化工 and its industries first
 
 
+@pytest.mark.slow
 def test_web_gaps_matrix_and_hierarchy_view(disk_store, tmp_path_factory):
     server = start_server(Path(disk_store), tmp_path_factory.mktemp("logs"), "--workers", "1")
     try:
@@ -325,6 +329,7 @@ def test_web_gaps_matrix_and_hierarchy_view(disk_store, tmp_path_factory):
         server.stop()
 
 
+@pytest.mark.slow
 def test_a_broader_link_without_its_alignment_or_narrower_is_a_violation(tmp_path):
     for folder in ("ontology", "data", "queries"):
         shutil.copytree(REPO / folder, tmp_path / folder)

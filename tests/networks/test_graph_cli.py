@@ -6,13 +6,14 @@ import io
 
 import networkx as nx
 import pytest
+from helpers.support import REAL_TREE_PRESENT, REPO, run_cli
 from PIL import Image
-from support import REAL_TREE_PRESENT, REPO, run_cli
 
 pytestmark = pytest.mark.skipif(not REAL_TREE_PRESENT, reason="project sources not written yet")
 ROOT = ("--root", str(REPO))
 
 
+@pytest.mark.slow
 def test_list_names_every_view():
     done = run_cli("graph", "--list", *ROOT)
     assert done.returncode == 0, done.stderr
@@ -23,6 +24,7 @@ def test_list_names_every_view():
     assert unknown.returncode == 2 and "--list" in unknown.stderr
 
 
+@pytest.mark.slow
 def test_graph_writes_a_picture_and_graphml(tmp_path, disk_store):
     png = tmp_path / "smc.png"
     done = run_cli("graph", "school-major-cluster", "--out", png, "--store", disk_store, *ROOT)
@@ -45,6 +47,7 @@ def test_path_by_labels_prints_the_triples(disk_store):
     assert "<https://w3id.org/vetgraph/id/school/benxi-chemical-industry-school>" in done.stdout
 
 
+@pytest.mark.slow
 def test_gaps_ranks_the_clusters_rolled_up_the_hierarchy(disk_store):
     done = run_cli("gaps", "--top", "3", "--store", disk_store, *ROOT)
     assert done.returncode == 0, done.stderr

@@ -8,7 +8,7 @@ import json
 
 import networkx as nx
 import pytest
-from support import REPO, settings_for
+from helpers.support import REPO, settings_for
 
 from vetgraph import networks
 from vetgraph.networks.export import cytoscape, to_gexf, to_graphml, to_html, to_json
@@ -67,6 +67,7 @@ def test_standalone_html_is_self_contained(facts):
     assert "<script src=" not in page and "<link" not in page  # nothing fetched
 
 
+@pytest.mark.slow
 def test_memory_backend_gives_the_same_facts(facts):
     """The views only ask SPARQL: the rdflib backend answers exactly as Oxigraph does."""
     from vetgraph.store import open_store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 import pytest
-from graph_support import CLUSTER, MAJOR, ORG, SCHOOL
+from helpers.networks import CLUSTER, MAJOR, ORG, SCHOOL
 
 from vetgraph import networks
 from vetgraph.networks.analytics import (

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from live import start_server
-from query_support import load_store, project_settings
-from support import REAL_TREE_PRESENT
+from helpers.live import start_server
+from helpers.queries import load_store, project_settings
+from helpers.support import REAL_TREE_PRESENT
 
 from vetgraph.config import Settings
 from vetgraph.store.oxigraph import OxigraphStore
@@ -32,10 +34,10 @@ def qstore(qsettings: Settings) -> OxigraphStore:
 
 
 @pytest.fixture(scope="session")
-def api(qsettings: Settings, tmp_path_factory: pytest.TempPathFactory):
-    """A live server over the project's data, for the API, OpenAPI and browser tests."""
+def api(project_store: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A live server over the project's data (the suite-wide store), for the API, OpenAPI and
+    browser tests."""
     folder = tmp_path_factory.mktemp("api")
-    load_store(qsettings, folder / "store").close()
-    server = start_server(folder / "store", folder, "--workers", "2")
+    server = start_server(project_store, folder, "--workers", "2")
     yield server
     server.stop()

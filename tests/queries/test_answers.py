@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from query_support import CLUSTER, SCHOOL, SCHOOLS, answer, column, half_up, parts
+from helpers.queries import CLUSTER, SCHOOL, SCHOOLS, answer, column, half_up, parts
 
 HEALTH = SCHOOL + "benxi-health-school"
 ELECTRO = SCHOOL + "benxi-electromechanical-school"

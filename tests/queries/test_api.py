@@ -8,8 +8,8 @@ import re
 from urllib.parse import unquote
 
 import pytest
+from helpers.queries import SCHOOLS
 from openapi_spec_validator import validate
-from query_support import SCHOOLS
 
 JSON = "application/json"
 SRJ = "application/sparql-results+json"
@@ -216,6 +216,7 @@ def _same_as_its_page(server, name: str, given: dict[str, str], limit: int) -> N
             assert whole.headers.get(header) == page.headers.get(header), (name, fmt, header)
 
 
+@pytest.mark.slow
 def test_whole_answers_are_the_bytes_of_their_page(api, qsettings):
     for name, given in _examples(qsettings):
         _same_as_its_page(api, name, given, qsettings.max_rows)
@@ -224,7 +225,7 @@ def test_whole_answers_are_the_bytes_of_their_page(api, qsettings):
 @pytest.fixture(scope="module")
 def capped_api(api, tmp_path_factory):
     """The same store served with a row cap of 2, so that answers are truncated."""
-    from live import start_server
+    from helpers.live import start_server
 
     server = start_server(
         api.store, tmp_path_factory.mktemp("capped"), "--workers", "1", "--max-rows", "2"
@@ -233,6 +234,7 @@ def capped_api(api, tmp_path_factory):
     server.stop()
 
 
+@pytest.mark.slow
 def test_truncated_whole_answers_are_the_bytes_of_their_page(capped_api, qsettings):
     for name, given in _examples(qsettings):
         _same_as_its_page(capped_api, name, given, 2)

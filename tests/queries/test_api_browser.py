@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from browser import needs_chromium, offline_page, wait_until
+from helpers.browser import needs_chromium, offline_page, wait_until
 
 pytestmark = needs_chromium
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from query_support import answer, value
+from helpers.queries import answer, value
 from rdflib import XSD, Literal, URIRef
 
 from vetgraph.queries import (
@@ -55,6 +55,7 @@ def test_findings_query_is_generated_from_the_shapes(qsettings):
     )
 
 
+@pytest.mark.slow
 def test_findings_match_pyshacl(qstore, qsettings):
     """The SPARQL findings are pyshacl's warnings from the quality rules, message for message."""
     from vetgraph.shacl.validate import validate

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from query_support import SCHOOLS, load_store, project_settings
-from support import REPO, clean_env, run_cli
+from helpers.queries import SCHOOLS, load_store, project_settings
+from helpers.support import REPO, clean_env, run_cli
 
 from vetgraph.cli.query import display_width, format_table
 
@@ -53,6 +53,7 @@ def test_display_width_aligns_chinese():
     assert lines[1] == "-" * 14 + "  " + "--"
 
 
+@pytest.mark.slow
 def test_list(store_dir):
     done = query(store_dir, "--list")
     assert done.returncode == 0, done.stderr
@@ -81,6 +82,7 @@ def test_table_is_aligned_by_display_width(store_dir):
         assert display_width(line[: line.index(name)]) == header
 
 
+@pytest.mark.slow
 def test_formats_and_parameters(store_dir):
     done = query(
         store_dir, "school-indicators", "-p", "school=benxi-health-school", "--format", "csv"
@@ -98,6 +100,7 @@ def test_formats_and_parameters(store_dir):
     assert graph.returncode == 0 and "wasAssociatedWith" in graph.stdout
 
 
+@pytest.mark.slow
 def test_file_and_stdin(store_dir, tmp_path):
     text = (
         "PREFIX vet: <https://w3id.org/vetgraph/ontology#>\n"
@@ -109,6 +112,7 @@ def test_file_and_stdin(store_dir, tmp_path):
     assert query(store_dir, "-", "--format", "csv", stdin=text).stdout.splitlines() == ["n", "6"]
 
 
+@pytest.mark.slow
 def test_errors_name_the_parameter_or_line(store_dir, tmp_path):
     bad = query(store_dir, "change-table", "-p", "table=table-9-9")
     assert bad.returncode == 2
@@ -129,6 +133,7 @@ def test_errors_name_the_parameter_or_line(store_dir, tmp_path):
     assert nothing.returncode == 2 and "no query named 'no-such-query'" in nothing.stderr
 
 
+@pytest.mark.slow
 def test_memory_backend_needs_no_build():
     done = run_cli(
         "query",

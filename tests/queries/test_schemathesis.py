@@ -6,11 +6,12 @@ import shutil
 import subprocess
 
 import pytest
-from support import clean_env
+from helpers.support import clean_env
 
 ST = shutil.which("st") or shutil.which("schemathesis")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(ST is None, reason="schemathesis is not installed (pip install .[test])")
 def test_schemathesis_finds_no_failure(api, tmp_path):
     command = [

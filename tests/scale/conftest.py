@@ -1,6 +1,6 @@
 """A real Virtuoso open-source server for the remote-backend tests, one per session.
 
-Started by :mod:`virtuoso_server` (Debian's ``virtuoso-opensource-7-bin``, which
+Started by :mod:`vetgraph.testing.virtuoso` (Debian's ``virtuoso-opensource-7-bin``, which
 ``scripts/test.sh`` installs) on free loopback ports, in a temporary folder; stopped at the end
 of the session. The tests skip only when ``virtuoso-t`` is not installed.
 """
@@ -8,7 +8,8 @@ of the session. The tests skip only when ``virtuoso-t`` is not installed.
 from __future__ import annotations
 
 import pytest
-from virtuoso_server import VIRTUOSO, start_virtuoso, stop_virtuoso
+
+from vetgraph.testing.virtuoso import VIRTUOSO, start_virtuoso, stop_virtuoso
 
 
 @pytest.fixture(scope="session")

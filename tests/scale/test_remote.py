@@ -10,10 +10,10 @@ from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
 import pytest
-from live import start_server
+from helpers.live import start_server
+from helpers.support import REPO, needs_real_tree, run_cli, settings_for
 from rdflib import BNode, URIRef
 from rdflib.term import Node
-from support import REPO, needs_real_tree, run_cli, settings_for
 
 from vetgraph.config import GRAPHS
 from vetgraph.dataset import read_sources, to_dataset

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pyoxigraph as ox
 import pytest
-from support import REPO, needs_real_tree, run_cli, settings_for
+from helpers.support import REPO, needs_real_tree, run_cli, settings_for
 
 from vetgraph.dataset import read_sources, to_dataset
 from vetgraph.infer import infer_sources, load_rules

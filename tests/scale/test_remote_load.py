@@ -9,7 +9,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from support import REPO, needs_real_tree, settings_for
+from helpers.support import REPO, needs_real_tree, settings_for
 
 from vetgraph.build import load_remote
 from vetgraph.config import GRAPHS

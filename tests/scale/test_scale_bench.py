@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import REPO, clean_env, needs_real_tree
+from helpers.support import REPO, clean_env, needs_real_tree
 
 from vetgraph.config import Settings
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from support import REPO, needs_real_tree, run_cli, settings_for
+from helpers.support import REPO, needs_real_tree, run_cli, settings_for
 
 from vetgraph.shacl.validate import ValidationResult, validate
 from vetgraph.synth import synthesize

@@ -1,5 +1,5 @@
 """Live servers for the web tests: ``vetgraph serve`` in a real process on a loopback port
-(the tree served and its exact answers are in :mod:`web_support`)."""
+(the tree served and its exact answers are in :mod:`helpers.web`)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live import LiveServer
-from support import settings_for
-from web_support import TREE, start_server
+from helpers.live import LiveServer
+from helpers.support import settings_for
+from helpers.web import REPO, TREE, start_server
 
 
 @pytest.fixture(scope="session")
-def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The served tree built once (through the validation gate) into a private store.
+def built_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The served tree built once (through the validation gate) into a private store: the
+    suite-wide ``project_store`` when the served tree is the project's own.
 
     VETGRAPH_WEB_STORE=DIR serves a store built beforehand instead (a local shortcut)."""
     from vetgraph.build import build_store
@@ -23,6 +24,8 @@ def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     prebuilt = os.environ.get("VETGRAPH_WEB_STORE")
     if prebuilt:
         return Path(prebuilt)
+    if TREE == REPO:
+        return request.getfixturevalue("project_store")
     store = tmp_path_factory.mktemp("store") / "var" / "store"
     build_store(settings_for(TREE, store))
     return store

@@ -7,10 +7,10 @@ import io
 import xml.dom.minidom
 
 import pytest
+from helpers.web import FACTS
 from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
-from web_support import FACTS
 
 PREFIXES = """PREFIX vet: <https://w3id.org/vetgraph/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

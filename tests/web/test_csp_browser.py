@@ -5,8 +5,8 @@ the API page still work."""
 from __future__ import annotations
 
 import pytest
-from browser import needs_chromium, offline_page, wait_until
-from web_support import FACTS
+from helpers.browser import needs_chromium, offline_page, wait_until
+from helpers.web import FACTS
 
 from vetgraph.web.manners import CONTENT_SECURITY_POLICY
 

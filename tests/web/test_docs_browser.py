@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser import needs_chromium, offline_page
-from web_support import REAL, TREE
+from helpers.browser import needs_chromium, offline_page
+from helpers.web import REAL, TREE
 
 pytestmark = needs_chromium
 

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from browser import is_local, needs_chromium, offline_page
-from web_support import FACTS
+from helpers.browser import is_local, needs_chromium, offline_page
+from helpers.web import FACTS
 
 pytestmark = needs_chromium
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from web_support import FACTS, start_server
+import pytest
+from helpers.web import FACTS, start_server
 
 CROSS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
 ACCEPT = {"Accept": "application/sparql-results+json"}
@@ -24,6 +25,7 @@ def _cheap(server) -> tuple[int, float, object]:
     return 200, elapsed, (len(rows), ask.json()["boolean"])
 
 
+@pytest.mark.slow
 def test_cheap_requests_are_served_while_four_slow_clients_hold_the_workers(
     built_store, tmp_path
 ):
@@ -64,6 +66,7 @@ def test_cheap_requests_are_served_while_four_slow_clients_hold_the_workers(
         server.stop()
 
 
+@pytest.mark.slow
 def test_a_client_past_its_share_gets_429_with_retry_after(built_store, tmp_path):
     server = start_server(
         built_store, tmp_path, "--workers", "3", "--query-timeout", "3",

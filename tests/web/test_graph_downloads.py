@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import networkx as nx
 import pytest
-from web_support import start_server
+from helpers.web import start_server
 
 from vetgraph.engine.executor import Busy, QueryOverMemory, QueryTimeout
 from vetgraph.web.render import ByteCache, Renderer
@@ -34,6 +34,7 @@ def roomy(built_store, tmp_path_factory):
     live.stop()
 
 
+@pytest.mark.slow
 def test_junk_parameters_hit_one_cache_entry_and_memory_stays_flat(roomy):
     server = roomy
     first = server.get("/network/entity.png?lang=en&junk=0", timeout=120)
@@ -77,6 +78,7 @@ def tight(built_store, tmp_path_factory):
     live.stop()
 
 
+@pytest.mark.slow
 def test_a_render_over_the_query_timeout_is_stopped_and_the_server_answers(tight):
     # The entity view drawn as PNG takes seconds (4-11 s in the issue): over 1 s it is killed.
     response = tight.get("/network/entity.png?lang=zh", timeout=120)
@@ -85,6 +87,7 @@ def test_a_render_over_the_query_timeout_is_stopped_and_the_server_answers(tight
     assert tight.query("ASK { ?s ?p ?o }").json()["boolean"] is True
 
 
+@pytest.mark.slow
 def test_concurrent_renders_are_capped(tight):
     urls = [f"/network/entity.{fmt}?lang={lang}" for fmt in ("png", "svg") for lang in ("zh", "en")]
     with ThreadPoolExecutor(len(urls)) as pool:
@@ -94,6 +97,7 @@ def test_concurrent_renders_are_capped(tight):
     assert all(a.status_code == 503 and a.headers["Retry-After"] == "1" for a in busy)
 
 
+@pytest.mark.slow
 def test_renderer_memory_cap_and_timeout_directly():
     g = nx.path_graph(3000)
     for node in g:
@@ -121,6 +125,7 @@ def test_byte_cache_is_bounded_in_bytes():
     assert cache.get("big") is None
 
 
+@pytest.mark.slow
 def test_a_cheap_query_is_answered_while_junk_downloads_pile_up(roomy):
     """The issue: 8 concurrent junk downloads pushed a trivial ASK to 18.7 s. Now at most
     --max-concurrent-renders (2) draw, the rest are told to retry, and the ASK is answered."""
@@ -141,6 +146,7 @@ def test_a_cheap_query_is_answered_while_junk_downloads_pile_up(roomy):
     assert again.status_code == 200 and b"<svg" in again.content
 
 
+@pytest.mark.slow
 def test_gaps_and_matrix_are_cached_per_language_and_format(roomy):
     """The canonical key holds every parameter that changes the answer: a cached Chinese gap
     report is not served for ?lang=en, nor a cached PNG matrix for .csv."""

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import requests
-from browser import needs_chromium, offline_page, wait_until
+from helpers.browser import needs_chromium, offline_page, wait_until
 from PIL import Image
 
 pytestmark = needs_chromium

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from web_support import copy_store, start_server
+import pytest
+from helpers.web import copy_store, start_server
 
 from vetgraph.web.manners import CONTENT_SECURITY_POLICY
 
@@ -44,6 +45,7 @@ def test_xml_results_never_carry_characters_xml_forbids(server):
     assert [e.text for e in root.iter() if e.text and e.text.startswith("a")] == ["a\ufffdb"]
 
 
+@pytest.mark.slow
 def test_a_500_names_no_exception_class(built_store, tmp_path):
     """An update whose writer cannot open the store (its RocksDB CURRENT file is broken): the
     client reads an internal error with a reference, the log has what happened."""

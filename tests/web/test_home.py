@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from web_support import FACTS, REAL, TREE, start_server
+from helpers.web import FACTS, REAL, TREE, start_server
 
 ENTITIES = """SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
   GRAPH <https://w3id.org/vetgraph/graph/data> { ?s a ?c }
@@ -131,6 +131,7 @@ def test_home_counts_codes_and_labels_external_classes(server):
     assert 'href="https://w3id.org/vetgraph/' not in html
 
 
+@pytest.mark.slow
 def test_memory_backend_gives_the_same_answers(built_store, tmp_path, server):
     memory = start_server(built_store, tmp_path, "--backend", "memory", "--workers", "1")
     try:

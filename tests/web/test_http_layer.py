@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from support import settings_for
-from web_support import FACTS, TREE, start_server
+from helpers.support import settings_for
+from helpers.web import FACTS, TREE, start_server
 
 from vetgraph.web.http import HttpError, as_http_error
 

@@ -4,9 +4,9 @@ description and /ontology (issue 19: "no inference and nothing says so")."""
 from __future__ import annotations
 
 import pytest
+from helpers.web import REAL, copy_store, start_server
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
-from web_support import REAL, copy_store, start_server
 
 INFERRED = "https://w3id.org/vetgraph/graph/inferred"
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -48,6 +48,7 @@ def test_ontology_page_shows_each_rule_with_its_explanation(server):
     assert "vet:cooperatesOnPatent" in html  # the explanation of the partners' rule
 
 
+@pytest.mark.slow
 def test_an_accepted_update_marks_the_inferred_graph_stale(built_store, tmp_path_factory):
     folder = tmp_path_factory.mktemp("writable-inference")
     live = start_server(copy_store(built_store, folder), folder, "--workers", "1",

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from support import clean_env, run_cli, settings_for
-from web_support import FACTS, TREE, start_server
+from helpers.support import clean_env, run_cli, settings_for
+from helpers.web import FACTS, TREE, start_server
 
 from vetgraph.build import build_store
 from vetgraph.store.leases import leased_versions
@@ -58,6 +58,7 @@ def _schools(server) -> int:
     return int(server.select(SCHOOLS)[0]["n"])
 
 
+@pytest.mark.slow
 def test_two_builds_under_a_running_server_then_slow_queries(store: Path, tmp_path: Path):
     """The issue's repro: serve, build twice, time out every worker, then ASK {} answers."""
     pinned = Path(os.path.realpath(store))
@@ -106,6 +107,7 @@ def test_two_builds_under_a_running_server_then_slow_queries(store: Path, tmp_pa
         server.stop()
 
 
+@pytest.mark.slow
 def test_a_lost_version_is_reopened(store: Path, tmp_path: Path):
     """The version served is deleted behind the server's back (a build of an older vetgraph,
     a steward's rm -rf): the server reopens the current build and says so."""
@@ -127,6 +129,7 @@ def test_a_lost_version_is_reopened(store: Path, tmp_path: Path):
         server.stop()
 
 
+@pytest.mark.slow
 def test_workers_that_cannot_start_are_retried_and_health_says_503(
     store: Path, tmp_path: Path
 ):
@@ -174,6 +177,7 @@ time.sleep(600)
 """
 
 
+@pytest.mark.slow
 def test_a_killed_servers_lease_is_stale_and_removed(store: Path):
     """A lease whose process was killed (-9) keeps nothing: the next builds remove its file
     and, once two builds old, the version it named."""

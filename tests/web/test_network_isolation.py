@@ -2,7 +2,7 @@
 told to accept it, says which mode runs, and the guard alone stops the issue-17 bypass.
 
 ``unshare`` is denied inside the test by a seccomp filter on the server's process tree
-(deny_unshare.py, as Docker's default profile does); the host is not changed.
+(helpers/deny_unshare.py, as Docker's default profile does); the host is not changed.
 """
 
 from __future__ import annotations
@@ -14,19 +14,21 @@ import time
 from pathlib import Path
 
 import pytest
-from live import free_port
-from support import REPO, clean_env
+from helpers.support import REPO, clean_env
+from helpers.web import TREE, start_server
 from test_safety import Listener
 from test_sparql_lexer import ATTACK_QUERY, ATTACK_UPDATE
-from web_support import TREE, start_server
 
-DENY = (sys.executable, str(Path(__file__).with_name("deny_unshare.py")))
+from vetgraph.testing import free_port
+
+DENY = (sys.executable, str(Path(__file__).parent.parent / "helpers" / "deny_unshare.py"))
 
 
 def _net(pid: int) -> str:
     return os.readlink(f"/proc/{pid}/ns/net")
 
 
+@pytest.mark.slow
 def test_serve_refuses_to_start_when_workers_keep_the_host_network(built_store):
     command = [*DENY, sys.executable, "-m", "vetgraph.cli", "serve", "--root", str(TREE),
                "--store", str(built_store), "--port", str(free_port()), "--workers", "1"]
@@ -41,7 +43,7 @@ def test_serve_refuses_to_start_when_workers_keep_the_host_network(built_store):
 @pytest.fixture(scope="module")
 def shared(built_store, tmp_path_factory):
     """A server under the denied unshare that accepts it (updates on, to try LOAD)."""
-    from web_support import copy_store
+    from helpers.web import copy_store
 
     store = copy_store(built_store, tmp_path_factory.mktemp("shared"))
     live = start_server(

@@ -33,6 +33,7 @@ def test_the_redirect_lands_on_the_view(server) -> None:
     assert "school-partner" in [v["name"] for v in response.json()["views"]]
 
 
+@pytest.mark.slow
 def test_named_graphs_stay_under_graph(server) -> None:
     response = server.get("/graph/data", headers={"Accept": "application/n-triples"}, timeout=60)
     assert response.status_code == 200

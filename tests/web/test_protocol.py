@@ -11,8 +11,8 @@ import xml.etree.ElementTree as ET
 import pyoxigraph as ox
 import pytest
 import requests
+from helpers.web import FACTS, G
 from rdflib import Graph, URIRef
-from web_support import FACTS, G
 
 SCHOOLS = """PREFIX vet: <https://w3id.org/vetgraph/ontology#>
 SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a vet:School }"""

@@ -6,7 +6,7 @@ import csv
 import io
 
 import pytest
-from web_support import REAL, TREE
+from helpers.web import REAL, TREE
 
 pytestmark = pytest.mark.skipif(not REAL, reason="serving the fixture tree, not the report's data")
 

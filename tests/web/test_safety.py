@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from web_support import start_server
+from helpers.web import start_server
 
 #: A cross product no engine finishes in seconds (every triple, five times over).
 CROSS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
@@ -38,6 +38,7 @@ def _normal_answer(server) -> None:
     assert response.json()["results"]["bindings"][0]["n"]["value"] == "3"
 
 
+@pytest.mark.slow
 def test_timeout_answers_503_frees_the_cpu_and_serves_the_next_query(server):
     started = time.monotonic()
     response = server.query(CROSS)
@@ -148,6 +149,7 @@ def test_workers_have_no_network(server):
         assert interfaces == ["lo"]
 
 
+@pytest.mark.slow
 def test_concurrency_bound_gives_503_with_retry_after(built_store, tmp_path):
     busy = start_server(
         built_store, tmp_path, "--workers", "1", "--query-timeout", "3", "--queue-wait", "0.5"
@@ -169,6 +171,7 @@ def test_concurrency_bound_gives_503_with_retry_after(built_store, tmp_path):
         busy.stop()
 
 
+@pytest.mark.slow
 def test_a_query_over_the_memory_cap_costs_only_its_request(built_store, tmp_path):
     capped = start_server(
         built_store,
@@ -266,6 +269,7 @@ def test_the_issue_17_bypass_is_refused_over_http(server, listener):
     assert listener.connections == []
 
 
+@pytest.mark.slow
 def test_costly_queries_are_refused_before_any_parser(built_store, tmp_path):
     """The issue's repros at the default --max-query-length (100 KB): a flat 12,000-way path
     alternative (was SIGSEGV, 500), a 3,000-branch UNION chain and 1+1+… of 50 KB (were 5-110 s

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support import FIXTURE_COUNTS, edit, run_cli
-from web_support import start_server
+import pytest
+from helpers.support import FIXTURE_COUNTS, edit, run_cli
+from helpers.web import start_server
 
 
+@pytest.mark.slow
 def test_first_start_builds_the_store(tree: Path, tmp_path: Path):
     store = tmp_path / "var" / "store"
     assert not store.exists()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from web_support import copy_store, start_server
+from helpers.web import copy_store, start_server
 
 TOKEN = "s3cret-token"
 ASK_NEW = "ASK { <urn:vetgraph:test:a> <urn:vetgraph:test:p> ?o }"
@@ -63,6 +63,7 @@ def test_update_with_wrong_token_is_401(writable):
     assert _count(writable) >= 0  # and the store still answers, untouched
 
 
+@pytest.mark.slow
 def test_update_by_post_form_is_applied(writable):
     before = _count(writable)
     response = writable.post(
@@ -74,6 +75,7 @@ def test_update_by_post_form_is_applied(writable):
     assert _count(writable) == before + 1
 
 
+@pytest.mark.slow
 def test_update_by_post_direct_is_applied(writable):
     before = _count(writable)
     response = writable.post(
@@ -112,6 +114,7 @@ def test_update_may_not_reach_outside(writable):
         assert response.status_code == 400, text
 
 
+@pytest.mark.slow
 def test_updates_show_in_the_etag(writable):
     first = writable.query(COUNT_NEW).headers["ETag"]
     accept = "application/sparql-results+json"

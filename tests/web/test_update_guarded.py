@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from support import run_cli, settings_for
-from web_support import FACTS, TREE, start_server
+from helpers.support import run_cli, settings_for
+from helpers.web import FACTS, TREE, start_server
 
 from vetgraph.build import build_store
 from vetgraph.store.oxigraph import read_manifest
@@ -51,6 +51,7 @@ def _update(server, text: str, accept: str = "text/plain"):
     return server.post(data={"update": text}, headers={**AUTH, "Accept": accept})
 
 
+@pytest.mark.slow
 def test_updates_that_break_the_shapes_are_422_and_change_nothing(store, tmp_path):
     server = _serve(store, tmp_path)
     try:
@@ -91,6 +92,7 @@ def _schools(server) -> set[str]:
     return {row["s"] for row in rows}
 
 
+@pytest.mark.slow
 def test_the_version_after_an_update_is_unique_and_survives_a_restart(store, tmp_path):
     built = read_manifest(os.path.realpath(store))
     server = _serve(store, tmp_path)
@@ -129,6 +131,7 @@ def test_the_version_after_an_update_is_unique_and_survives_a_restart(store, tmp
         restarted.stop()
 
 
+@pytest.mark.slow
 def test_drop_all_keeps_a_snapshot_and_restore_puts_it_back(store, tmp_path):
     built = read_manifest(os.path.realpath(store))
     server = _serve(store, tmp_path)

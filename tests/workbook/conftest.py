@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.support import REPO, settings_for
 from rdflib import Graph
-from support import REPO, settings_for
 
 from vetgraph.workbook.model import Names, extract
 from vetgraph.workbook.steward import current_graphs, latest_report

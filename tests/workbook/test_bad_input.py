@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.support import REAL_TREE_PRESENT, REPO, run_cli
 from openpyxl import load_workbook
 from rdflib import Graph, URIRef
-from support import REAL_TREE_PRESENT, REPO, run_cli
 
 from vetgraph.workbook.spec import QB, SHEETS
 
@@ -49,6 +49,7 @@ def refused(book: Path, out: Path, code: int, *expected: str) -> str:
     return done.stderr
 
 
+@pytest.mark.slow
 def test_a_good_row_imports(blank_template, tmp_path):
     book = book_with(blank_template, tmp_path, {"schools": [SCHOOL], "statistics": [FIGURE]})
     done = run_cli("import", book, "--out", tmp_path / "out", *ROOT)
@@ -62,24 +63,28 @@ def test_a_good_row_imports(blank_template, tmp_path):
     assert "table-1-1/obs/benxi-health-school-graduates-2023" in stats
 
 
+@pytest.mark.slow
 def test_wrong_type_in_a_cell(blank_template, tmp_path):
     book = book_with(blank_template, tmp_path, {"statistics": [{**FIGURE, "value": "五百"}]})
     refused(book, tmp_path / "out", 1, "statistics!I3: 应为数字，实为“五百” / expected a number, "
             "found '五百'")
 
 
+@pytest.mark.slow
 def test_unknown_code(blank_template, tmp_path):
     book = book_with(blank_template, tmp_path, {"schools": [{**SCHOOL, "school_type": "技工学校"}]})
     refused(book, tmp_path / "out", 1, "schools!E3: 代码表 school-type 中没有“技工学校”",
             "'技工学校' is not in code list school-type (try: 普通中专、职业高中)")
 
 
+@pytest.mark.slow
 def test_duplicate_entity(blank_template, tmp_path):
     book = book_with(blank_template, tmp_path, {"schools": [SCHOOL, SCHOOL]})
     refused(book, tmp_path / "out", 1, "schools!A4: 与第 3 行重复",
             "duplicate of row 3: https://w3id.org/vetgraph/id/school/benxi-example-vocational-school")
 
 
+@pytest.mark.slow
 def test_school_name_not_found_suggests_the_closest(blank_template, tmp_path):
     book = book_with(blank_template, tmp_path,
                      {"statistics": [{**FIGURE, "subject": "本溪卫生学校"}]})
@@ -87,23 +92,27 @@ def test_school_name_not_found_suggests_the_closest(blank_template, tmp_path):
             "no entity named '本溪卫生学校'; closest names: 本溪市卫生学校")
 
 
+@pytest.mark.slow
 def test_empty_required_column(blank_template, tmp_path):
     book = book_with(blank_template, tmp_path, {"schools": [{**SCHOOL, "school_type": None}]})
     refused(book, tmp_path / "out", 1, "schools!E3: 必填列为空 / required column is empty")
 
 
+@pytest.mark.slow
 def test_formula_cell(blank_template, tmp_path):
     book = book_with(blank_template, tmp_path, {"statistics": [{**FIGURE, "value": "=250*2"}]})
     refused(book, tmp_path / "out", 1, "statistics!I3: 单元格含公式 =250*2",
             "formula =250*2: paste its value instead")
 
 
+@pytest.mark.slow
 def test_merged_cells(blank_template, tmp_path):
     book = book_with(blank_template, tmp_path, {"schools": [SCHOOL, SCHOOL]},
                      lambda wb: wb["schools"].merge_cells("E3:E4"))
     refused(book, tmp_path / "out", 2, "schools!E3:E4: 有合并单元格", "merged cells: unmerge them")
 
 
+@pytest.mark.slow
 def test_hidden_sheet(blank_template, tmp_path):
     def hide(workbook):
         workbook["patents"].sheet_state = "hidden"
@@ -112,12 +121,14 @@ def test_hidden_sheet(blank_template, tmp_path):
     refused(book, tmp_path / "out", 2, "有隐藏的工作表 patents", "hidden sheets patents")
 
 
+@pytest.mark.slow
 def test_not_a_workbook(tmp_path):
     book = tmp_path / "report.xlsx"
     book.write_text("学校,在校生\n本溪市卫生学校,2339\n", encoding="utf-8")
     refused(book, tmp_path / "out", 2, "不是可读取的 .xlsx 工作簿 / not a readable .xlsx workbook")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("version", [0, 1])  # 1: before the cluster_alignments sheet
 def test_older_template_version(blank_template, tmp_path, version):
     def age(workbook):
@@ -129,6 +140,7 @@ def test_older_template_version(blank_template, tmp_path, version):
             "`vetgraph template`")
 
 
+@pytest.mark.slow
 def test_a_violation_in_the_data_writes_nothing_into_the_tree(blank_template, tmp_path):
     """A school without its area passes every cell check but not the shapes; the data folder
     of the tree stays byte for byte as it was."""
@@ -145,6 +157,7 @@ def test_a_violation_in_the_data_writes_nothing_into_the_tree(blank_template, tm
     assert {p.name: p.read_bytes() for p in (tree / "data" / "ttl").iterdir()} == before
 
 
+@pytest.mark.slow
 def test_a_new_data_set_gets_the_usual_structure(blank_template, tmp_path):
     dataset = {"name_zh": "表 9.9 合成示例统计表", "name_en": "Table 9.9: Synthetic example table",
                "source": "table/1-1"}

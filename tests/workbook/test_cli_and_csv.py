@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import REAL_TREE_PRESENT, REPO, run_cli
+from helpers.support import REAL_TREE_PRESENT, REPO, run_cli
 
 pytestmark = pytest.mark.skipif(not REAL_TREE_PRESENT, reason="project sources not written yet")
 FIXTURE = Path(__file__).parent / "fixtures" / "benxi-2025-synthetic"

@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.support import REAL_TREE_PRESENT, REPO, run_cli, settings_for
 from openpyxl import load_workbook
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
-from support import REAL_TREE_PRESENT, REPO, run_cli, settings_for
 from test_bad_input import book_with, refused
 
 from vetgraph.workbook.spec import SHEETS, SKOS
@@ -87,6 +87,7 @@ def test_the_training_room_keeps_its_editorial_note(filled):
     assert room["owner"] is None
 
 
+@pytest.mark.slow
 def test_an_alignment_written_by_names_imports_as_the_data_has_it(blank_template, tmp_path,
                                                                   data_2024):
     """A steward's row, with names and a code's slug instead of IRIs, gives the triples of
@@ -110,6 +111,7 @@ def test_an_alignment_written_by_names_imports_as_the_data_has_it(blank_template
     assert isomorphic(got, expected)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("cells", "messages"), [
     ({"relation": "skos:related"},
      ("cluster_alignments!E3: “skos:related”不可用（可选：skos:broader、skos:exactMatch、",
@@ -140,6 +142,7 @@ def test_the_readme_sheet_explains_the_new_columns(blank_template):
     assert described[("training_bases", "editorial_note_en")] == "text"
 
 
+@pytest.mark.slow
 def test_csv_folders_carry_the_new_sheet(tmp_path: Path):
     folder = tmp_path / "csv"
     done = run_cli("template", "--from-store", "--out", folder, "--root", str(REPO),

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.support import REAL_TREE_PRESENT, REPO, run_cli
 from rdflib import RDFS, Graph
-from support import REAL_TREE_PRESENT, REPO, run_cli
 
 pytestmark = pytest.mark.skipif(not REAL_TREE_PRESENT, reason="project sources not written yet")
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -34,6 +34,7 @@ def test_fixtures_are_the_seed_text(name, first, last):
     assert (FIXTURES / f"{name}.tsv").read_text(encoding="utf-8") == "".join(lines)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "count"), [("table-1-1", 56), ("table-1-3-3", 36)])
 def test_the_table_gives_the_data_sets_observations(tmp_path, name, count):
     out = tmp_path / f"{name}.ttl"
@@ -47,6 +48,7 @@ def test_the_table_gives_the_data_sets_observations(tmp_path, name, count):
     assert set(got) == expected
 
 
+@pytest.mark.slow
 def test_merged_cell_artefacts_are_named_in_the_preview():
     preview = _run("table-1-1", None)
     assert "note: line 6: '中' is a wrapped cell's remainder, dropped" in preview

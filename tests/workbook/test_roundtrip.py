@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.support import REAL_TREE_PRESENT, REPO, run_cli
 from openpyxl import load_workbook
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
-from support import REAL_TREE_PRESENT, REPO, run_cli
 
 from vetgraph.workbook.spec import SHEETS, TEMPLATE_VERSION
 
@@ -55,6 +55,7 @@ def _round_trip(tmp_path: Path, book: Path, data_2024, store: Path) -> None:
     assert isomorphic(whole, data), _diff(whole, data)
 
 
+@pytest.mark.slow
 def test_xlsx_round_trip(tmp_path, data_2024):
     store = tmp_path / "nostore"
     book = tmp_path / "benxi-2024.xlsx"
@@ -82,6 +83,7 @@ def test_xlsx_round_trip(tmp_path, data_2024):
     assert stats.cell(3, header.index("period") + 1).data_type == "n"  # typed, not text
 
 
+@pytest.mark.slow
 def test_csv_round_trip_with_bom(tmp_path, data_2024):
     folder = tmp_path / "benxi-2024-csv"
     _round_trip(tmp_path, folder, data_2024, tmp_path / "nostore")

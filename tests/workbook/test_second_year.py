@@ -14,8 +14,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from live import start_server
-from support import REAL_TREE_PRESENT, REPO, run_cli
+from helpers.live import start_server
+from helpers.support import REAL_TREE_PRESENT, REPO, run_cli
 
 pytestmark = pytest.mark.skipif(not REAL_TREE_PRESENT, reason="project sources not written yet")
 FIXTURE = Path(__file__).parent / "fixtures" / "benxi-2025-synthetic"
@@ -36,6 +36,7 @@ def tree_2025(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return tree, base / "store"
 
 
+@pytest.mark.slow
 def test_the_import_writes_one_file_per_sheet_marked_synthetic(tree_2025):
     tree, _ = tree_2025
     written = sorted(p.name for p in (tree / "data" / "ttl").glob("benxi-2025-synthetic-*"))
@@ -58,6 +59,7 @@ def _query(tree_2025, name: str, *params: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(done.stdout)))
 
 
+@pytest.mark.slow
 def test_change_table_shows_2024_to_2025(tree_2025):
     rows = _query(tree_2025, "change-table", "table=table-1-4-1", "from=2024", "to=2025")
     assert [(r["subjectName"], r["indicatorName"], r["fromValue"], r["toValue"], r["change"],
@@ -68,6 +70,7 @@ def test_change_table_shows_2024_to_2025(tree_2025):
         == [("本溪市卫生学校", "巩固率", "88.2", "90.1")]
 
 
+@pytest.mark.slow
 def test_indicator_series_runs_to_2025(tree_2025):
     rows = _query(tree_2025, "indicator-series", "table=table-1-4-1")
     series = [(r["year"], r["value"]) for r in rows if r["indicatorName"] == "生师比"]
@@ -75,6 +78,7 @@ def test_indicator_series_runs_to_2025(tree_2025):
                       ("2024", "3.94"), ("2025", "4.44")]
 
 
+@pytest.mark.slow
 def test_entity_page_shows_both_years(tree_2025, tmp_path):
     tree, store = tree_2025
     server = start_server(store, tmp_path, "--workers", "1", tree=tree)

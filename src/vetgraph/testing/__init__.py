@@ -1,9 +1,11 @@
 """``vetgraph serve`` in a real process on a loopback port, for the tests and the benchmarks.
 
-A plain module (not conftest) so tests can import it by name: :func:`free_port`,
-:class:`LiveServer` and :func:`start_server`. Its import needs only the standard library
-(``requests`` and :mod:`support` are imported on use): bench/ takes :func:`free_port` from
-here without the test extras installed.
+In the package (not under tests/) so that ``bench/*.py`` import it as any other module:
+:func:`free_port`, :func:`clean_env`, :class:`LiveServer` and :func:`start_server`; the real
+Virtuoso server of the remote-backend tests is :mod:`vetgraph.testing.virtuoso`. Only the
+standard library and :mod:`vetgraph.config`: bench/ uses it without the test extras installed,
+and the package gains no dependency (the tests' HTTP conveniences, on ``requests``, are a
+subclass in ``tests/helpers/live.py``, passed as ``server_class``).
 """
 
 from __future__ import annotations
@@ -14,18 +16,30 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
-if TYPE_CHECKING:
-    import requests
+from vetgraph.config import find_root
 
-REPO = Path(__file__).resolve().parent.parent
+#: The tree served unless told otherwise: the checkout (or the wheel's resources).
+REPO = find_root()
 
 #: What start_server asks until the server answers: static (no store query), so it answers
 #: at once on every backend (oxigraph, memory, remote) and every tree.
 READY_PATH = "/sparql/prefixes.json"
+#: Loopback is asked directly, whatever proxy the environment names.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The caller's environment without VETGRAPH_* variables (so a developer's settings do
+    not leak into a server or command under test), plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VETGRAPH_")}
+    env.update(extra)
+    return env
 
 
 def free_port() -> int:
@@ -47,32 +61,6 @@ class LiveServer:
     @property
     def sparql_url(self) -> str:
         return self.url + "/sparql"
-
-    def get(self, path: str = "/sparql", timeout: float = 60, **kwargs: object
-            ) -> requests.Response:
-        import requests
-
-        return requests.get(self.url + path, timeout=timeout, **kwargs)  # type: ignore[arg-type]
-
-    def post(self, path: str = "/sparql", timeout: float = 60, **kwargs: object
-             ) -> requests.Response:
-        import requests
-
-        return requests.post(self.url + path, timeout=timeout, **kwargs)  # type: ignore[arg-type]
-
-    def query(
-        self, text: str, accept: str = "application/sparql-results+json", **params: str
-    ) -> requests.Response:
-        return self.get(params={"query": text, **params}, headers={"Accept": accept})
-
-    def select(self, text: str) -> list[dict[str, str]]:
-        """Rows of a SELECT as {variable: value}, asserting a 200."""
-        response = self.query(text)
-        assert response.status_code == 200, response.text
-        return [
-            {k: v["value"] for k, v in row.items()}
-            for row in response.json()["results"]["bindings"]
-        ]
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -111,6 +99,9 @@ class LiveServer:
                 self.process.wait(5)
 
 
+S = TypeVar("S", bound=LiveServer)
+
+
 def start_server(
     store: Path | None,
     log_dir: Path,
@@ -118,16 +109,15 @@ def start_server(
     tree: Path = REPO,
     env: dict[str, str] | None = None,
     launcher: tuple[str, ...] = (),
-) -> LiveServer:
+    server_class: type[S] = LiveServer,  # type: ignore[assignment]
+) -> S:
     """Start ``vetgraph serve --root TREE [--store STORE] FLAGS`` on a free loopback port and
     wait (up to 120 s) until it answers; its output goes to ``log_dir/serve-PORT.log``.
 
     ``store`` None gives no ``--store`` (the remote backend); ``env`` defaults to the caller's
     environment without VETGRAPH_* variables; ``launcher`` is a command that runs the server
-    (e.g. one that denies it a system call)."""
-    import requests
-    from support import clean_env
-
+    (e.g. one that denies it a system call); ``server_class`` is the LiveServer (sub)class
+    returned."""
     port = free_port()
     log_path = log_dir / f"serve-{port}.log"
     command = [*launcher, sys.executable, "-m", "vetgraph.cli", "serve", "--root", str(tree),
@@ -137,15 +127,17 @@ def start_server(
         process = subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, env=env or clean_env(), cwd=REPO
         )
-    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path, store)
+    server = server_class(f"http://127.0.0.1:{port}", process, log_path, store)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if not server.alive():
             raise RuntimeError(f"vetgraph serve exited:\n{server.log()}")
         try:
-            requests.get(server.url + READY_PATH, timeout=2)
+            with _DIRECT.open(server.url + READY_PATH, timeout=2):
+                return server
+        except urllib.error.HTTPError:  # an error status is an answer too: it is up
             return server
-        except (requests.ConnectionError, requests.Timeout):
+        except OSError:  # refused, reset, timed out: not yet
             time.sleep(0.1)
     server.stop()
     raise RuntimeError(f"vetgraph serve did not start:\n{server.log()}")

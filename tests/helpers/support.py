@@ -1,6 +1,6 @@
 """Helpers for vetgraph's tests: the fixture tree, its known numbers, running the CLI.
 
-A plain module (not conftest) so tests can import it by name.
+A plain module (not conftest) so tests can import it by name: ``from helpers.support import ...``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ from pathlib import Path
 import pytest
 
 from vetgraph.config import Settings
+from vetgraph.testing import clean_env
 
-TESTS = Path(__file__).resolve().parent
+__all__ = ["clean_env"]  # re-exported: the tests take it from here with the other helpers
+
+TESTS = Path(__file__).resolve().parent.parent
 REPO = TESTS.parent
 FIXTURE_TREE = TESTS / "fixtures" / "tree"
 
@@ -41,12 +44,6 @@ FIXTURE_TOTAL = 117
 def settings_for(root: Path, store: Path | None = None) -> Settings:
     """Settings for a tree, ignoring any VETGRAPH_* variables of the caller's environment."""
     return Settings.load(env={}, root=root, store_dir=store)
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VETGRAPH_")}
-    env.update(extra)
-    return env
 
 
 def run_cli(*args: str | os.PathLike[str], env: dict[str, str] | None = None,

@@ -9,8 +9,8 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.term import Node
-from support import REPO, settings_for
 
+from helpers.support import REPO, settings_for
 from vetgraph.config import Settings
 from vetgraph.dataset import read_sources
 from vetgraph.infer import infer_sources, load_rules

@@ -3,6 +3,7 @@
 Started from Debian's ``virtuoso-opensource-7-bin`` (``scripts/test.sh`` installs it) on free
 loopback ports, in a given folder: ``start_virtuoso(folder)``, ``stop_virtuoso(server)``.
 ``tests/scale/conftest.py`` runs one per test session; ``bench/scale_bench.py`` one per size.
+The standard library only: bench/ imports it without the test extras.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from live import free_port
+from vetgraph.testing import free_port
 
 VIRTUOSO = shutil.which("virtuoso-t")
 

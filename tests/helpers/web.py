@@ -10,9 +10,9 @@ import os
 import shutil
 from pathlib import Path
 
-import live
-from live import LiveServer
-from support import FIXTURE_TREE, REAL_TREE_PRESENT, REPO
+from helpers import live
+from helpers.live import LiveServer
+from helpers.support import FIXTURE_TREE, REAL_TREE_PRESENT, REPO
 
 G = "https://w3id.org/vetgraph/graph/"
 #: VETGRAPH_WEB_TREE=fixture serves the fixture tree even when the project's data exists.
