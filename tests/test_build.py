@@ -243,7 +243,7 @@ def test_stats_builds_when_missing_and_counts_exactly(tree: Path, tmp_path: Path
     lines = result.stdout.splitlines()
     assert lines[0] == "Triples per graph"
     assert "        46  https://w3id.org/vetgraph/graph/data" in lines
-    assert "       117  total" in lines  # with the 3 inferred triples
+    assert "       127  total" in lines  # with the 3 inferred and the 10 validation triples
     assert "         3  https://w3id.org/vetgraph/ontology#School  学校 / School" in lines
     assert ("         3  https://w3id.org/vetgraph/dataset/enrolment  "
             "表 1.1 在校生规模 / Table 1.1 Enrolment") in lines

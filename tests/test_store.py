@@ -17,6 +17,8 @@ from vetgraph.build import build_store
 from vetgraph.config import GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPHS
 from vetgraph.dataset import load_dataset, read_sources
 from vetgraph.infer import infer_sources, load_rules
+from vetgraph.shacl.graph import add_validation
+from vetgraph.shacl.validate import validate_sources
 from vetgraph.store import (
     BACKENDS,
     QueryError,
@@ -52,6 +54,7 @@ def store(request: pytest.FixtureRequest, built) -> Store:
     if request.param == "oxigraph-in-memory":
         sources = read_sources(built)
         infer_sources(sources, load_rules(built))
+        add_validation(sources, validate_sources(sources))  # graph/validation, as built
         s: Store = OxigraphStore.in_memory(sources.iter_quads(), prefixes=sources.prefixes)
     else:
         s = open_store(built, request.param)
@@ -252,6 +255,7 @@ def test_updates(built):
     ro.close()
     sources = read_sources(built)
     infer_sources(sources, load_rules(built))
+    add_validation(sources, validate_sources(sources))
     for store in (open_store(built, "memory"), OxigraphStore.in_memory(sources.iter_quads())):
         store.update("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> <urn:c> } }")
         assert store.triple_count("urn:g") == 1

@@ -36,9 +36,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from . import __version__
-from .config import GRAPH_INFERRED, Settings
+from .config import GRAPH_INFERRED, GRAPH_VALIDATION, Settings
 from .dataset import Sources, bulk_load_files, read_sources
 from .infer import Rule, infer_sources, load_rules, materialise
+from .shacl.graph import add_validation, report_quads
 from .shacl.validate import ValidationReport, validate_sources, validate_tree
 from .store.base import StoreError
 from .store.leases import leased_versions
@@ -122,11 +123,13 @@ def _fsync_dir(path: Path) -> None:
 
 
 def load_store(
-    target: Path, files: dict[str, list[Path]], rules: Sequence[Rule] | None = ()
+    target: Path, files: dict[str, list[Path]], rules: Sequence[Rule] | None = (),
+    validation: Sequence[ox.Quad] = (),
 ) -> tuple[dict[str, int], Sources]:
     """Bulk-load the source files into a new store at ``target``, each into its named graph,
     then materialise the inferences (RDFS closure and ``rules``) into ``graph/inferred``;
-    ``rules=None`` skips inference altogether.
+    ``rules=None`` skips inference altogether. ``validation`` (the report's quads, see
+    :func:`~vetgraph.shacl.graph.report_quads`) fills ``graph/validation`` when given.
 
     Returns triples per graph and what was loaded (see :func:`bulk_load_files`): a build
     compares its version with the version it validated, as the files must not change between.
@@ -139,6 +142,9 @@ def load_store(
         if rules is not None:
             materialise(store, rules)
             graphs.append(GRAPH_INFERRED)
+        if validation:
+            store.extend(validation)
+            graphs.append(GRAPH_VALIDATION)
         store.flush()
         if pause:  # tests: a build that can be killed after loading, before it is finished
             time.sleep(pause)
@@ -174,7 +180,8 @@ def build_store(settings: Settings, store_dir: Path | None = None) -> BuildOutco
         target = folder / f"{name}-{version}-{secrets.token_hex(4)}"
         link = store_dir.parent / f".{name}.{secrets.token_hex(4)}.tmp"
         try:
-            counts, loaded = load_store(target, sources.files, load_rules(settings))
+            counts, loaded = load_store(target, sources.files, load_rules(settings),
+                                        report_quads(report, version))
             if loaded.version != version:
                 raise BuildError(
                     "the source files changed while the build was running (validated "
@@ -232,6 +239,7 @@ def build_remote(settings: Settings) -> tuple[dict[str, int], ValidationReport, 
     if not report.conforms:
         raise BuildRefused(report)
     infer_sources(sources, load_rules(settings))
+    add_validation(sources, report)
     return load_remote(open_store(settings, "remote", read_only=False), sources), report, \
         sources.version
 

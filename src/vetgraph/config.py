@@ -23,12 +23,16 @@ GRAPH_SHAPES = BASE_IRI + "graph/shapes"
 #: What ``vetgraph build`` derives (RDFS closure and the rules of ``ontology/rules/``): part of
 #: the union default graph; name the other graphs (``FROM``) to query without it.
 GRAPH_INFERRED = BASE_IRI + "graph/inferred"
+#: The validation report of the build (``sh:ValidationReport``, one ``sh:ValidationResult`` per
+#: finding, with stable IRIs): what ``vetgraph validate`` reports, readable by SPARQL.
+GRAPH_VALIDATION = BASE_IRI + "graph/validation"
 GRAPHS: dict[str, str] = {
     "ontology": GRAPH_ONTOLOGY,
     "codes": GRAPH_CODES,
     "data": GRAPH_DATA,
     "shapes": GRAPH_SHAPES,
     "inferred": GRAPH_INFERRED,
+    "validation": GRAPH_VALIDATION,
 }
 
 #: Folder holding the sources inside a wheel (see ``force-include`` in pyproject.toml).

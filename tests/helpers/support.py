@@ -37,8 +37,11 @@ FIXTURE_COUNTS = {
     "https://w3id.org/vetgraph/graph/shapes": 35,
     # the build's RDFS closure: the 3 schools are schema:EducationalOrganization (subClassOf)
     "https://w3id.org/vetgraph/graph/inferred": 3,
+    # the build's validation report: the report (type, conforms, result) and its one warning
+    # (type, severity, focus node, value, source shape, constraint component, message)
+    "https://w3id.org/vetgraph/graph/validation": 10,
 }
-FIXTURE_TOTAL = 117
+FIXTURE_TOTAL = 127
 
 
 def settings_for(root: Path, store: Path | None = None) -> Settings:

@@ -16,7 +16,7 @@ from helpers.linked import BASE, as_default_graph, canonical, json_of, jsonld_qu
 from helpers.support import run_cli
 
 G = BASE + "graph/"
-GRAPHS = ("ontology", "codes", "data", "shapes", "inferred")
+GRAPHS = ("ontology", "codes", "data", "shapes", "inferred", "validation")
 RAPTOR = {"ttl": "turtle", "nt": "ntriples", "rdf": "rdfxml"}
 
 

@@ -44,10 +44,13 @@ def _open_memory(settings: Settings, read_only: bool = False) -> Store:
     """The source tree parsed into rdflib, no build needed (slower queries)."""
     from ..dataset import read_sources, to_dataset
     from ..infer import infer_sources, load_rules
+    from ..shacl.graph import add_validation
+    from ..shacl.validate import validate_sources
     from .memory import MemoryStore
 
     sources = read_sources(settings)
     infer_sources(sources, load_rules(settings))
+    add_validation(sources, validate_sources(sources))  # graph/validation, as a build stores it
     return MemoryStore(to_dataset(sources), read_only=read_only, prefixes=sources.prefixes)
 
 

@@ -221,7 +221,7 @@ def well_known_void() -> Response:
     return _dataset(None, VOID_FORMATS)
 
 
-@bp.route("/graph/<any(ontology, codes, data, shapes, inferred):name>")
+@bp.route("/graph/<any(ontology, codes, data, shapes, inferred, validation):name>")
 def named_graph(name: str) -> Response:
     """A named graph's IRI: its description as a subset of the dataset (size, dumps).
 
