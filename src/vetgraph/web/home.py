@@ -20,7 +20,7 @@ from flask import (
     url_for,
 )
 
-from ..config import GRAPH_INFERRED, REGISTRY
+from ..config import GRAPH_INFERRED, GRAPH_VALIDATION, REGISTRY
 from ..infer import load_rules
 from ..namespaces import sparql_prologue
 from . import NETWORK_MODES, docpages, resources
@@ -118,6 +118,7 @@ def summary() -> dict[str, Any]:
             for s in REGISTRY if s.limit
         },
         "inference": inference_summary(stats["graphs"]),
+        "validation": validation_summary(stats["graphs"]),
         "network_note": NETWORK_MODES[st.worker_network],
         "links": {
             "sparql_editor": url_for("sparql.endpoint", _external=True),
@@ -147,6 +148,19 @@ def inference_summary(graphs: dict[str, int]) -> dict[str, Any]:
             for rule in load_rules(st.settings)
         ],
         "ontology": url_for("resources.ontology", _external=True),
+    }
+
+
+def validation_summary(graphs: dict[str, int]) -> dict[str, Any]:
+    """The build's validation report (``graph/validation``): its size and whether updates
+    accepted since the build have left its findings stale (the next build recomputes them)."""
+    st = web_state()
+    return {
+        "graph": GRAPH_VALIDATION,
+        "triples": graphs.get(GRAPH_VALIDATION, 0),
+        "present": GRAPH_VALIDATION in graphs,
+        "stale": st.executor.generation > 0,
+        "findings": url_for("api.answer", name="data-quality-findings", _external=True),
     }
 
 
