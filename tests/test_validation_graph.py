@@ -91,3 +91,24 @@ def test_memory_backend_stores_the_same_graph(project_store: Path):
     finally:
         memory.close()
         built.close()
+
+
+def test_findings_query_answers_from_the_stored_report(project_store: Path):
+    """``data-quality-findings`` on a built store lists the stored results of the quality
+    rules, message for message (the stores without a report run the rules: see
+    tests/queries/test_catalogue.py)."""
+    from helpers.queries import answer
+
+    store = OxigraphStore.open(project_store)
+    try:
+        rows = answer(store, settings_for(REPO), "data-quality-findings")
+        quality = {
+            (f[4], f[1], m) for f in stored(store)
+            if f[4] and f[4].startswith("https://w3id.org/vetgraph/shapes#") and f[0] == "Warning"
+            for m in f[6]
+        }
+        assert len(rows) == len(quality) == 14
+        assert {(r["rule"], r["focus"], r["message"]) for r in rows} == quality
+        assert {r["severity"] for r in rows} == {"http://www.w3.org/ns/shacl#Warning"}
+    finally:
+        store.close()
