@@ -19,6 +19,8 @@ from vetgraph.config import GRAPHS
 from vetgraph.dataset import read_sources, to_dataset
 from vetgraph.infer import infer_sources, load_rules
 from vetgraph.queries import bind, load_catalogue
+from vetgraph.shacl.graph import add_validation
+from vetgraph.shacl.validate import validate_sources
 from vetgraph.store import QueryResult, ReadOnlyError, StoreError
 from vetgraph.store.memory import MemoryStore
 from vetgraph.store.oxigraph import OxigraphStore
@@ -36,10 +38,12 @@ TRAILING_ZEROS = re.compile(r"(?<![\d.])(\d+)\.(\d*?)0+(?![\d.])")
 
 @pytest.fixture(scope="module")
 def sources():
-    """The sources with their inferred graph, as `vetgraph build --backend remote` loads them."""
+    """The sources with their inferred and validation graphs, as `vetgraph build --backend
+    remote` loads them."""
     settings = settings_for(REPO)
     read = read_sources(settings)
     infer_sources(read, load_rules(settings))
+    add_validation(read, validate_sources(read))
     return read
 
 
@@ -48,7 +52,7 @@ def loaded(virtuoso, sources) -> RemoteStore:
     """The seed data in Virtuoso, loaded by the real command (validation included)."""
     done = run_cli("build", "--backend", "remote", *virtuoso.flags(), "--root", str(REPO))
     assert done.returncode == 0, done.stderr
-    assert f"{sum(sources.counts().values())} triples in 5 graphs" in done.stdout
+    assert f"{sum(sources.counts().values())} triples in 6 graphs" in done.stdout
     return RemoteStore(virtuoso.query_url)
 
 

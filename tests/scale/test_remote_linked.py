@@ -21,6 +21,8 @@ from vetgraph.linked import export as ld_export
 from vetgraph.linked import formats as ld_formats
 from vetgraph.linked import jsonld as ld_jsonld
 from vetgraph.linked import void as ld_void
+from vetgraph.shacl.graph import add_validation
+from vetgraph.shacl.validate import validate_sources
 from vetgraph.store.memory import MemoryStore
 
 remote_backend = pytest.importorskip("vetgraph.store.remote")
@@ -31,10 +33,12 @@ DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 
 @pytest.fixture(scope="module")
 def sources():
-    """The sources with their inferred graph, as `vetgraph build --backend remote` loads them."""
+    """The sources with their inferred and validation graphs, as `vetgraph build --backend
+    remote` loads them."""
     settings = settings_for(REPO)
     read = read_sources(settings)
     infer_sources(read, load_rules(settings))
+    add_validation(read, validate_sources(read))
     return read
 
 

@@ -15,6 +15,8 @@ from vetgraph.build import load_remote
 from vetgraph.config import GRAPHS
 from vetgraph.dataset import read_sources
 from vetgraph.infer import infer_sources, load_rules
+from vetgraph.shacl.graph import add_validation
+from vetgraph.shacl.validate import validate_sources
 from vetgraph.store.base import StoreError
 from vetgraph.store.remote import RemoteStore
 
@@ -53,6 +55,7 @@ def test_failed_load_leaves_the_served_graphs(virtuoso) -> None:
     settings = settings_for(REPO)
     sources = read_sources(settings)
     infer_sources(sources, load_rules(settings))  # what `vetgraph build --backend remote` loads
+    add_validation(sources, validate_sources(sources))
     writer = RemoteStore(virtuoso.update_url, user="dba", password="dba", read_only=False)
     reader = RemoteStore(virtuoso.query_url)
     sent = load_remote(writer, sources)
