@@ -300,6 +300,12 @@ def _coerce(field: dataclasses.Field[Any], raw: Any, env_name: str) -> Any:
         if kind == "Path":
             # absolute() and not resolve(): the store path is a symlink that builds swap.
             return Path(raw).expanduser().absolute()
+        if kind == "bool":  # a switch: True/False from code, 0 or 1 from the environment
+            if isinstance(raw, bool):
+                return raw
+            if str(raw) not in ("0", "1"):
+                raise ValueError(f"give 0 or 1, got {raw!r}")
+            return str(raw) == "1"
         if kind == "int":
             value: Any = int(raw)
         elif kind == "float":

@@ -44,12 +44,17 @@ class AnswerCache:
             answers = self.answers
         return answers.get(key)
 
-    def put(self, version: str, key: Hashable, body: bytes, meta: str) -> None:
+    def put(self, version: str, key: Hashable, body: bytes, meta: str) -> bool:
+        """Keep an answer with what describes it (``meta``); False when it is not kept: larger
+        than the whole cache, or the dataset changed while it was computed."""
+        if len(body) > self.capacity:
+            return False
         with self._lock:
             if version != self.version:
-                return  # the dataset changed while this answer was computed
+                return False
             answers = self.answers
         answers.put(key, (body, meta))
+        return True
 
 
 def cache() -> AnswerCache | None:

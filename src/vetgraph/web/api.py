@@ -313,9 +313,9 @@ def answer(name: str) -> Response:
             body, headers, page = _run(
                 query, mime, limit, offset, bindings, _resource_checks(query, bindings)
             )
-            if cache is not None and mime != n.HTML \
-                    and headers.get("X-SPARQL-Truncated") != "true":
-                cache.put(version, key, body, answers.meta(mime, headers))
+            whole = mime != n.HTML and headers.get("X-SPARQL-Truncated") != "true"
+            if cache is not None and whole \
+                    and cache.put(version, key, body, answers.meta(mime, headers)):
                 status = answers.STORED
     except ParameterError as error:
         if _is_html_request():

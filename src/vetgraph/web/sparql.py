@@ -236,7 +236,7 @@ def _query(operation: Operation) -> Response:
     if hit is not None:
         body, mime = hit
         truncated, status = False, answers.HIT
-        timing = f"cache;dur={(time.perf_counter() - started) * 1000:.2f}"
+        timing = f'query;dur={(time.perf_counter() - started) * 1000:.2f};desc="answer cache hit"'
     else:
         reply = st.executor.query(
             QueryRequest(
@@ -251,8 +251,8 @@ def _query(operation: Operation) -> Response:
         mime, truncated = reply.mime, reply.truncated
         body = mark_truncated(reply.body, mime, settings.max_rows) if truncated else reply.body
         status = answers.BYPASS if cache is None else answers.NOT_STORED
-        if cache is not None and not truncated:  # a truncated answer is not the whole answer
-            cache.put(version, key, body, mime)
+        # A truncated answer is not the whole answer: never kept.
+        if cache is not None and not truncated and cache.put(version, key, body, mime):
             status = answers.STORED
         timing = f"query;dur={reply.elapsed * 1000:.1f}"
     response = Response(body, 200, content_type=_content_type(mime))
