@@ -130,6 +130,10 @@ REGISTRY: tuple[Setting, ...] = (
        limit="max_query_patterns"),
     _s("graph_cache_bytes", int, 64 * 1024 * 1024, "bytes of rendered network downloads "
        "(/network/{view}.png …) kept in memory", "BYTES"),
+    _s("answer_cache", bool, True, "keep whole answers of /sparql and /api/queries by dataset "
+       "version and request (Cache-Status says hit or miss); 0 turns it off", flag=None),
+    _s("answer_cache_bytes", int, 64 * 1024 * 1024, "bytes of answers the answer cache keeps "
+       "(least recently used out)", "BYTES"),
     _s("max_concurrent_renders", int, 2, "network pictures rendered at once, each in a "
        "process of its own", "N"),
     # The remote backend: SPARQL 1.1 Protocol query and update URLs and HTTP credentials
@@ -236,6 +240,8 @@ class Settings:
     max_query_unions: int = setting_default("max_query_unions")
     max_query_patterns: int = setting_default("max_query_patterns")
     graph_cache_bytes: int = setting_default("graph_cache_bytes")
+    answer_cache: bool = setting_default("answer_cache")
+    answer_cache_bytes: int = setting_default("answer_cache_bytes")
     max_concurrent_renders: int = setting_default("max_concurrent_renders")
     remote_endpoint: str | None = None
     remote_update_endpoint: str | None = None
@@ -298,6 +304,12 @@ def _coerce(field: dataclasses.Field[Any], raw: Any, env_name: str) -> Any:
         if kind == "Path":
             # absolute() and not resolve(): the store path is a symlink that builds swap.
             return Path(raw).expanduser().absolute()
+        if kind == "bool":  # a switch: True/False from code, 0 or 1 from the environment
+            if isinstance(raw, bool):
+                return raw
+            if str(raw) not in ("0", "1"):
+                raise ValueError(f"give 0 or 1, got {raw!r}")
+            return str(raw) == "1"
         if kind == "int":
             value: Any = int(raw)
         elif kind == "float":

@@ -261,9 +261,10 @@ def create_app(
         worker_network=worker_network,
     )
 
-    from . import api, dumps, fairness, health, home, manners, network, resources, sparql
+    from . import answers, api, dumps, fairness, health, home, manners, network, resources, sparql
 
     manners.install(app)
+    answers.install(app, settings.answer_cache, settings.answer_cache_bytes)
     fairness.install(app, max_client_queries)
     health.install(app)
     app.register_blueprint(health.bp)

@@ -39,8 +39,8 @@ from ..queries import (
     get_query,
     load_catalogue,
 )
+from . import answers, openapi, resources, state
 from . import negotiation as n
-from . import openapi, resources, state
 from .entity import Labels
 from .http import HttpError, best, not_modified, weak_etag
 from .linked import local_href, page_lang
@@ -284,7 +284,11 @@ def _run(
 @bp.get("/queries/<name>")
 def answer(name: str) -> Response:
     """One query's answer (or its page, for browsers)."""
+    answers.surface()
     st = state()
+    version = st.version  # read once: the answer is kept under the version it was asked of
+    cache = answers.cache()
+    status = answers.BYPASS if cache is None else answers.NOT_STORED
     try:
         query = _query(name)
         mime = _media_type(query)
@@ -292,14 +296,27 @@ def answer(name: str) -> Response:
         limit, offset = _paging(st.settings.max_rows)
         if mime == n.HTML and limit is None and query.form == "SELECT":
             limit = HTML_PAGE_ROWS
-        etag = weak_etag(st.version, "api", name, request.query_string.decode("latin-1"), mime)
+        etag = weak_etag(version, "api", name, request.query_string.decode("latin-1"), mime)
         early = not_modified(etag, vary=["Accept"])
         if early is not None:
             return early
-        bindings = bind(query, given)
-        body, headers, page = _run(
-            query, mime, limit, offset, bindings, _resource_checks(query, bindings)
-        )
+        # Pages for browsers are rendered with labels each time; machine answers are kept,
+        # keyed by the parameters as given (sorted: their order does not change the answer).
+        key = ("api", name, tuple(sorted(request.args.items(multi=True))), mime,
+               st.settings.max_rows)
+        kept = cache.get(version, key) if cache is not None and mime != n.HTML else None
+        if kept is not None:
+            body, page, status = kept[0], None, answers.HIT
+            headers = answers.read_meta(kept[1])[1]
+        else:
+            bindings = bind(query, given)
+            body, headers, page = _run(
+                query, mime, limit, offset, bindings, _resource_checks(query, bindings)
+            )
+            whole = mime != n.HTML and headers.get("X-SPARQL-Truncated") != "true"
+            if cache is not None and whole \
+                    and cache.put(version, key, body, answers.meta(mime, headers)):
+                status = answers.STORED
     except ParameterError as error:
         if _is_html_request():
             return _query_page(name, error=error, status=400)
@@ -316,6 +333,7 @@ def answer(name: str) -> Response:
             response.headers["Content-Disposition"] = f'inline; filename="{name}.{ext}"'
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = f"public, max-age={st.cache_max_age}"
+    response.headers["Cache-Status"] = status
     response.vary.add("Accept")
     return response
 

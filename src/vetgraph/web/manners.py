@@ -27,7 +27,7 @@ log = logging.getLogger("vetgraph.web.access")
 #: Headers a browser script may read from a cross-origin answer.
 EXPOSED_HEADERS = (
     "X-SPARQL-Truncated, X-SPARQL-Max-Rows, ETag, Retry-After, Server-Timing, "
-    "Content-Disposition, WWW-Authenticate, Link, Content-Location"
+    "Content-Disposition, WWW-Authenticate, Link, Content-Location, Cache-Status"
 )
 _COMPRESSIBLE = (
     "text/",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -21,7 +22,7 @@ from ..config import Settings
 from ..engine.executor import QueryRequest
 from ..engine.guard import CostLimits, check_text
 from ..namespaces import PREFIXES
-from . import description, negotiation
+from . import answers, description, negotiation
 from . import state as web_state
 from .http import HttpError, best, not_modified, weak_etag
 
@@ -185,6 +186,7 @@ def endpoint() -> Response:
 
 
 def _query(operation: Operation) -> Response:
+    answers.surface()
     st = web_state()
     settings = st.settings
     choice = _negotiate(operation.formats)
@@ -201,8 +203,9 @@ def _query(operation: Operation) -> Response:
         max_depth=st.max_query_depth,
         costs=CostLimits.from_settings(settings),
     )
+    version = st.version  # read once: the answer is kept under the version it was asked of
     etag = weak_etag(
-        st.version,
+        version,
         "query",
         operation.text,
         "|".join(operation.default_graph_uris),
@@ -218,25 +221,47 @@ def _query(operation: Operation) -> Response:
         early = not_modified(etag, headers={"Cache-Control": cache_control}, vary=["Accept"])
         if early is not None:
             return early
-    reply = st.executor.query(
-        QueryRequest(
-            operation.text,
-            choice.results,
-            choice.graph,
-            tuple(operation.default_graph_uris),
-            tuple(operation.named_graph_uris),
-            settings.max_rows,
+    cache = answers.cache()
+    key = (
+        "sparql",
+        answers.query_key(operation.text),
+        tuple(operation.default_graph_uris),
+        tuple(operation.named_graph_uris),
+        choice.results,
+        choice.graph,
+        settings.max_rows,
+    )
+    started = time.perf_counter()
+    hit = cache.get(version, key) if cache is not None else None
+    if hit is not None:
+        body, mime = hit
+        truncated, status = False, answers.HIT
+        timing = f'query;dur={(time.perf_counter() - started) * 1000:.2f};desc="answer cache hit"'
+    else:
+        reply = st.executor.query(
+            QueryRequest(
+                operation.text,
+                choice.results,
+                choice.graph,
+                tuple(operation.default_graph_uris),
+                tuple(operation.named_graph_uris),
+                settings.max_rows,
+            )
         )
-    )
-    body = (
-        mark_truncated(reply.body, reply.mime, settings.max_rows) if reply.truncated else reply.body
-    )
-    response = Response(body, 200, content_type=_content_type(reply.mime))
+        mime, truncated = reply.mime, reply.truncated
+        body = mark_truncated(reply.body, mime, settings.max_rows) if truncated else reply.body
+        status = answers.BYPASS if cache is None else answers.NOT_STORED
+        # A truncated answer is not the whole answer: never kept.
+        if cache is not None and not truncated and cache.put(version, key, body, mime):
+            status = answers.STORED
+        timing = f"query;dur={reply.elapsed * 1000:.1f}"
+    response = Response(body, 200, content_type=_content_type(mime))
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = cache_control
-    response.headers["X-SPARQL-Truncated"] = "true" if reply.truncated else "false"
+    response.headers["X-SPARQL-Truncated"] = "true" if truncated else "false"
     response.headers["X-SPARQL-Max-Rows"] = str(settings.max_rows)
-    response.headers["Server-Timing"] = f"query;dur={reply.elapsed * 1000:.1f}"
+    response.headers["Server-Timing"] = timing
+    response.headers["Cache-Status"] = status
     response.vary.add("Accept")
     return response
 
