@@ -11,6 +11,7 @@ wait is told to retry (503 + Retry-After). Results are kept by :class:`ByteCache
 from __future__ import annotations
 
 import multiprocessing
+import resource
 import threading
 import time
 from collections import OrderedDict
@@ -38,7 +39,10 @@ def _serialize_view(graph: Any, fmt: str) -> bytes:
 def _render_main(conn: Connection, draw: Callable[..., bytes], args: tuple[Any, ...]) -> None:
     """In the child: draw, send ("ok", bytes) or ("error", message)."""
     try:
-        conn.send(("ok", draw(*args)))
+        body = draw(*args)
+        # The peak resident size, in bytes: a drawing shorter than one memory poll is never
+        # watched by the parent, which checks this instead.
+        conn.send(("ok", body, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
     except Exception as error:  # reported to the parent, answered as a 500
         conn.send(("error", f"{type(error).__name__}: {error}"))
     finally:
@@ -90,6 +94,12 @@ class Renderer:
         finally:
             self._slots.release()
 
+    def _over_memory(self) -> QueryOverMemory:
+        return QueryOverMemory(
+            f"drawing the graph used more than {(self.memory_limit or 0) >> 20} MiB of memory "
+            "and was stopped"
+        )
+
     def _run(self, draw: Callable[..., bytes], args: tuple[Any, ...]) -> bytes:
         parent, child = self._ctx.Pipe(duplex=False)
         process = self._ctx.Process(
@@ -105,16 +115,15 @@ class Renderer:
                         f"drawing the graph took longer than {self.timeout:g} s and was stopped"
                     )
                 if self.memory_limit and _resident(process.pid or 0) > self.memory_limit:
-                    raise QueryOverMemory(
-                        f"drawing the graph used more than {self.memory_limit >> 20} MiB of "
-                        "memory and was stopped"
-                    )
+                    raise self._over_memory()
                 if not process.is_alive() and not parent.poll(0):
                     raise WorkerDied(f"the graph render died (exit code {process.exitcode})")
             try:
-                status, value = parent.recv()
+                status, value, *peak = parent.recv()
             except (EOFError, OSError) as error:
                 raise WorkerDied("the graph render died while drawing") from error
+            if self.memory_limit and peak and peak[0] > self.memory_limit:
+                raise self._over_memory()
         finally:
             if process.is_alive():
                 process.kill()
