@@ -200,11 +200,18 @@ def _read_files(
     return sources
 
 
+#: The folders of derivation queries next to the ontology file, in the order a build runs them.
+DERIVATION_FOLDERS = ("rules", "aggregates")
+
+
 def rule_files(files: dict[str, list[Path]]) -> list[Path]:
-    """``ontology/rules/*.rq`` next to the ontology file (see :mod:`vetgraph.infer`)."""
+    """``ontology/rules/*.rq``, then ``ontology/aggregates/*.rq``, next to the ontology file
+    (see :mod:`vetgraph.infer`)."""
     ontology = files.get(GRAPH_ONTOLOGY) or []
-    folder = ontology[0].parent / "rules" if ontology else None
-    return sorted(folder.glob("*.rq")) if folder is not None and folder.is_dir() else []
+    if not ontology:
+        return []
+    folders = [ontology[0].parent / name for name in DERIVATION_FOLDERS]
+    return [path for folder in folders if folder.is_dir() for path in sorted(folder.glob("*.rq"))]
 
 
 #: The project's own namespaces, ``id/{kind}/`` and ``code/{scheme}/``: named after the

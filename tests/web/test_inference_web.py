@@ -12,6 +12,7 @@ INFERRED = "https://w3id.org/vetgraph/graph/inferred"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 TOKEN = "infer-token"
 RULES = ["major-serves-cluster", "school-partners", "school-training-base"]
+AGGREGATES = ["cluster-coverage", "school-group-sums"]
 
 
 def test_home_says_what_is_inferred(server, graph_counts):
@@ -22,7 +23,8 @@ def test_home_says_what_is_inferred(server, graph_counts):
     assert inference["stale"] is False
     assert "FROM" in inference["note"]["en"] and "FROM" in inference["note"]["zh"]
     if REAL:
-        assert [r["name"] for r in inference["rules"]] == RULES
+        assert [(r["name"], r["kind"]) for r in inference["rules"]] == [
+            *((name, "rule") for name in RULES), *((name, "aggregate") for name in AGGREGATES)]
         assert inference["rules"][0]["label"] == {
             "zh": "专业服务产业集群", "en": "A major serves a cluster"}
     html = server.get("/", headers={"Accept": "text/html"}).text
@@ -42,8 +44,10 @@ def test_service_description_names_the_inferred_graph(server, graph_counts):
 @pytest.mark.skipif(not REAL, reason="the rules are the project's own")
 def test_ontology_page_shows_each_rule_with_its_explanation(server):
     html = server.get("/ontology", headers={"Accept": "text/html"}).text
-    for name in RULES:
+    for name in RULES + AGGREGATES:
         assert f'id="rule-{name}"' in html
+    assert 'id="aggregates"' in html and "vet:DerivedObservation" in html
+    assert "各校数之和（按学校类型与地区）" in html and "Cluster coverage, rolled up" in html
     assert "专业服务产业集群" in html and "A major serves a cluster" in html
     assert "vet:cooperatesOnPatent" in html  # the explanation of the partners' rule
 

@@ -135,8 +135,9 @@ def summary() -> dict[str, Any]:
 
 
 def inference_summary(graphs: dict[str, int]) -> dict[str, Any]:
-    """The inferred graph: its size, the rules that fill it, and whether updates accepted
-    since the build have left it stale (it is recomputed by the next ``vetgraph build``)."""
+    """The inferred graph: its size, the rules and aggregates that fill it, and whether
+    updates accepted since the build have left it stale (the next ``vetgraph build``
+    recomputes it)."""
     st = web_state()
     return {
         "graph": GRAPH_INFERRED,
@@ -144,7 +145,8 @@ def inference_summary(graphs: dict[str, int]) -> dict[str, Any]:
         "note": INFERENCE_NOTE,
         "stale": st.executor.generation > 0,
         "rules": [
-            {"name": rule.name, "label": rule.label, "explanation": rule.explanation}
+            {"name": rule.name, "kind": rule.kind, "label": rule.label,
+             "explanation": rule.explanation}
             for rule in load_rules(st.settings)
         ],
         "ontology": url_for("resources.ontology", _external=True),
