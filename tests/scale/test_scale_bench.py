@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from helpers.support import REPO, clean_env, needs_real_tree
 
-from vetgraph.config import Settings
+from vetgraph.config import GRAPH_INFERRED, Settings
+from vetgraph.store.oxigraph import MANIFEST_NAME
 
 pytestmark = needs_real_tree
 
@@ -173,10 +174,13 @@ def test_raw_load_that_fails_leaves_vetgraphs_load(tmp_path: Path) -> None:
     import scale_bench
 
     (tmp_path / "store-raw").write_text("a file where the raw store would go")
-    result = scale_bench.load_oxigraph(Settings.load(root=str(REPO)), tmp_path / "store")
+    result = scale_bench.load_oxigraph(Settings.load(root=str(REPO)), tmp_path / "store", None)
     error = result["raw_load"]["error"]
     assert error.startswith("OSError: ") and "is not a directory" in error
     assert result["load_rate"] > 0 and result["load_cpu_s"] > 0
+    # the store served is the one a build makes: its inferences and aggregates derived, apart
+    manifest = json.loads((tmp_path / "store" / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert result["derive_s"] > 0 and manifest["graphs"][GRAPH_INFERRED] > 2_000
     assert not (tmp_path / "store-raw.nq").exists()  # the N-Quads copy is removed
     assert scale_bench.load_limit(1, result["raw_load"]) == f"; raw pyoxigraph failed: {error}"
 
