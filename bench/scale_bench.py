@@ -190,7 +190,8 @@ def named_queries(settings: Settings, skip=(), only=None) -> list[Named]:
         if query.name in skip or (only and query.name not in only):
             continue
         given = {p.name: p.example for p in query.params if p.example is not None}
-        out.append(Named(query.name, query.text, bind(query, given), given))
+        text, sent = query.prepared(bind(query, given))  # as vetgraph evaluates it
+        out.append(Named(query.name, text, dict(sent), given))
     return out
 
 

@@ -149,6 +149,22 @@ def _sparql_term(term: Node) -> str:
     return str(to_oxigraph(term))
 
 
+def with_values(sparql: str, bindings: Mapping[str, Node] | None, *, first: bool) -> str:
+    """``sparql`` with ``bindings`` as a ``VALUES`` block opening (``first``) or closing its
+    WHERE group; a trailing ``VALUES`` clause when no WHERE group is found (the same answers
+    for this project's queries, whose bound variables are projected)."""
+    if not bindings:
+        return sparql
+    names = " ".join(f"?{name}" for name in bindings)
+    values = " ".join(_sparql_term(term) for term in bindings.values())
+    block = f"\n  VALUES ({names}) {{ ({values}) }}\n"
+    start = RemoteStore._body_start(sparql)
+    at = start if first or start is None else _group_end(sparql, start)
+    if at is None:
+        return f"{sparql}\nVALUES ({names}) {{ ({values}) }}"
+    return sparql[:at] + block + sparql[at:]
+
+
 class RemoteStore(SerializesQueryResults):
     """:class:`~vetgraph.store.base.Store` over a SPARQL 1.1 Protocol endpoint."""
 
@@ -218,17 +234,8 @@ class RemoteStore(SerializesQueryResults):
 
     @classmethod
     def _with_bindings(cls, sparql: str, bindings: Mapping[str, Node] | None) -> str:
-        """The query with a ``VALUES`` block opening its WHERE group (see the module doc)."""
-        if not bindings:
-            return sparql
-        names = " ".join(f"?{name}" for name in bindings)
-        values = " ".join(_sparql_term(term) for term in bindings.values())
-        block = f"\n  VALUES ({names}) {{ ({values}) }}\n"
-        start = cls._body_start(sparql)
-        end = None if start is None else _group_end(sparql, start)
-        if end is None:  # no WHERE group found: a trailing VALUES clause (same answers here)
-            return f"{sparql}\nVALUES ({names}) {{ ({values}) }}"
-        return sparql[:end] + block + sparql[end:]
+        """The query with a ``VALUES`` block closing its WHERE group (see the module doc)."""
+        return with_values(sparql, bindings, first=False)
 
     @staticmethod
     def _body_start(sparql: str) -> int | None:

@@ -129,8 +129,9 @@ def _query_in_worker(
     if checks_only:
         request = _request("ASK {}", {}, n.RESULTS_JSON, None, preconditions=checks)
     else:
+        text, sent = query.prepared(bindings)
         request = _request(
-            query.text, bindings, results, graph, preconditions=checks, count_rows=count_rows
+            text, sent, results, graph, preconditions=checks, count_rows=count_rows
         )
     reply = state().executor.query(request)
     failed = reply.failed_precondition
