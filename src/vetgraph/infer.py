@@ -138,12 +138,15 @@ def _count(store: ox.Store) -> int:
 
 
 def _derive(store: ox.Store, rule: Rule) -> None:
-    """Add what ``rule`` constructs to ``graph/inferred``, less what is already there."""
+    """Add what ``rule`` constructs to ``graph/inferred``, less what is already there. An
+    aggregate's ``?derivation`` is bound here to :attr:`Rule.derivation`, its one definition."""
     inferred = ox.NamedNode(GRAPH_INFERRED)
     graphs = [ox.NamedNode(g) for g in (*BASE_GRAPHS, GRAPH_INFERRED)]
+    bound = ({ox.Variable("derivation"): ox.NamedNode(rule.derivation)}
+             if rule.kind == "aggregate" else None)
     new = [
         ox.Quad(t.subject, t.predicate, t.object, inferred)
-        for t in list(store.query(rule.sparql, default_graph=graphs))
+        for t in list(store.query(rule.sparql, default_graph=graphs, substitutions=bound))
         if isinstance(t.subject, ox.NamedNode) and not isinstance(t.object, ox.BlankNode)
         and not any(True for g in graphs
                     for _ in store.quads_for_pattern(t.subject, t.predicate, t.object, g))
@@ -170,9 +173,9 @@ def materialise(store: ox.Store, rules: Sequence[Rule] = (), *, rdfs: bool = Tru
     RDFS closure alone (what the tests compare with a reference reasoner); ``rdfs=False`` runs
     the rules alone."""
     aggregates = [rule for rule in rules if rule.kind == "aggregate"]
-    _fixpoint(store, [rule for rule in rules if rule.kind != "aggregate"], rdfs)
+    size = _fixpoint(store, [rule for rule in rules if rule.kind != "aggregate"], rdfs)
     if not aggregates:
-        return _count(store)
+        return size
     for rule in aggregates:
         _derive(store, rule)
         store.extend(_describe_derivation(rule))
