@@ -22,7 +22,7 @@ from rdflib.term import Node
 
 from .config import Settings
 from .namespaces import sparql_prologue
-from .store.base import QueryResult, Store
+from .store.base import QueryResult, Store, to_oxigraph
 
 PARAMETER_TYPES = ("iri", "string", "integer", "decimal", "year", "language", "enum")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -192,7 +192,7 @@ class NamedQuery:
     params: tuple[Parameter, ...] = ()
     answer: Mapping[str, Any] = field(default_factory=dict)
     path: Path | None = None
-    values_first: bool = False  # header ``bind: values-first``, see :meth:`prepared`
+    bind: str = "substitute"  # header ``bind:``: substitute, values-first or inline
 
     @property
     def summary(self) -> str:
@@ -200,18 +200,43 @@ class NamedQuery:
         parts = [s for s in (self.summary_zh, self.summary_en) if s]
         return " / ".join(parts) or self.name
 
-    def prepared(self, bindings: Mapping[str, Node]) -> tuple[str, Mapping[str, Node]]:
-        """The text and bindings to evaluate. By default the values travel as bindings (on
-        Oxigraph a substitution, which it applies after evaluating the patterns). A query
-        whose header says ``bind: values-first`` gets them as a ``VALUES`` block opening its
-        WHERE group instead, which Oxigraph evaluates first: majors-by-school at 1,000
-        schools 30 ms → 2 ms. Not the default: it made other queries slower (change-table
-        2 ms → 10 s), so each query is timed both ways before it opts in."""
-        if not (self.values_first and bindings):
-            return self.text, bindings
-        from .store.remote import with_values
+    @property
+    def values_first(self) -> bool:
+        return self.bind == "values-first"
 
-        return with_values(self.text, bindings, first=True), {}
+    def prepared(self, bindings: Mapping[str, Node]) -> tuple[str, Mapping[str, Node]]:
+        """The text and bindings to evaluate, as the header's ``bind:`` says.
+
+        - ``substitute`` (the default): the values travel as bindings (on Oxigraph a
+          substitution, which it applies after evaluating the patterns);
+        - ``values-first``: ``VALUES`` blocks opening the WHERE group and the group of every
+          subquery that projects them, which Oxigraph evaluates first: majors-by-school at
+          1,000 schools 30 ms → 2 ms, partners-by-school (counts in per-school subqueries)
+          69 → 2 ms;
+        - ``inline``: the values written into the text as constants
+          (:func:`~vetgraph.engine.lexer.inline_terms`), which the planner can use inside an
+          OPTIONAL too: training-bases-by-cluster 27 ms → 1 ms.
+
+        Neither is the default: either made other queries slower (change-table 2 ms → 10 s with
+        values-first), so each query is timed every way before it opts in.
+        """
+        if self.bind == "substitute" or not bindings:
+            return self.text, bindings
+        from .engine.lexer import inline_terms, insert_at, select_groups
+        from .store.remote import values_block, with_values
+
+        if self.bind == "inline":
+            terms = {name: str(to_oxigraph(term)) for name, term in bindings.items()}
+            inlined = inline_terms(self.text, terms)
+            if inlined is not None:  # checked when the file was read; a guard, not a path
+                return inlined, {}
+        text = self.text if self.form == "SELECT" else with_values(self.text, bindings, first=True)
+        inserts = []
+        for offset, projected in select_groups(text):
+            own = {n: v for n, v in bindings.items() if projected is None or n in projected}
+            if own:
+                inserts.append((offset, f"\n  {values_block(own)}\n"))
+        return insert_at(text, inserts), {}
 
     def param(self, name: str) -> Parameter:
         for p in self.params:
@@ -267,8 +292,15 @@ def parse_query(text: str, name: str = "-", path: Path | None = None) -> NamedQu
     _check_params(params, form, variables, where)
     tags = header.get("tags") or ()
     bind_as = header.get("bind", "substitute")
-    if bind_as not in ("substitute", "values-first"):
-        raise QueryFileError(where, 1, f"bind: {bind_as!r}: use substitute or values-first")
+    if bind_as not in ("substitute", "values-first", "inline"):
+        raise QueryFileError(
+            where, 1, f"bind: {bind_as!r}: use substitute, values-first or inline")
+    if bind_as == "inline":
+        from .engine.lexer import inline_terms
+
+        if inline_terms(text, {p.var: "<urn:x>" for p in params}) is None:
+            raise QueryFileError(where, 1, "bind: inline: the parameters cannot be written as "
+                                 "constants here (an outer SELECT *, or bound by AS or VALUES)")
     return NamedQuery(
         name=name,
         text=text,
@@ -281,7 +313,7 @@ def parse_query(text: str, name: str = "-", path: Path | None = None) -> NamedQu
         params=params,
         answer=header.get("answer") or {},
         path=path,
-        values_first=bind_as == "values-first",
+        bind=bind_as,
     )
 
 

@@ -159,6 +159,10 @@ def test_query_library_same_answers_on_oxigraph_and_virtuoso(
     expected = _answer(oxigraph.query(text, bindings=bindings))
     assert expected not in (set(), None)  # the example finds something
     assert _answer(loaded.query(text, bindings=bindings)) == expected
+    # As the server sends it: the header's bind mode (VALUES blocks, constants written in).
+    query = next(q for q in load_catalogue(settings_for(REPO)) if q.name == name)
+    prepared, sent = query.prepared(bindings)
+    assert _answer(loaded.query(prepared, bindings=sent)) == expected
 
 
 def _findings(result: QueryResult) -> set[tuple]:

@@ -183,3 +183,128 @@ def names_dataset(text: str) -> bool:
     if _FROM_LETTERS.search(text) is None:
         return False
     return any(t.kind == "word" and t.text.upper() == "FROM" for t in tokens(text))
+
+
+def _selects(toks: list[Token]) -> dict[int, tuple[int, frozenset[str] | None, bool]]:
+    """For each SELECT keyword's index in ``toks`` (no white space): the index of the ``{``
+    opening its WHERE group, the variables it projects plainly (``None`` for ``*``), and
+    whether it projects an expression ``(... AS ?v)`` too."""
+    out: dict[int, tuple[int, frozenset[str] | None, bool]] = {}
+    at: int | None = None
+    projected: set[str] = set()
+    star = expression = False
+    depth = 0  # parentheses: (EXISTS { ... } AS ?v) is no WHERE group
+    for index, token in enumerate(toks):
+        if at is None:
+            if token.kind == "word" and token.text.upper() == "SELECT":
+                at, projected, star, expression, depth = index, set(), False, False, 0
+            continue
+        if token.kind == "open" and token.text == "(":
+            expression, depth = expression or depth == 0, depth + 1
+        elif token.kind == "close" and token.text == ")":
+            depth -= 1
+        elif depth == 0 and token.kind == "op" and token.text == "*":
+            star = True
+        elif depth == 0 and token.kind == "var":
+            projected.add(token.text[1:])
+        elif depth == 0 and token.kind == "open" and token.text == "{":
+            out[at] = (index, None if star else frozenset(projected), expression)
+            at = None
+    return out
+
+
+def select_groups(text: str) -> list[tuple[int, frozenset[str] | None]]:
+    """Every SELECT of the query, the outer one and subqueries alike: the offset just inside
+    its WHERE group, and the variables it projects as plain variables (``None`` for
+    ``SELECT *``; a variable only named by ``(... AS ?v)`` is not a plain projection).
+
+    The place to bind a variable early: a subquery that projects ``?v`` meets the rest of the
+    query only through its projected variables, so dropping its rows with another ``?v``
+    cannot change the answer, and the engine need not compute them.
+    """
+    toks = tokens(text, keep_space=False)
+    return [(toks[brace].start + 1, projected) for brace, projected, _ in _selects(toks).values()]
+
+
+class _Scope:
+    """One SELECT while :func:`inline_terms` reads it: which names are its variables and
+    where the reading is (projection, WHERE group, solution modifiers)."""
+
+    def __init__(self, ends_below: int, visible: frozenset[str], brace: int | None) -> None:
+        self.ends_below = ends_below  # the enclosing group's depth; the outer scope never ends
+        self.visible = visible
+        self.brace = brace  # index of the ``{`` opening its WHERE group
+        self.phase = "projection" if brace is not None else "body"
+        self.body_depth = -1
+        self.parens = 0
+
+
+def inline_terms(text: str, terms: dict[str, str]) -> str | None:
+    """The query with each variable of ``terms`` (name → a term in SPARQL syntax) written as
+    that constant wherever it is that variable: in the outer query and in every subquery that
+    projects it (elsewhere a variable of the same name is another variable). The outer
+    projection keeps the name, ``(<term> AS ?v)``; a subquery's drops it; after a WHERE group
+    (GROUP BY, ORDER BY, HAVING) it is ``(<term>)``. ``None`` when the text does not allow it
+    (an outer ``SELECT *``, the variable bound by AS or VALUES, a subquery projecting nothing
+    else): bind the values another way then.
+
+    Why: engines plan around constants. An OPTIONAL that joins on the parameter is evaluated
+    for every value when the parameter is a variable (bound by VALUES or a substitution), for
+    one when it is a constant: training-bases-by-cluster at 1,000 schools 27 ms → 1 ms.
+    """
+    toks = tokens(text, keep_space=False)
+    selects = _selects(toks)
+    scopes = [_Scope(-1, frozenset(terms), None)]
+    depth = 0
+    edits: list[tuple[int, int, str]] = []
+    for index, token in enumerate(toks):
+        scope = scopes[-1]
+        if index in selects:
+            brace, projected, expression = selects[index]
+            if len(scopes) == 1 and scope.brace is None and depth == 0:
+                if projected is None:
+                    return None
+                scope.brace, scope.phase = brace, "projection"
+            else:
+                seen = frozenset(n for n in scope.visible if projected is None or n in projected)
+                if projected is not None and seen and not (projected - seen or expression):
+                    return None
+                scopes.append(_Scope(depth, seen, brace))
+            continue
+        if token.kind == "open" and token.text == "{":
+            if index == scope.brace:
+                scope.phase, scope.body_depth = "body", depth
+            depth += 1
+        elif token.kind == "close" and token.text == "}":
+            depth -= 1
+            if scope.phase == "body" and depth == scope.body_depth:
+                scope.phase = "modifiers"
+            while len(scopes) > 1 and depth < scopes[-1].ends_below:
+                scopes.pop()
+        elif scope.phase == "projection" and token.kind in ("open", "close"):
+            scope.parens += 1 if token.text == "(" else -1 if token.text == ")" else 0
+        elif token.kind == "var" and token.text[1:] in scope.visible:
+            if index and toks[index - 1].text.upper() in ("AS", "VALUES"):
+                return None
+            name, end = token.text[1:], token.start + len(token.text)
+            term = terms[name]
+            if scope.phase == "projection" and scope.parens == 0:
+                edits.append((token.start, end, f"({term} AS ?{name})" if len(scopes) == 1 else ""))
+            elif scope.phase == "modifiers":
+                edits.append((token.start, end, f"({term})"))
+            else:
+                edits.append((token.start, end, term))
+    out, last = [], 0
+    for begin, end, piece in edits:
+        out += [text[last:begin], piece]
+        last = end
+    return "".join(out) + text[last:]
+
+
+def insert_at(text: str, inserts: list[tuple[int, str]]) -> str:
+    """``text`` with each ``(offset, piece)`` inserted, offsets into the original text."""
+    out, last = [], 0
+    for offset, piece in sorted(inserts, key=lambda pair: pair[0]):
+        out += [text[last:offset], piece]
+        last = offset
+    return "".join(out) + text[last:]

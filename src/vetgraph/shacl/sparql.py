@@ -38,7 +38,7 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
-from ..engine.lexer import scan
+from ..engine.lexer import insert_at, select_groups
 from ..store.base import to_oxigraph, to_rdflib
 from . import screen as shacl_screen
 
@@ -522,30 +522,15 @@ def _distinct(rows: list[dict[str, Node]]) -> list[dict[str, Node]]:
 #: The most focus nodes given to a joinable constraint as ``VALUES ?this``.
 MAX_VALUES = 5000
 
-_SELECT = re.compile(r"(?<![\w?$])SELECT(?!\w)", re.IGNORECASE)
-_THIS = re.compile(r"[?$]this(?!\w)")
-
-
 def restrict_this(query: str, pattern: str) -> str:
     """The query with ``pattern`` (binding ``?this``) first in the group of every SELECT that
     projects ``?this``, the outer one and subqueries alike, so the engine starts from the
-    focus nodes instead of every candidate in the data. (A subquery that projects ``?this``
-    only meets the outer solutions through it: dropping its other rows cannot change the join.)
-    """
-    out: list[str] = []
-    projection: list[str] | None = None
-    for kind, token in scan(query):
-        out.append(token)
-        if kind == "other" and projection is None and (start := _SELECT.search(token)):
-            projection = [token[start.end():]]
-        elif projection is not None:
-            if kind == "open" and token == "{":
-                if _THIS.search(" ".join(projection)):
-                    out.append(f" {pattern} ")
-                projection = None
-            else:
-                projection.append(token)
-    return "".join(out)
+    focus nodes instead of every candidate in the data (see :func:`select_groups`)."""
+    return insert_at(query, [
+        (offset, f" {pattern} ")
+        for offset, projected in select_groups(query)
+        if projected is None or "this" in projected
+    ])
 
 
 def _with_values(query: str, nodes: list[ox.NamedNode]) -> str:

@@ -144,9 +144,11 @@ def _term(value: Mapping[str, str], separators: Mapping[str, str] | None = None)
     raise StoreError(f"unsupported term in a SPARQL JSON answer: {kind!r}")
 
 
-def _sparql_term(term: Node) -> str:
-    """A term as SPARQL text (N-Triples syntax, which SPARQL reads)."""
-    return str(to_oxigraph(term))
+def values_block(bindings: Mapping[str, Node]) -> str:
+    """``bindings`` as a one-row SPARQL ``VALUES`` block (terms in N-Triples syntax)."""
+    names = " ".join(f"?{name}" for name in bindings)
+    values = " ".join(str(to_oxigraph(term)) for term in bindings.values())
+    return f"VALUES ({names}) {{ ({values}) }}"
 
 
 def with_values(sparql: str, bindings: Mapping[str, Node] | None, *, first: bool) -> str:
@@ -155,14 +157,12 @@ def with_values(sparql: str, bindings: Mapping[str, Node] | None, *, first: bool
     for this project's queries, whose bound variables are projected)."""
     if not bindings:
         return sparql
-    names = " ".join(f"?{name}" for name in bindings)
-    values = " ".join(_sparql_term(term) for term in bindings.values())
-    block = f"\n  VALUES ({names}) {{ ({values}) }}\n"
+    block = values_block(bindings)
     start = RemoteStore._body_start(sparql)
     at = start if first or start is None else _group_end(sparql, start)
     if at is None:
-        return f"{sparql}\nVALUES ({names}) {{ ({values}) }}"
-    return sparql[:at] + block + sparql[at:]
+        return f"{sparql}\n{block}"
+    return sparql[:at] + f"\n  {block}\n" + sparql[at:]
 
 
 class RemoteStore(SerializesQueryResults):
