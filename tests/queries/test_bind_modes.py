@@ -18,7 +18,7 @@ from vetgraph.store.oxigraph import OxigraphStore
 VALUES_FIRST = ["articulation-pathways", "cooperation-network", "cooperation-network-graph",
                 "majors-by-school", "partners-by-school", "schools"]
 INLINE = ["cluster-profile", "major-cluster-links", "school-profile",
-          "training-bases-by-cluster"]
+          "training-bases", "training-bases-by-cluster"]
 
 
 def _rows(store: OxigraphStore, text: str, bindings) -> list:
