@@ -189,13 +189,14 @@ def test_memory_warning_names_the_sizes():
     assert memory_warning(1_570_970_375, None) is None  # no /proc/meminfo: nothing to say
 
 
-def test_validation_warns_first_when_the_data_may_not_fit(monkeypatch, caplog):
-    settings = settings_for(FIXTURE_TREE)
+def test_validation_warns_first_when_the_data_may_not_fit(monkeypatch, caplog, tmp_path):
+    """Held in memory (as asked) when it may not fit: a warning first, then the report."""
+    settings = settings_for(FIXTURE_TREE).replace(store_dir=tmp_path / "store")
     data_bytes = sum(p.stat().st_size for p in settings.data_dir.glob("*.ttl"))
     assert data_bytes > 1000
     monkeypatch.setattr(validation, "available_memory", lambda: data_bytes * 11 - 1)
     caplog.set_level("WARNING", logger="vetgraph.shacl.validate")
-    report = validate(settings)
+    _, report = validation.validate_tree(settings, on_disk=False)
     (record,) = caplog.records
     assert record.getMessage() == memory_warning(data_bytes, data_bytes * 11 - 1)
     assert record.getMessage().startswith(f"validating {data_bytes / 1024:.1f} KiB of data")
@@ -203,8 +204,29 @@ def test_validation_warns_first_when_the_data_may_not_fit(monkeypatch, caplog):
 
     caplog.clear()
     monkeypatch.setattr(validation, "available_memory", lambda: data_bytes * 11)
-    validate(settings)
+    validation.validate_tree(settings, on_disk=False)
     assert caplog.records == []
+
+
+def test_validation_goes_to_disk_when_memory_is_short(monkeypatch, caplog, tmp_path):
+    """By default a store on disk, beside the store, when the data would take more than half
+    the memory available: the same report, no warning, and no directory left behind."""
+    settings = settings_for(FIXTURE_TREE).replace(store_dir=tmp_path / "store")
+    data_bytes = sum(p.stat().st_size for p in settings.data_dir.glob("*.ttl"))
+    in_memory = validate(settings)
+    monkeypatch.setattr(validation, "available_memory", lambda: data_bytes * 11 * 2 - 1)
+    caplog.set_level("INFO", logger="vetgraph.shacl.validate")
+    on_disk = validate(settings)
+    (record,) = caplog.records
+    assert record.levelname == "INFO" and "in a store on disk" in record.getMessage()
+    assert str(tmp_path) in record.getMessage()
+    assert on_disk.counts == in_memory.counts == {"Violation": 0, "Warning": 1, "Info": 0}
+    assert on_disk.results == in_memory.results and on_disk.results
+    assert list(tmp_path.iterdir()) == []  # the scratch store is gone
+    monkeypatch.setattr(validation, "available_memory", lambda: data_bytes * 11 * 2)
+    caplog.clear()
+    validate(settings)
+    assert caplog.records == []  # enough memory: in memory, nothing said
 
 
 @pytest.mark.slow

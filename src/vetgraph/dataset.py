@@ -83,14 +83,16 @@ def parse_file(path: Path, data: bytes | None = None) -> tuple[list[ox.Quad], di
     return quads, dict(parser.prefixes)
 
 
-def load_file(store: ox.Store, path: Path, data: bytes) -> dict[str, str]:
+def load_file(store: ox.Store, path: Path, data: bytes, bulk: bool = False) -> dict[str, str]:
     """Parse one Turtle file straight into ``store``'s default graph (in Rust: no Python
     objects per triple), blank nodes renamed as :func:`parse_file` renames them. Returns the
     prefixes declared before the first triple (those are read by a second, stopped parse).
-    Raises :class:`SourceError` as :func:`parse_file` does; the store is then left unchanged.
+    Raises :class:`SourceError` as :func:`parse_file` does; the store is then left unchanged,
+    unless ``bulk``: then through the bulk loader, which writes as it parses (a store on disk:
+    a transaction holds the whole file in memory first).
     """
     with _errors_of(path):
-        store.load(data, format=ox.RdfFormat.TURTLE)
+        (store.bulk_load if bulk else store.load)(data, format=ox.RdfFormat.TURTLE)
     return declared_prefixes(data)
 
 
@@ -142,12 +144,14 @@ class Sources:
         return {graph: len(quads) for graph, quads in self.quads.items()}
 
 
-def read_sources(settings: Settings, data_into: ox.Store | None = None) -> Sources:
+def read_sources(
+    settings: Settings, data_into: ox.Store | None = None, bulk: bool = False
+) -> Sources:
     """Parse every source file; the first unreadable one raises :class:`SourceError`.
 
     With ``data_into``, the data files are parsed straight into that store's default graph
-    (see :func:`load_file`) and ``quads`` has no data graph: validation at size needs no
-    Python quads of the data.
+    (see :func:`load_file`, ``bulk`` as there) and ``quads`` has no data graph: validation at
+    size needs no Python quads of the data.
     """
     sources = Sources(files=source_files(settings))
     for graph in sources.files:
@@ -156,7 +160,7 @@ def read_sources(settings: Settings, data_into: ox.Store | None = None) -> Sourc
 
     def parse(graph: str, path: Path, data: bytes) -> dict[str, str]:
         if graph not in sources.quads:
-            return load_file(data_into, path, data)
+            return load_file(data_into, path, data, bulk)
         quads, prefixes = parse_file(path, data)
         sources.quads[graph].extend(quads)
         return prefixes

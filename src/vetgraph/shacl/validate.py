@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 import pyshacl
@@ -295,21 +297,50 @@ def validate(settings: Settings) -> ValidationReport:
     return validate_tree(settings)[1]
 
 
-def validate_tree(settings: Settings) -> tuple[Sources, ValidationReport]:
+def validate_tree(
+    settings: Settings, on_disk: bool | None = None
+) -> tuple[Sources, ValidationReport]:
     """Parse the source tree, validate it, and return what was read with the report.
 
     The data files are parsed straight into the store (see :func:`~vetgraph.dataset.load_file`):
     at 1,000 schools that takes 18 s where parsing to Python quads and then filling the store
     took 36 s. Only the small graphs (shapes, codes, ontology) are read as Python quads too, so
     the returned :class:`Sources` has no data quads: a build loads the files again from disk.
+
+    The store is in memory unless ``on_disk`` (default: when the data would need more than
+    half the memory available, see :func:`holds_on_disk`), then in a temporary directory
+    beside the store, removed afterwards. At 1,000 schools on disk: peak 970 MiB instead of
+    1,950, but 124 s instead of 30 (lookups in RocksDB), hence only when memory is short.
     """
-    if warning := memory_warning(
-        sum(path.stat().st_size for path in source_files(settings)[GRAPH_DATA]),
-        available_memory(),
-    ):
+    data_bytes = sum(path.stat().st_size for path in source_files(settings)[GRAPH_DATA])
+    available = available_memory()
+    if on_disk is None:
+        on_disk = holds_on_disk(data_bytes, available)
+    if not on_disk and (warning := memory_warning(data_bytes, available)):
         log.warning(warning)
-    store = ox.Store()
-    sources = read_sources(settings, data_into=store)
+    if not on_disk:
+        return _validate_in(ox.Store(), settings, bulk=False)
+    folder = Path(settings.store_dir).absolute().parent
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".vetgraph-validate-", dir=folder) as scratch:
+        log.info("validating %s of data in a store on disk (%s)", _amount(data_bytes), scratch)
+        store = ox.Store(scratch)
+        try:
+            return _validate_in(store, settings, bulk=True)
+        finally:
+            del store  # closes RocksDB before its directory is removed
+
+
+def holds_on_disk(data_bytes: int, available: int | None) -> bool:
+    """Whether to validate in a store on disk: when holding the data in memory would take more
+    than half of what is available (``MEMORY_PER_DATA_BYTE`` × the Turtle)."""
+    return available is not None and data_bytes * MEMORY_PER_DATA_BYTE > available // 2
+
+
+def _validate_in(
+    store: ox.Store, settings: Settings, bulk: bool
+) -> tuple[Sources, ValidationReport]:
+    sources = read_sources(settings, data_into=store, bulk=bulk)
     store.extend(q for graph in (GRAPH_CODES, GRAPH_ONTOLOGY) for q in sources.quads[graph])
     return sources, validate_store(store, sources.quads, sources.prefixes)
 
