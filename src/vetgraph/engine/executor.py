@@ -43,6 +43,7 @@ import math
 import multiprocessing
 import os
 import queue
+import resource
 import sys
 import threading
 import time
@@ -471,7 +472,9 @@ def _store_info(store: Any) -> StoreInfo:
 
 
 def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
-    """Serve requests from the pipe until it closes. Replies: ("ok", value) or ("refused", r)."""
+    """Serve requests from the pipe until it closes. Replies: (status, value, peak), status
+    "ok", "refused" or "error", peak the worker's peak resident bytes so far (getrusage: a
+    system call here, where the parent would read /proc once per request)."""
     global _RDFLIB_ENGINE
     _RDFLIB_ENGINE = spec.backend == "memory"
     isolated = isolate_network() if spec.isolate_network else False
@@ -520,7 +523,7 @@ def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
                 reply = ("refused", Refusal(str(error), 400, "query-error"))
             else:
                 reply = ("error", f"{type(error).__name__}: {error}")
-        conn.send(reply)
+        conn.send((*reply, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
     store.close()
     conn.close()
 
@@ -574,10 +577,10 @@ class _Worker:
                         "and was stopped",
                         max(1, math.ceil(timeout)),
                     )
-            status, value = self.conn.recv()
+            status, value, peak = self.conn.recv()
             # A query shorter than one poll is never watched above: the worker's peak resident
             # size says whether it went past the cap all the same (then it is replaced too).
-            if self.memory_limit and self.peak_resident() > self.memory_limit:
+            if self.memory_limit and peak > self.memory_limit:
                 raise QueryOverMemory(
                     f"the query used more than {self.memory_limit >> 20} MiB of memory "
                     "and was stopped",
@@ -594,17 +597,6 @@ class _Worker:
         if status == "error":
             raise WorkerFailed(value)
         return value
-
-    def peak_resident(self) -> int:
-        """The worker's peak resident memory in bytes (VmHWM; 0 where /proc cannot tell)."""
-        try:
-            with open(f"/proc/{self.process.pid}/status") as handle:
-                for line in handle:
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1]) * 1024
-        except (OSError, ValueError, IndexError):
-            pass
-        return 0
 
     def resident(self) -> int:
         """Resident memory of the worker in bytes (0 where /proc cannot tell)."""
