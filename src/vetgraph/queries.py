@@ -298,9 +298,15 @@ def parse_query(text: str, name: str = "-", path: Path | None = None) -> NamedQu
     if bind_as == "inline":
         from .engine.lexer import inline_terms
 
-        if inline_terms(text, {p.var: "<urn:x>" for p in params}) is None:
+        inlined = inline_terms(text, {p.var: "<urn:x>" for p in params})
+        if inlined is None:
             raise QueryFileError(where, 1, "bind: inline: the parameters cannot be written as "
                                  "constants here (an outer SELECT *, or bound by AS or VALUES)")
+        try:
+            _check_sparql(inlined, where)
+        except QueryFileError as error:
+            raise QueryFileError(where, 1, f"bind: inline: with the parameters written as "
+                                 f"constants the query does not parse: {error.message}") from None
     return NamedQuery(
         name=name,
         text=text,

@@ -77,6 +77,10 @@ def test_inline_is_refused_where_a_constant_cannot_stand(tmp_path: Path) -> None
     header = "#+ bind: inline\n#+ params:\n#+   - name: s\n#+     type: iri\n"
     with pytest.raises(QueryFileError, match="cannot be written as constants"):
         parse_query(header + "SELECT * WHERE { ?s ?p ?o }\n", "x", tmp_path / "x.rq")
+    # Read when the file is, not when a request comes: ORDER BY <iri> is no SPARQL.
+    with pytest.raises(QueryFileError, match="written as constants the query does not parse"):
+        parse_query(header + "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } ORDER BY ?s\n", "x",
+                    tmp_path / "x.rq")
 
 
 @pytest.mark.parametrize("mode", ["values-first", "inline"])
