@@ -114,6 +114,27 @@ def test_majors_serve_clusters(inferred: set[tuple]) -> None:
     }
 
 
+def test_a_cluster_link_alone_says_its_subject_serves_the_cluster(
+        base_quads: list[ox.Quad], settings: Settings) -> None:
+    """The qualified form implies the direct one (rule cluster-link-serves): with the stated
+    vet:servesCluster of 本溪市机电工程学校's 工业机器人技术 offering removed, its ClusterLink still
+    gives it, and through it the major's (clusters-by-major-count reads that)."""
+    serves = ox.NamedNode(VET + "servesCluster")
+    offering = ox.NamedNode(
+        BASE + "id/major-offering/benxi-electromechanical-school-industrial-robot-technology")
+    cluster = ox.NamedNode(BASE + "code/industry-cluster/intelligent-manufacturing")
+    stated = [q for q in base_quads if (q.subject, q.predicate, q.object) == (offering, serves,
+                                                                             cluster)]
+    assert len(stated) == 1
+    store = ox.Store()
+    store.extend(q for q in base_quads if q not in stated)
+    materialise(store, load_rules(settings))
+    inferred = ox.NamedNode(GRAPH_INFERRED)
+    assert ox.Quad(offering, serves, cluster, inferred) in store
+    major = ox.NamedNode(BASE + "code/major/industrial-robot-technology")
+    assert ox.Quad(major, serves, cluster, inferred) in store
+
+
 def test_the_health_schools_partners_in_one_hop(inferred: set[tuple]) -> None:
     health = BASE + "id/school/benxi-health-school"
     by_kind: dict[str, set[str]] = {}
