@@ -17,7 +17,7 @@ from vetgraph.store.oxigraph import OxigraphStore
 
 VALUES_FIRST = ["articulation-pathways", "cooperation-network", "cooperation-network-graph",
                 "majors-by-school", "partners-by-school", "schools"]
-INLINE = ["cluster-profile", "major-cluster-links", "school-profile",
+INLINE = ["cluster-profile", "major-cluster-links", "school-indicators", "school-profile",
           "training-bases", "training-bases-by-cluster"]
 
 
