@@ -199,10 +199,10 @@ def bulk_load_files(
             if len(data) <= BULK_FROM_BYTES:
                 with _errors_of(path):
                     store.load(data, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph))
-                return declared_prefixes(data)
-            while len(running) >= workers:  # a bounded number of files held in memory
-                running.popleft().result()
-            running.append(pool.submit(bulk_one, graph, path, data))
+            else:
+                while len(running) >= workers:  # a bounded number of files held in memory
+                    running.popleft().result()
+                running.append(pool.submit(bulk_one, graph, path, data))
             return declared_prefixes(data)
 
         try:

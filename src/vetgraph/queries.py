@@ -200,10 +200,6 @@ class NamedQuery:
         parts = [s for s in (self.summary_zh, self.summary_en) if s]
         return " / ".join(parts) or self.name
 
-    @property
-    def values_first(self) -> bool:
-        return self.bind == "values-first"
-
     def prepared(self, bindings: Mapping[str, Node]) -> tuple[str, Mapping[str, Node]]:
         """The text and bindings to evaluate, as the header's ``bind:`` says.
 

@@ -305,17 +305,19 @@ def _inline_terms(text: str, pairs: tuple[tuple[str, str], ...]) -> str | None:
                 edits.append((token.start, end, f"({term})"))
             else:
                 edits.append((token.start, end, term))
-    out, last = [], 0
-    for begin, end, piece in edits:
-        out += [text[last:begin], piece]
-        last = end
-    return "".join(out) + text[last:]
+    return _splice(text, edits)
 
 
 def insert_at(text: str, inserts: list[tuple[int, str]]) -> str:
     """``text`` with each ``(offset, piece)`` inserted, offsets into the original text."""
+    return _splice(text, [(offset, offset, piece) for offset, piece in inserts])
+
+
+def _splice(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """``text`` with each ``(begin, end, piece)`` span replaced (spans of the original text,
+    not overlapping)."""
     out, last = [], 0
-    for offset, piece in sorted(inserts, key=lambda pair: pair[0]):
-        out += [text[last:offset], piece]
-        last = offset
+    for begin, end, piece in sorted(edits, key=lambda edit: edit[0]):
+        out += [text[last:begin], piece]
+        last = end
     return "".join(out) + text[last:]

@@ -316,9 +316,9 @@ def validate_tree(
     available = available_memory()
     if on_disk is None:
         on_disk = holds_on_disk(data_bytes, available)
-    if not on_disk and (warning := memory_warning(data_bytes, available)):
-        log.warning(warning)
     if not on_disk:
+        if warning := memory_warning(data_bytes, available):
+            log.warning(warning)
         return _validate_in(ox.Store(), settings, bulk=False)
     folder = Path(settings.store_dir).absolute().parent
     folder.mkdir(parents=True, exist_ok=True)
