@@ -524,14 +524,19 @@ def bind(query: NamedQuery, given: Mapping[str, str]) -> dict[str, Node]:
 
 
 def check_resources(query: NamedQuery, bindings: Mapping[str, Node], ask: Ask) -> None:
-    """Each IRI parameter names something in the store, of the declared class if any."""
+    """Each IRI parameter names something in the store, of the declared class if any.
+
+    One ASK per parameter when it holds (an instance of the class is in the store); the
+    second, whether it is there at all, only to say what is wrong."""
     for p in query.params:
         value = bindings.get(p.var)
         if p.type != "iri" or value is None:
             continue
+        if p.cls and ask(HAS_CLASS_QUERY, {"iri": value, "class": URIRef(p.cls)}):
+            continue
         if not ask(EXISTS_QUERY, {"iri": value}):
             raise ParameterError(p.name, f"<{value}> is not in the store", p.expected())
-        if p.cls and not ask(HAS_CLASS_QUERY, {"iri": value, "class": URIRef(p.cls)}):
+        if p.cls:
             raise ParameterError(p.name, f"<{value}> is not a <{p.cls}>", p.expected())
 
 

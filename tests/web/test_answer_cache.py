@@ -43,6 +43,12 @@ def cached(built_store, tmp_path_factory):
     live.stop()
 
 
+def _timing(response) -> dict[str, float]:
+    """Server-Timing's metrics and their durations, in order."""
+    metrics = [m.strip().split(";") for m in response.headers["Server-Timing"].split(",")]
+    return {m[0]: float(next(p[4:] for p in m[1:] if p.startswith("dur="))) for m in metrics}
+
+
 def _count(server, text: str = SCHOOLS) -> tuple[int, str]:
     response = server.query(text)
     assert response.status_code == 200, response.text
@@ -85,6 +91,13 @@ def test_named_queries_are_kept_by_parameters_and_format(cached):
     assert again.content == first.content
     assert again.headers["X-SPARQL-Truncated"] == first.headers["X-SPARQL-Truncated"]
     assert again.headers.get("X-Total-Count") == first.headers.get("X-Total-Count")
+    # Server-Timing: the worker's own time (query) within the round trip to it (worker) within
+    # the whole request (total); a hit says so instead.
+    timing = _timing(first)
+    assert list(timing) == ["query", "worker", "total"]
+    assert 0 <= timing["query"] <= timing["worker"] <= timing["total"] and timing["total"] > 0
+    assert 'desc="answer cache hit"' in again.headers["Server-Timing"]
+    assert list(_timing(again)) == ["query", "total"]
     paged = cached.get("/api/queries/schools", params={"limit": "2"}, headers=JSON)
     assert paged.headers["Cache-Status"] == STORED
     assert len(paged.json()["results"]["bindings"]) == 2

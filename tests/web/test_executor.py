@@ -9,11 +9,12 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Literal, URIRef
 
+from vetgraph.engine import executor
 from vetgraph.engine.executor import QueryExecutor, QueryRequest, WorkerSpec, _run_query
 from vetgraph.engine.guard import Refusal
 from vetgraph.store.memory import MemoryStore
 from vetgraph.store.oxigraph import OxigraphStore
-from vetgraph.web.api import _serialize
+from vetgraph.store.base import write_results
 
 G = "urn:vetgraph:test:g"
 SRJ = "application/sparql-results+json"
@@ -69,12 +70,12 @@ def _run(store, text: str, mime: str = SRJ, **options) -> object:
 @pytest.mark.parametrize("mime", FORMATS)
 @pytest.mark.parametrize("max_rows", [10, 2])
 def test_counted_answer_is_the_page_the_api_wrote(store, mime: str, max_rows: int):
-    """Before, the API asked for JSON and wrote the page itself (``_serialize``)."""
+    """Before, the API asked for JSON and wrote the page itself (``write_results``)."""
     whole = _run(store, SELECT, max_rows=max_rows)
     doc = json.loads(whole.body)
     page = {"head": doc["head"], "results": {"bindings": doc["results"]["bindings"]}}
     counted = _run(store, SELECT, mime, max_rows=max_rows, count_rows=True)
-    assert counted.body == _serialize(page, mime)
+    assert counted.body == write_results(page, mime)
     assert counted.rows == len(page["results"]["bindings"]) == min(3, max_rows)
     assert counted.truncated is whole.truncated is (max_rows < 3)
 
@@ -102,3 +103,35 @@ def test_idle_workers_are_taken_last_in_first_out():
     executor._idle.put(second)  # type: ignore[arg-type]
     assert executor._idle.get_nowait() is second
     assert executor._idle.get_nowait() is first
+
+
+def test_a_long_answer_is_written_solution_by_solution_the_same(monkeypatch):
+    """pyoxigraph writes a short JSON answer whole; past ``WHOLE_ANSWER_BYTES`` the worker
+    stops it and writes the answer from the terms: the same bytes, counts and truncation,
+    and the text goes that way at once next time."""
+    store = _oxigraph()
+    text = (
+        "SELECT ?s ?label ?none WHERE { ?s <urn:p> ?label OPTIONAL { ?s <urn:q> ?none } } "
+        "ORDER BY ?s"
+    )
+    monkeypatch.setattr(executor, "_long_answers", {})
+    for mime in FORMATS:
+        for max_rows in (10, 3, 2):
+            whole = _run(store, text, mime, max_rows=max_rows)
+            assert text not in executor._long_answers
+            with monkeypatch.context() as short:
+                short.setattr(executor, "WHOLE_ANSWER_BYTES", 64)
+                written = _run(store, text, mime, max_rows=max_rows)
+                assert (text in executor._long_answers) is (mime == SRJ)
+                again = _run(store, text, mime, max_rows=max_rows)
+            executor._long_answers.clear()
+            for reply in (written, again):
+                assert reply.body == whole.body
+                assert reply.rows == whole.rows == min(3, max_rows)
+                assert reply.truncated is whole.truncated is (max_rows < 3)
+    doc = json.loads(_run(store, text, max_rows=2).body)
+    assert doc["head"]["vars"] == ["s", "label", "none"]
+    assert doc["results"]["bindings"][0] == {
+        "s": {"type": "uri", "value": "urn:s1"},
+        "label": {"type": "literal", "value": '一, "quoted"\tand tab', "xml:lang": "zh"},
+    }

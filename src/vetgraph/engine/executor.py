@@ -377,18 +377,12 @@ def _run_query(store: Any, graphs: frozenset[str], request: QueryRequest) -> Que
 def _counted(json_body: bytes, mime: str) -> tuple[bytes, int]:
     """SPARQL JSON results written again as the API writes a page (compact JSON, or ``mime``
     by pyoxigraph from it), and the number of solutions."""
-    import pyoxigraph as ox
-
-    from ..store.base import results_format
+    from ..store.base import write_results
 
     doc = json.loads(json_body)
     rows = doc["results"]["bindings"]
     doc = {"head": doc["head"], "results": {"bindings": rows}}  # the API's page, whole
-    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if mime != RESULTS_JSON:
-        parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-        body = parsed.serialize(format=results_format(mime))
-    return body, len(rows)
+    return write_results(doc, mime), len(rows)
 
 
 def _term_json(term: Any) -> dict[str, Any]:
@@ -416,6 +410,58 @@ def _term_json(term: Any) -> dict[str, Any]:
     }
 
 
+#: The longest SPARQL JSON answer pyoxigraph writes whole (then counted here and passed on as
+#: it is); past it the answer is written again solution by solution under the row cap.
+WHOLE_ANSWER_BYTES = 1 << 20
+#: Query texts whose answer was longer than that: written solution by solution from the start.
+_long_answers: dict[str, None] = {}
+
+
+class _AnswerTooLong(Exception):
+    """Raised into pyoxigraph's writer: it stops writing (and evaluating) at once."""
+
+
+class _BoundedSink:
+    """A file for pyoxigraph to write an answer into, refusing more than ``limit`` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.limit = limit
+
+    def write(self, chunk: bytes) -> int:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise _AnswerTooLong
+        self.parts.append(bytes(chunk))
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+
+def _whole_json(answer: Any, max_rows: int) -> tuple[bytes, bool, int] | None:
+    """SPARQL JSON of ``answer`` written by pyoxigraph (no term passes through Python) and its
+    number of solutions; cut to ``max_rows`` when longer. None when the answer is longer than
+    :data:`WHOLE_ANSWER_BYTES` (``answer`` is then spent)."""
+    import pyoxigraph as ox
+
+    from ..store.base import write_results
+
+    sink = _BoundedSink(WHOLE_ANSWER_BYTES)
+    try:
+        answer.serialize(sink, format=ox.QueryResultsFormat.JSON)
+    except _AnswerTooLong:
+        return None
+    body = b"".join(sink.parts)
+    doc = json.loads(body)
+    rows = doc["results"]["bindings"]
+    if len(rows) <= max_rows:
+        return body, False, len(rows)
+    doc["results"]["bindings"] = rows[:max_rows]
+    return write_results(doc, RESULTS_JSON), True, max_rows
+
+
 def _oxigraph_capped(
     store: Any,
     text: str,
@@ -428,14 +474,16 @@ def _oxigraph_capped(
     """Evaluate on pyoxigraph, keep at most ``max_rows`` results, serialize without rdflib.
 
     The store interface's capped path converts every term to rdflib and back, which costs
-    more than many queries; here solutions become SPARQL JSON straight from pyoxigraph terms
-    (other results formats are written by pyoxigraph from that JSON) and triples are written
-    by pyoxigraph itself. Same bytes, same dataset rules (``store._run``). The last member is
-    the number of solutions written (None for other forms).
+    more than many queries; here a SPARQL JSON answer is written by pyoxigraph itself when it
+    is not long (:func:`_whole_json`), else solution by solution from pyoxigraph terms (the
+    text is remembered, and its next answers go that way at once); other results formats are
+    written by pyoxigraph from that JSON, and triples by pyoxigraph itself. Same answers, same
+    dataset rules (``store._run``). The last member is the number of solutions written (None
+    for other forms).
     """
     import pyoxigraph as ox
 
-    from ..store.base import graph_format, results_format
+    from ..store.base import graph_format, results_format, write_results
     from ..store.oxigraph import _errors
 
     answer = store._run(text, default, named, bindings)
@@ -448,6 +496,15 @@ def _oxigraph_capped(
             body = ox.serialize(triples[:max_rows], format=fmt)
             return "graph", body, len(triples) > max_rows, None
         fmt = results_format(mime)
+        if fmt == ox.QueryResultsFormat.JSON and text not in _long_answers:
+            whole = _whole_json(answer, max_rows)
+            if whole is not None:
+                body, truncated, count = whole
+                return "bindings", body, truncated, count
+            _long_answers[text] = None
+            while len(_long_answers) > 1024:
+                _long_answers.pop(next(iter(_long_answers)))
+            answer = store._run(text, default, named, bindings)
         names = [v.value for v in answer.variables]
         solutions = list(itertools.islice(answer, max_rows + 1))
         rows = []
@@ -459,10 +516,7 @@ def _oxigraph_capped(
                     row[name] = _term_json(term)
             rows.append(row)
         doc = {"head": {"vars": names}, "results": {"bindings": rows}}
-        body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        if fmt != ox.QueryResultsFormat.JSON:
-            parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-            body = parsed.serialize(format=fmt)
+        body = write_results(doc, mime)
         return "bindings", body, len(solutions) > max_rows, len(rows)
 
 

@@ -221,7 +221,6 @@ def serialize_result(result: QueryResult, mime: str, graph_mime: str | None = No
         fmt = graph_format(mime, graph_mime)
         triples = [ox.Triple(*(to_oxigraph(t) for t in triple)) for triple in result.triples]
         return ox.serialize(triples, format=fmt)
-    fmt = results_format(mime)
     if result.kind == "boolean":
         doc: dict[str, object] = {"head": {}, "boolean": bool(result.boolean)}
     else:
@@ -235,7 +234,14 @@ def serialize_result(result: QueryResult, mime: str, graph_mime: str | None = No
                 ]
             },
         }
-    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+    return write_results(doc, mime)
+
+
+def write_results(doc: Mapping[str, Any], mime: str) -> bytes:
+    """A SPARQL JSON results document in the results format ``mime``: compact JSON, or
+    written by pyoxigraph from it."""
+    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    fmt = results_format(mime)
     if fmt == ox.QueryResultsFormat.JSON:
         return body
     parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Hashable
 
 from flask import Flask, Response, current_app, g
@@ -98,3 +99,8 @@ def meta(content_type: str, headers: dict[str, str]) -> str:
 def read_meta(text: str) -> tuple[str, dict[str, str]]:
     value = json.loads(text)
     return value["content_type"], value["headers"]
+
+
+def hit_timing(started: float) -> str:
+    """The ``Server-Timing`` metric of an answer read from the cache since ``started``."""
+    return f'query;dur={(time.perf_counter() - started) * 1000:.2f};desc="answer cache hit"'

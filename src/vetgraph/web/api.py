@@ -18,12 +18,12 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, g, render_template, request, url_for
 from rdflib import URIRef
 from rdflib.term import Node
 
@@ -39,6 +39,7 @@ from ..queries import (
     get_query,
     load_catalogue,
 )
+from ..store.base import write_results
 from . import answers, openapi, resources, state
 from . import negotiation as n
 from .entity import Labels
@@ -123,7 +124,7 @@ def _query_in_worker(
     checks_only: bool = False,
 ) -> QueryReply:
     """Run ``query`` after its resource checks, in one worker call; a failed check raises the
-    ParameterError :func:`check_resources` raises (it is asked again, answered from the reply).
+    ParameterError :func:`check_resources` raises (the checks are asked again to find it).
     ``checks_only`` runs the checks alone (behind an empty ASK).
     """
     if checks_only:
@@ -133,13 +134,21 @@ def _query_in_worker(
         request = _request(
             text, sent, results, graph, preconditions=checks, count_rows=count_rows
         )
+    started = time.perf_counter()
     reply = state().executor.query(request)
-    failed = reply.failed_precondition
-    if failed is not None:
-        answers = iter([True] * failed + [False])
-        check_resources(query, bindings, lambda _text, _values: next(answers, False))
+    # Server-Timing: the worker's own time, and the round trip to it (pipe and pickling too).
+    g.timing = (f"query;dur={reply.elapsed * 1000:.1f}, "
+                f"worker;dur={(time.perf_counter() - started) * 1000:.1f}")
+    if reply.failed_precondition is not None:  # asked again, one by one, to say what is wrong
+        check_resources(query, bindings, _ask)
         raise ApiError(500, "a resource check failed but raised nothing", "internal-error")
     return reply
+
+
+def _ask(text: str, bindings: Mapping[str, Node]) -> bool:
+    """The answer of an ASK of the app's (an :data:`vetgraph.queries.Ask`), in a worker."""
+    reply = state().executor.query(_request(text, bindings, n.RESULTS_JSON, None))
+    return bool(json.loads(reply.body)["boolean"])
 
 
 def _catalogue() -> list[NamedQuery]:
@@ -203,14 +212,6 @@ def _media_type(query: NamedQuery) -> str:
 
 
 # --- answers ---------------------------------------------------------------------------------
-
-
-def _serialize(doc: dict[str, Any], mime: str) -> bytes:
-    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
-    if mime == n.RESULTS_JSON:
-        return body
-    parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-    return parsed.serialize(format=ox.QueryResultsFormat.from_media_type(mime))
 
 
 def _page_url(query: NamedQuery, limit: int, offset: int) -> str:
@@ -277,7 +278,7 @@ def _run(
         headers["Link"] = ", ".join(
             f'<{url}>; rel="{rel}"' for rel, url in _links(query, limit, offset, total)
         )
-    body = b"" if mime == n.HTML else _serialize(page_doc, mime)
+    body = b"" if mime == n.HTML else write_results(page_doc, mime)
     page_doc["total"], page_doc["truncated"] = total, truncated
     return body, headers, page_doc
 
@@ -305,9 +306,11 @@ def answer(name: str) -> Response:
         # keyed by the parameters as given (sorted: their order does not change the answer).
         key = ("api", name, tuple(sorted(request.args.items(multi=True))), mime,
                st.settings.max_rows)
+        started = time.perf_counter()
         kept = cache.get(version, key) if cache is not None and mime != n.HTML else None
         if kept is not None:
             body, page, status = kept[0], None, answers.HIT
+            g.timing = answers.hit_timing(started)
             headers = answers.read_meta(kept[1])[1]
         else:
             bindings = bind(query, given)
@@ -335,6 +338,8 @@ def answer(name: str) -> Response:
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = f"public, max-age={st.cache_max_age}"
     response.headers["Cache-Status"] = status
+    if "timing" in g:
+        response.headers["Server-Timing"] = g.timing
     response.vary.add("Accept")
     return response
 

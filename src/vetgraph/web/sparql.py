@@ -236,7 +236,7 @@ def _query(operation: Operation) -> Response:
     if hit is not None:
         body, mime = hit
         truncated, status = False, answers.HIT
-        timing = f'query;dur={(time.perf_counter() - started) * 1000:.2f};desc="answer cache hit"'
+        timing = answers.hit_timing(started)
     else:
         reply = st.executor.query(
             QueryRequest(
