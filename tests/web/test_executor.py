@@ -12,9 +12,9 @@ from rdflib import Dataset, Literal, URIRef
 from vetgraph.engine import executor
 from vetgraph.engine.executor import QueryExecutor, QueryRequest, WorkerSpec, _run_query
 from vetgraph.engine.guard import Refusal
+from vetgraph.store.base import write_results
 from vetgraph.store.memory import MemoryStore
 from vetgraph.store.oxigraph import OxigraphStore
-from vetgraph.store.base import write_results
 
 G = "urn:vetgraph:test:g"
 SRJ = "application/sparql-results+json"
