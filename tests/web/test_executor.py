@@ -9,7 +9,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Literal, URIRef
 
-from vetgraph.engine import executor
+from vetgraph.engine import executor as engine
 from vetgraph.engine.executor import QueryExecutor, QueryRequest, WorkerSpec, _run_query
 from vetgraph.engine.guard import Refusal
 from vetgraph.store.base import write_results
@@ -114,17 +114,17 @@ def test_a_long_answer_is_written_solution_by_solution_the_same(monkeypatch):
         "SELECT ?s ?label ?none WHERE { ?s <urn:p> ?label OPTIONAL { ?s <urn:q> ?none } } "
         "ORDER BY ?s"
     )
-    monkeypatch.setattr(executor, "_long_answers", {})
+    monkeypatch.setattr(engine, "_long_answers", {})
     for mime in FORMATS:
         for max_rows in (10, 3, 2):
             whole = _run(store, text, mime, max_rows=max_rows)
-            assert text not in executor._long_answers
+            assert text not in engine._long_answers
             with monkeypatch.context() as short:
-                short.setattr(executor, "WHOLE_ANSWER_BYTES", 64)
+                short.setattr(engine, "WHOLE_ANSWER_BYTES", 64)
                 written = _run(store, text, mime, max_rows=max_rows)
-                assert (text in executor._long_answers) is (mime == SRJ)
+                assert (text in engine._long_answers) is (mime == SRJ)
                 again = _run(store, text, mime, max_rows=max_rows)
-            executor._long_answers.clear()
+            engine._long_answers.clear()
             for reply in (written, again):
                 assert reply.body == whole.body
                 assert reply.rows == whole.rows == min(3, max_rows)

@@ -410,6 +410,14 @@ def _term_json(term: Any) -> dict[str, Any]:
     }
 
 
+def _remember(memo: dict[Any, Any], key: Any, value: Any, bound: int) -> None:
+    """``memo[key] = value`` as its newest entry; the oldest go past ``bound`` entries."""
+    memo.pop(key, None)
+    memo[key] = value
+    while len(memo) > bound:
+        memo.pop(next(iter(memo)))
+
+
 #: The longest SPARQL JSON answer pyoxigraph writes whole (then counted here and passed on as
 #: it is); past it the answer is written again solution by solution under the row cap.
 WHOLE_ANSWER_BYTES = 1 << 20
@@ -501,9 +509,7 @@ def _oxigraph_capped(
             if whole is not None:
                 body, truncated, count = whole
                 return "bindings", body, truncated, count
-            _long_answers[text] = None
-            while len(_long_answers) > 1024:
-                _long_answers.pop(next(iter(_long_answers)))
+            _remember(_long_answers, text, None, 1024)
             answer = store._run(text, default, named, bindings)
         names = [v.value for v in answer.variables]
         solutions = list(itertools.islice(answer, max_rows + 1))
@@ -863,9 +869,7 @@ class QueryExecutor:
         reply: QueryReply = self._call("query", request, timeout or self.timeout, request.text)
         if verdict is None and reply.checked is not None:
             with self._verdicts_lock:
-                if len(self._verdicts) >= 1024:
-                    self._verdicts.pop(next(iter(self._verdicts)))
-                self._verdicts[key] = reply.checked
+                _remember(self._verdicts, key, reply.checked, 1024)
         return reply
 
     def info(self) -> StoreInfo:
@@ -1032,10 +1036,7 @@ class QueryExecutor:
         if key is None:
             return
         with self._slow_lock:
-            self._slow.pop(key, None)
-            self._slow[key] = None
-            while len(self._slow) > 4096:
-                self._slow.pop(next(iter(self._slow)))
+            _remember(self._slow, key, None, 4096)
 
     def _take(self, key: str | None) -> _Worker:
         """A free worker: the general lane's first; the reserved lane's for a text not seen to
