@@ -4,9 +4,12 @@ and answers written by the worker byte for byte as the API wrote them from JSON 
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from helpers.support import settings_for
 from rdflib import Dataset, Literal, URIRef
 
 from vetgraph.engine import executor as engine
@@ -135,3 +138,30 @@ def test_a_long_answer_is_written_solution_by_solution_the_same(monkeypatch):
         "s": {"type": "uri", "value": "urn:s1"},
         "label": {"type": "literal", "value": '一, "quoted"\tand tab', "xml:lang": "zh"},
     }
+
+
+SCHOOLS = "SELECT (COUNT(?s) AS ?n) WHERE { ?s a <https://w3id.org/vetgraph/ontology#School> }"
+
+
+@pytest.mark.parametrize("reopen_after", [0.0, None, 60.0])
+def test_a_worker_opens_its_store_afresh_after_a_long_query(project_store: Path, reopen_after):
+    """After a query that took ``reopen_after`` seconds or more a worker opens the store
+    again (REOPEN_AFTER_SECONDS says why), answers the same from the new handle, and stays
+    the same process; /health counts it. Here every query is long enough (0 s), or none."""
+    spec = WorkerSpec(
+        "oxigraph",
+        Path(os.path.realpath(project_store)),
+        settings_for(Path(project_store).parents[1], project_store),
+        isolate_network=False,
+        reopen_after=reopen_after,
+    )
+    with QueryExecutor(spec, workers=1) as executor:
+        answers = [
+            json.loads(executor.query(QueryRequest(SCHOOLS, SRJ, None)).body)
+            for _ in range(3)
+        ]
+        health = executor.health()
+    assert {a["results"]["bindings"][0]["n"]["value"] for a in answers} == {"6"}
+    assert health["store_reopens"] == (3 if reopen_after == 0.0 else 0)
+    assert health["worker_restarts"] == 0
+    assert health["workers"]["alive"] == 1
