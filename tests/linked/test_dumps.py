@@ -9,11 +9,15 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import xml.etree.ElementTree as ET
 
 import pyoxigraph as ox
 import pytest
 from helpers.linked import BASE, as_default_graph, canonical, json_of, jsonld_quads, rapper, union
 from helpers.support import run_cli
+
+from vetgraph.linked.dumps import write_dumps
+from vetgraph.store.oxigraph import OxigraphStore
 
 G = BASE + "graph/"
 GRAPHS = ("ontology", "codes", "data", "shapes", "inferred", "validation")
@@ -182,3 +186,21 @@ def test_export_command(linked_store, tmp_path, store_quads):
                   env=env)
     assert bad.returncode == 2
     assert "unknown graph 'nope'" in bad.stderr
+
+
+def test_rdfxml_dumps_carry_no_character_xml_forbids(tmp_path):
+    """A literal with control characters (an accepted update may add one): the RDF/XML dump
+    files, read from disk as /dumps/ serves them, are XML 1.0 a strict parser reads, with
+    U+FFFD for each such character as in every XML answer; N-Triples keeps them exactly."""
+    text = "a\x00b\x08c\ufffed\te"
+    store = OxigraphStore.in_memory([ox.Quad(
+        ox.NamedNode("urn:vetgraph:s"), ox.NamedNode("urn:vetgraph:p"), ox.Literal(text),
+        ox.NamedNode(G + "data"))])
+    write_dumps(store, tmp_path)
+    for name in ("vetgraph.rdf", "vetgraph-data.rdf"):
+        root = ET.fromstring((tmp_path / name).read_bytes())
+        assert [e.text for e in root.iter() if e.text and e.text.startswith("a")] == [
+            "a\ufffdb\ufffdc\ufffdd\te"], name
+        assert ET.fromstring(gzip.decompress((tmp_path / f"{name}.gz").read_bytes())) is not None
+    (triple,) = ox.parse((tmp_path / "vetgraph.nt").read_bytes(), format=ox.RdfFormat.N_TRIPLES)
+    assert triple.object.value == text

@@ -17,7 +17,7 @@ from ..config import GRAPHS
 from ..namespaces import (
     PREFIXES,
 )
-from ..store.base import Store
+from ..store.base import Store, xml_safe
 from .jsonld import to_jsonld
 
 # --- formats -------------------------------------------------------------------------------
@@ -92,6 +92,8 @@ def serialize(items: Sequence[ox.Triple] | Sequence[ox.Quad], fmt: Format,
     """Write triples or quads; JSON-LD needs the ``context`` (and may reference it by IRI).
 
     Turtle, TriG and RDF/XML declare the :data:`PREFIXES` the items use (or ``prefixes``).
+    RDF/XML is XML 1.0: a character it cannot carry is written as U+FFFD (:func:`xml_safe`),
+    as every XML answer of the server is, so a dump file read from disk parses too.
     """
     if fmt.name == "jsonld":
         if context is None:
@@ -105,7 +107,8 @@ def serialize(items: Sequence[ox.Triple] | Sequence[ox.Quad], fmt: Format,
         prefixes = used_prefixes(items) if prefixes is None else prefixes
     else:
         prefixes = None
-    return ox.serialize(items, format=fmt.ox, prefixes=prefixes)
+    data = ox.serialize(items, format=fmt.ox, prefixes=prefixes)
+    return xml_safe(data) if fmt.name == "rdfxml" else data
 
 
 def used_prefixes(items: Iterable[ox.Triple] | Iterable[ox.Quad]) -> dict[str, str]:

@@ -8,6 +8,7 @@ terms (:class:`QueryResult`) or as bytes in a standard media type (``query_seria
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -235,6 +236,20 @@ def serialize_result(result: QueryResult, mime: str, graph_mime: str | None = No
             },
         }
     return write_results(doc, mime)
+
+
+#: Characters XML 1.0 forbids, as UTF-8 bytes: C0 controls but tab, LF and CR; U+FFFE, U+FFFF
+#: (a control byte never occurs inside a multi-byte UTF-8 sequence, so bytes can be matched).
+_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+#: U+FFFD REPLACEMENT CHARACTER: what such a character becomes in an XML answer.
+_REPLACEMENT = "\ufffd".encode()
+
+
+def xml_safe(body: bytes) -> bytes:
+    """``body`` with every character XML 1.0 cannot carry (not even as a reference, e.g.
+    ``&#0;``) written as U+FFFD, so any XML parser reads the answer; JSON, CSV and the RDF
+    syntaxes other than RDF/XML keep such characters exactly."""
+    return _NOT_XML.sub(_REPLACEMENT, body) if _NOT_XML.search(body) else body
 
 
 def write_results(doc: Mapping[str, Any], mime: str) -> bytes:

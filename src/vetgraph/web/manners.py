@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import logging
-import re
 import secrets
 import threading
 import time
@@ -20,6 +19,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from ..engine.executor import WorkerFailed
+from ..store.base import xml_safe
 from .http import HttpError, accepts_gzip, as_http_error, best
 
 log = logging.getLogger("vetgraph.web.access")
@@ -90,20 +90,6 @@ SECURITY_HEADERS = {
 #: Media types whose bodies must be XML 1.0.
 XML_TYPES = ("application/sparql-results+xml", "application/rdf+xml", "application/xml",
              "text/xml")
-#: Characters XML 1.0 forbids, as UTF-8 bytes: C0 controls but tab, LF and CR; U+FFFE, U+FFFF
-#: (a control byte never occurs inside a multi-byte UTF-8 sequence, so bytes can be matched).
-_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
-#: U+FFFD REPLACEMENT CHARACTER: what such a character becomes in an XML answer.
-_REPLACEMENT = "\ufffd".encode()
-
-
-def xml_safe(body: bytes) -> bytes:
-    """``body`` with every character XML 1.0 cannot carry (not even as a reference, e.g.
-    ``&#0;``) written as U+FFFD, so any XML parser reads the answer; JSON, CSV and the RDF
-    syntaxes other than RDF/XML keep such characters exactly."""
-    return _NOT_XML.sub(_REPLACEMENT, body) if _NOT_XML.search(body) else body
-
-
 def wants_json() -> bool:
     """True when the client prefers JSON to plain text and HTML (for error bodies)."""
     offered = ("text/plain", "application/json", "application/sparql-results+json")
