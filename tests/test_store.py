@@ -292,3 +292,36 @@ def test_a_query_s_own_from_is_honoured_by_oxigraph() -> None:
     # a FROM inside a string or an IRI is not a FROM clause
     quoted = 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(?o != "FROM <x>") }'
     assert int(store.query(quoted).rows[0][0]) == 2
+
+
+@pytest.mark.parametrize("first", [True, False])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ('SELECT (CONCAT("{", ?o) AS ?y) # a { in a comment\nWHERE { ?s <urn:p> ?o }',
+         ['"{x"']),
+        ("SELECT (EXISTS { ?s <urn:q> ?o } AS ?e) ?o { ?s <urn:p> ?o }",
+         ['"false"^^<http://www.w3.org/2001/XMLSchema#boolean>', '"x"']),
+        ('CONSTRUCT { ?s <urn:r> "} WHERE {" } WHERE { ?s <urn:p> ?o }',
+         ['<urn:a> <urn:r> "} WHERE {"']),
+        ("CONSTRUCT WHERE { ?s <urn:p> ?o }", ['<urn:a> <urn:p> "x"']),
+        ("ASK { ?s <urn:p> ?o }", ["true"]),
+    ],
+)
+def test_values_for_bindings_land_in_the_where_group(query: str, expected: list[str], first):
+    """How the remote backend and the named queries bind a parameter: a VALUES block opening
+    or closing the WHERE group, found on SPARQL tokens (a brace in a string, a comment or an
+    EXISTS of the projection is not it; CONSTRUCT WHERE takes a trailing VALUES)."""
+    from vetgraph.store.remote import with_values
+
+    store = ox.Store()
+    for s, o in (("urn:a", "x"), ("urn:b", "y")):
+        store.add(ox.Quad(ox.NamedNode(s), ox.NamedNode("urn:p"), ox.Literal(o)))
+    answer = store.query(with_values(query, {"s": URIRef("urn:a")}, first=first))
+    if isinstance(answer, ox.QueryBoolean):
+        assert [str(bool(answer)).lower()] == expected
+    elif isinstance(answer, ox.QueryTriples):
+        assert [f"{t.subject} {t.predicate} {t.object}" for t in answer] == expected
+    else:
+        (row,) = list(answer)
+        assert sorted(str(term) for term in row) == expected

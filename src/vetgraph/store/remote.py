@@ -51,6 +51,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from ..config import GRAPHS
+from ..engine.lexer import Token, tokens
 from ..namespaces import XSD
 from .base import (
     QueryError,
@@ -69,10 +70,6 @@ CHUNK_TRIPLES = 2_000
 BLANK_CHUNK_TRIPLES = 500
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
-_PROLOGUE = re.compile(
-    r"\s+|#[^\n]*|PREFIX\s*[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>", re.IGNORECASE
-)
-_KEYWORD = re.compile(r"([A-Za-z]+)")
 _SEPARATOR = re.compile(r'(separator\s*=\s*)"((?:[^"\\\n])*)"', re.IGNORECASE)
 
 
@@ -94,30 +91,43 @@ def _ascii_separators(sparql: str) -> tuple[str, dict[str, str]]:
     return _SEPARATOR.sub(swap, sparql), found
 
 
-#: What may hold a brace that is not one of the query's: strings, IRIs and comments.
-_OPAQUE = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*'
-)
+def _form_at(toks: list[Token]) -> int | None:
+    """Index of the query form's keyword (the first word after the prologue), or None."""
+    for index, token in enumerate(toks):
+        if token.kind == "word" and token.text.upper() not in ("PREFIX", "BASE"):
+            return index
+    return None
 
 
-def _group_end(sparql: str, start: int) -> int | None:
-    """Offset of the ``}`` closing the group whose body begins at ``start``."""
-    depth, position = 1, start
-    while position < len(sparql):
-        char = sparql[position]
-        if char in "\"'<#":
-            opaque = _OPAQUE.match(sparql, position)
-            if opaque:
-                position = opaque.end()
-                continue
-        elif char == "{":
+def _where_group(sparql: str) -> tuple[int, int] | None:
+    """Offsets just inside the query's WHERE group: after its ``{`` and at its ``}`` (None
+    when there is none). Read on SPARQL tokens, so a brace in a string, an IRI or a comment,
+    or in an ``EXISTS`` of the projection, is not taken for it; CONSTRUCT's template is
+    skipped (the short form ``CONSTRUCT WHERE`` has none to take)."""
+    toks = tokens(sparql, keep_space=False)
+    form = _form_at(toks)
+    if form is None:
+        return None
+    template = toks[form].text.upper() == "CONSTRUCT"
+    if template and (form + 1 == len(toks) or toks[form + 1].text != "{"):
+        return None  # CONSTRUCT WHERE { triples }: its group is the template, no VALUES inside
+    depth = parens = 0
+    opened: int | None = None
+    for token in toks[form + 1:]:
+        if token.text == "(" and token.kind == "open":
+            parens += 1
+        elif token.text == ")" and token.kind == "close":
+            parens -= 1
+        elif token.text == "{" and token.kind == "open":
+            if depth == 0 and parens == 0:
+                opened = token.start + 1
             depth += 1
-        elif char == "}":
+        elif token.text == "}" and token.kind == "close":
             depth -= 1
-            if depth == 0:
-                return position
-        position += 1
+            if depth == 0 and opened is not None:
+                if not template:
+                    return opened, token.start
+                template, opened = False, None
     return None
 
 
@@ -158,10 +168,10 @@ def with_values(sparql: str, bindings: Mapping[str, Node] | None, *, first: bool
     if not bindings:
         return sparql
     block = values_block(bindings)
-    start = RemoteStore._body_start(sparql)
-    at = start if first or start is None else _group_end(sparql, start)
-    if at is None:
+    group = _where_group(sparql)
+    if group is None:
         return f"{sparql}\n{block}"
+    at = group[0] if first else group[1]
     return sparql[:at] + f"\n  {block}\n" + sparql[at:]
 
 
@@ -238,36 +248,12 @@ class RemoteStore(SerializesQueryResults):
         return with_values(sparql, bindings, first=False)
 
     @staticmethod
-    def _body_start(sparql: str) -> int | None:
-        """Offset just inside the query's WHERE group: its first ``{`` after the form keyword
-        (for CONSTRUCT, after the template's closing ``}`` and WHERE)."""
-        rest, offset = sparql, 0
-        while True:
-            match = _PROLOGUE.match(rest)
-            if not match:
-                break
-            rest, offset = rest[match.end():], offset + match.end()
-        word = _KEYWORD.match(rest)
-        if not word:
-            return None
-        if word.group(1).upper() == "CONSTRUCT":
-            found = re.search(r"\}\s*WHERE\s*\{", rest, re.IGNORECASE)
-            return None if found is None else offset + found.end()
-        brace = rest.find("{")
-        return None if brace < 0 else offset + brace + 1
-
-    @staticmethod
     def _form(sparql: str) -> str:
         """SELECT ("bindings"), ASK ("boolean") or CONSTRUCT/DESCRIBE ("graph"), from the first
         keyword after the prologue; anything else is a QueryError."""
-        rest = sparql
-        while True:
-            match = _PROLOGUE.match(rest)
-            if not match:
-                break
-            rest = rest[match.end():]
-        word = _KEYWORD.match(rest)
-        head = word.group(1).upper() if word else ""
+        toks = tokens(sparql, keep_space=False)
+        form = _form_at(toks)
+        head = "" if form is None else toks[form].text.upper()
         if head == "ASK":
             return "boolean"
         if head in ("CONSTRUCT", "DESCRIBE"):
