@@ -38,6 +38,7 @@ loads into staging graphs and moves them into place with one update request at t
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 import urllib.error
@@ -99,6 +100,7 @@ def _form_at(toks: list[Token]) -> int | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)  # a named query's text is bound again on every request
 def _where_group(sparql: str) -> tuple[int, int] | None:
     """Offsets just inside the query's WHERE group: after its ``{`` and at its ``}`` (None
     when there is none). Read on SPARQL tokens, so a brace in a string, an IRI or a comment,
