@@ -22,7 +22,7 @@ from rdflib.term import Node
 
 from .config import Settings
 from .namespaces import sparql_prologue
-from .store.base import QueryResult, Store, to_oxigraph
+from .store.base import EXISTS_QUERY, QueryResult, Store, to_oxigraph
 
 PARAMETER_TYPES = ("iri", "string", "integer", "decimal", "year", "language", "enum")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -493,7 +493,6 @@ def resolve(settings: Settings, ref: str, stdin_text: str | None = None) -> Name
 #: Answers an ASK (text, bindings) against the store; lets the web app go through its executor.
 Ask = Callable[[str, Mapping[str, Node]], bool]
 
-EXISTS_QUERY = "ASK { { ?iri ?p ?o } UNION { ?s ?p ?iri } }"
 HAS_CLASS_QUERY = sparql_prologue("rdfs") + "ASK { ?iri a/rdfs:subClassOf* ?class }"
 
 

@@ -20,7 +20,7 @@ from ..namespaces import (
     RDFS_LABEL,
     SKOS_PREFLABEL,
 )
-from ..store.base import Store, to_oxigraph
+from ..store.base import EXISTS_QUERY, Store, to_oxigraph
 
 # --- describing one resource ------------------------------------------------------------------
 
@@ -56,7 +56,6 @@ def _level_query(depth: int) -> str:
 
 LEVEL_QUERIES = [_level_query(d) for d in range(MAX_BNODE_DEPTH + 1)]
 
-EXISTS_QUERY = "ASK { { ?iri ?p ?o } UNION { ?s ?p ?iri } }"
 
 
 def exists(store: Store, iri: str) -> bool:

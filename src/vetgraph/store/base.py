@@ -129,6 +129,10 @@ class Store(Protocol):
 # --- term conversion --------------------------------------------------------------------
 
 
+#: Whether ``?iri`` is in the store: the subject or the object of some triple (bind ``iri``).
+EXISTS_QUERY = "ASK { { ?iri ?p ?o } UNION { ?s ?p ?iri } }"
+
+
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
     """pyoxigraph term to rdflib term; plain xsd:string literals become untyped, like rdflib's."""
     if isinstance(term, ox.NamedNode):
