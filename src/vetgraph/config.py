@@ -165,6 +165,8 @@ REGISTRY: tuple[Setting, ...] = (
     _s("snapshot_threshold", int, 1000, "with --allow-update: snapshot the store before an "
        "update that removes this many triples or empties a graph; `vetgraph restore` puts one "
        "back", "TRIPLES", scope="serve"),
+    _s("keep_snapshots", int, 10, "with --allow-update: the snapshots kept; after a new one "
+       "the oldest beyond this many are deleted (0: keep every one)", "N", scope="serve"),
     _s("update_timeout", float, 120.0, "with --allow-update: the longest an update may take, "
        "the validation of its result included (the seed takes a few seconds)", "SECONDS",
        scope="serve"),

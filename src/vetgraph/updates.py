@@ -9,7 +9,8 @@ An update runs in the writer process (:mod:`vetgraph.engine.executor`) through
    refuses the update (422 with the validation report) and the store is not touched.
 2. **Snapshot before destruction.** When the update would empty a graph (``DROP``/``CLEAR``)
    or remove at least ``snapshot_threshold`` triples, the store is first backed up (a RocksDB
-   checkpoint: hard links, seconds) into ``<parent>/stores/snapshots/``.
+   checkpoint: hard links, seconds) into ``<parent>/stores/snapshots/``; the newest
+   ``keep_snapshots`` are kept, older ones deleted.
 3. **Committed** in one transaction, then the manifest follows: a new dataset version, unique
    and kept across restarts (``<built version>+u<n>-<random>``: ETags change and stay changed),
    the triple counts, when it was updated.
@@ -36,6 +37,9 @@ from .store.oxigraph import MANIFEST_NAME, OxigraphStore, read_manifest, write_m
 
 #: Triples an update may remove before a snapshot is kept (a whole graph emptied always is).
 SNAPSHOT_THRESHOLD = 1000
+#: Snapshots kept: each holds hard links to the files of the store as it was, which the live
+#: store compacts away as updates go on, so every snapshot comes to cost its full size on disk.
+KEEP_SNAPSHOTS = 10
 GRAPHS = (GRAPH_DATA, GRAPH_CODES, GRAPH_ONTOLOGY, GRAPH_SHAPES)
 
 
@@ -104,6 +108,7 @@ def apply_update(
     store_link: Path,
     *,
     snapshot_threshold: int = SNAPSHOT_THRESHOLD,
+    keep_snapshots: int = KEEP_SNAPSHOTS,
 ) -> UpdateOutcome:
     """Validate, snapshot if destructive, commit, and bring the manifest up to date."""
     raw = store.raw
@@ -125,6 +130,7 @@ def apply_update(
             if emptied else f"removed {removed} triples"
         )
         snapshot = take_snapshot(store, store_link, reason, text)
+        prune_snapshots(store_link, keep_snapshots)
     store.update(text)
     raw.flush()
     manifest = read_manifest(store.path) or {} if store.path else {}
@@ -180,6 +186,16 @@ def list_snapshots(store_link: Path) -> list[dict[str, Any]]:
             "triples": manifest.get("triples"),
         })
     return found
+
+
+def prune_snapshots(store_link: Path, keep: int) -> list[str]:
+    """Delete the snapshots of a target older than its ``keep`` newest (0: none); their names."""
+    if keep <= 0:
+        return []
+    old = [s["name"] for s in list_snapshots(store_link)][:-keep]
+    for name in old:
+        shutil.rmtree(snapshots_dir(store_link) / name, ignore_errors=True)
+    return old
 
 
 def restore_snapshot(store_link: Path, name: str) -> Path:

@@ -14,7 +14,8 @@ from helpers.support import run_cli, settings_for
 from helpers.web import FACTS, TREE, start_server
 
 from vetgraph.build import build_store
-from vetgraph.store.oxigraph import read_manifest
+from vetgraph.store.oxigraph import OxigraphStore, read_manifest
+from vetgraph.updates import apply_update, list_snapshots, snapshots_dir
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -165,3 +166,25 @@ def test_drop_all_keeps_a_snapshot_and_restore_puts_it_back(store, tmp_path):
         assert _count(server, SCHOOLS) == FACTS["schools"]
     finally:
         server.stop()
+
+
+def test_only_the_newest_snapshots_are_kept(store):
+    """Each snapshot holds the store's files as they were (hard links the live store compacts
+    away): after a new one, those older than the ``keep_snapshots`` newest are deleted, and
+    0 keeps every one."""
+    writer = OxigraphStore.open(os.path.realpath(store), read_only=False)
+    fact = f"GRAPH <{DATA}> {{ <urn:vetgraph:a> <urn:vetgraph:b> ?n }}"
+    taken = []
+    for n, keep in enumerate((2, 2, 2, 0)):
+        outcome = apply_update(  # one triple replaced: 0 removed, a snapshot at threshold 0
+            writer,
+            f"DELETE WHERE {{ {fact} }} ; INSERT DATA {{ {fact.replace('?n', str(n))} }}",
+            store,
+            snapshot_threshold=0,
+            keep_snapshots=keep,
+        )
+        taken.append(outcome.snapshot)
+    assert len(set(taken)) == 4
+    assert [s["name"] for s in list_snapshots(store)] == taken[1:]
+    assert sorted(p.name for p in snapshots_dir(store).iterdir()) == sorted(taken[1:])
+    writer.close()

@@ -84,6 +84,7 @@ def serve(args: Any, settings: Settings) -> int:
             reserved_timeout=value("reserved_timeout"),
             max_client_queries=value("max_client_queries"),
             snapshot_threshold=value("snapshot_threshold"),
+            keep_snapshots=value("keep_snapshots"),
             update_timeout=value("update_timeout"),
             allow_shared_network=value("allow_shared_network"),
         )

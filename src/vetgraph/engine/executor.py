@@ -103,6 +103,7 @@ class WorkerSpec:
     isolate_network: bool = True  # each worker in a network namespace of its own (see below)
     #: Triples an update may remove before the store is snapshotted (see vetgraph.updates).
     snapshot_threshold: int = 1000
+    keep_snapshots: int = 10  #: the newest snapshots kept (0: all; see vetgraph.updates)
     #: Seconds of evaluation after which a read-only oxigraph worker opens its store afresh
     #: (:data:`REOPEN_AFTER_SECONDS`); None never.
     reopen_after: float | None = REOPEN_AFTER_SECONDS
@@ -191,6 +192,7 @@ def _apply_update(store: Any, spec: WorkerSpec, text: str) -> Any:
             text,
             Path(spec.settings.store_dir).absolute(),
             snapshot_threshold=spec.snapshot_threshold,
+            keep_snapshots=spec.keep_snapshots,
         )
     except UpdateViolates as refused:
         raise UpdateRefused(refused.message, 422, "shacl-violation", report=refused.report) \

@@ -160,6 +160,7 @@ def create_app(
     reserved_timeout: float = 1.0,
     max_client_queries: int = 0,
     snapshot_threshold: int = 1000,
+    keep_snapshots: int = 10,
     update_timeout: float = 120.0,
     allow_shared_network: bool | None = None,
 ) -> Flask:
@@ -215,6 +216,7 @@ def create_app(
         memory_limit=worker_memory_mb << 20 or None,
         isolate_network=backend != "remote" and not netns_off,
         snapshot_threshold=snapshot_threshold,
+        keep_snapshots=keep_snapshots,
     )
     executor = QueryExecutor(
         spec,
