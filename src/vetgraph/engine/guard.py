@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .lexer import Token, readings
+from .lexer import Token, after_group, readings
 
 #: Query form → the kind of result it gives (as in the store's QueryResult.kind).
 FORM_KINDS = {
@@ -376,20 +376,6 @@ def _iri_text(token: str) -> str:
     return _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), token[1:-1])
 
 
-def _after_group(found: list[Token], start: int) -> int:
-    """Index of the token after the group whose ``{`` is at ``start``."""
-    depth = 0
-    for index in range(start, len(found)):
-        kind, token, _ = found[index]
-        if kind == "open" and token == "{":
-            depth += 1
-        elif kind == "close" and token == "}":
-            depth -= 1
-            if depth == 0:
-                return index + 1
-    return len(found)
-
-
 def read_query(text: str, allowed_graphs: set[str]) -> CheckedQuery:
     """The form and the FROM / FROM NAMED graphs of a query, from the tokens Oxigraph reads.
 
@@ -436,7 +422,7 @@ def read_query(text: str, allowed_graphs: set[str]) -> CheckedQuery:
         if form is None and keyword in _FORMS:
             form = keyword
             if form == "CONSTRUCT" and index + 1 < len(found) and found[index + 1].text == "{":
-                index = _after_group(found, index + 1)  # the template; FROM may follow it
+                index = after_group(found, index + 1)  # the template; FROM may follow it
                 continue
         elif form is not None and keyword == "FROM" and index + 1 < len(found):
             named = found[index + 1].text.upper() == "NAMED"

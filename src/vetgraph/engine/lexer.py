@@ -114,6 +114,21 @@ def tokens(
     return out
 
 
+def after_group(found: list[Token], start: int) -> int:
+    """Index of the token after the group whose ``{`` is at ``start`` (``len(found)`` when
+    the text ends first)."""
+    depth = 0
+    for index in range(start, len(found)):
+        kind, token, _ = found[index]
+        if kind == "open" and token == "{":
+            depth += 1
+        elif kind == "close" and token == "}":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return len(found)
+
+
 def expand_unicode_escapes(text: str) -> str:
     """The text as rdflib parses it: every ``\\uXXXX`` / ``\\UXXXXXXXX`` expanded first.
 

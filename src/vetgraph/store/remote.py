@@ -52,7 +52,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from ..config import GRAPHS
-from ..engine.lexer import Token, tokens
+from ..engine.lexer import Token, after_group, tokens
 from ..namespaces import XSD
 from .base import (
     QueryError,
@@ -110,26 +110,24 @@ def _where_group(sparql: str) -> tuple[int, int] | None:
     form = _form_at(toks)
     if form is None:
         return None
-    template = toks[form].text.upper() == "CONSTRUCT"
-    if template and (form + 1 == len(toks) or toks[form + 1].text != "{"):
-        return None  # CONSTRUCT WHERE { triples }: its group is the template, no VALUES inside
-    depth = parens = 0
-    opened: int | None = None
-    for token in toks[form + 1:]:
-        if token.text == "(" and token.kind == "open":
+    start = form + 1
+    if toks[form].text.upper() == "CONSTRUCT":
+        if start == len(toks) or toks[start].text != "{":
+            return None  # CONSTRUCT WHERE { triples }: its group is the template, no VALUES
+        start = after_group(toks, start)
+    parens = 0
+    for index in range(start, len(toks)):
+        kind, text, offset = toks[index]
+        if kind == "open" and text == "(":
             parens += 1
-        elif token.text == ")" and token.kind == "close":
+        elif kind == "close" and text == ")":
             parens -= 1
-        elif token.text == "{" and token.kind == "open":
-            if depth == 0 and parens == 0:
-                opened = token.start + 1
-            depth += 1
-        elif token.text == "}" and token.kind == "close":
-            depth -= 1
-            if depth == 0 and opened is not None:
-                if not template:
-                    return opened, token.start
-                template, opened = False, None
+        elif kind == "open" and text == "{" and parens == 0:
+            end = after_group(toks, index)
+            closing = toks[end - 1]
+            if closing.kind != "close" or closing.text != "}":
+                return None  # the text ends inside the group
+            return offset + 1, closing.start
     return None
 
 
@@ -250,6 +248,7 @@ class RemoteStore(SerializesQueryResults):
         return with_values(sparql, bindings, first=False)
 
     @staticmethod
+    @functools.lru_cache(maxsize=256)  # asked of every query sent; named ones come again
     def _form(sparql: str) -> str:
         """SELECT ("bindings"), ASK ("boolean") or CONSTRUCT/DESCRIBE ("graph"), from the first
         keyword after the prologue; anything else is a QueryError."""
