@@ -32,14 +32,14 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .config import GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SHAPES
+from .config import GRAPH_CODES, GRAPH_DATA, GRAPH_ONTOLOGY, GRAPH_SHAPES, setting_default
 from .store.oxigraph import MANIFEST_NAME, OxigraphStore, read_manifest, write_manifest
 
 #: Triples an update may remove before a snapshot is kept (a whole graph emptied always is).
-SNAPSHOT_THRESHOLD = 1000
+SNAPSHOT_THRESHOLD: int = setting_default("snapshot_threshold")
 #: Snapshots kept: each holds hard links to the files of the store as it was, which the live
 #: store compacts away as updates go on, so every snapshot comes to cost its full size on disk.
-KEEP_SNAPSHOTS = 10
+KEEP_SNAPSHOTS: int = setting_default("keep_snapshots")
 GRAPHS = (GRAPH_DATA, GRAPH_CODES, GRAPH_ONTOLOGY, GRAPH_SHAPES)
 
 

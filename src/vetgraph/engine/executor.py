@@ -52,6 +52,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from ..config import setting_default
 from ..namespaces import XSD_STRING
 from .guard import (
     CheckedQuery,
@@ -102,8 +103,9 @@ class WorkerSpec:
     memory_limit: int | None = None  # bytes of resident memory per worker; None for no cap
     isolate_network: bool = True  # each worker in a network namespace of its own (see below)
     #: Triples an update may remove before the store is snapshotted (see vetgraph.updates).
-    snapshot_threshold: int = 1000
-    keep_snapshots: int = 10  #: the newest snapshots kept (0: all; see vetgraph.updates)
+    snapshot_threshold: int = setting_default("snapshot_threshold")
+    #: The newest snapshots an update keeps (0: all; see vetgraph.updates).
+    keep_snapshots: int = setting_default("keep_snapshots")
     #: Seconds of evaluation after which a read-only oxigraph worker opens its store afresh
     #: (:data:`REOPEN_AFTER_SECONDS`); None never.
     reopen_after: float | None = REOPEN_AFTER_SECONDS

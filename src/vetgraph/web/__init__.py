@@ -159,8 +159,8 @@ def create_app(
     reserved_workers: int | None = None,
     reserved_timeout: float = 1.0,
     max_client_queries: int = 0,
-    snapshot_threshold: int = 1000,
-    keep_snapshots: int = 10,
+    snapshot_threshold: int = setting_default("snapshot_threshold"),
+    keep_snapshots: int = setting_default("keep_snapshots"),
     update_timeout: float = 120.0,
     allow_shared_network: bool | None = None,
 ) -> Flask:
