@@ -57,7 +57,6 @@ def _level_query(depth: int) -> str:
 LEVEL_QUERIES = [_level_query(d) for d in range(MAX_BNODE_DEPTH + 1)]
 
 
-
 def exists(store: Store, iri: str) -> bool:
     """True if the IRI is the subject or the object of some triple."""
     return bool(store.query(EXISTS_QUERY, bindings={"iri": URIRef(iri)}).boolean)

@@ -126,11 +126,11 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-# --- term conversion --------------------------------------------------------------------
-
-
 #: Whether ``?iri`` is in the store: the subject or the object of some triple (bind ``iri``).
 EXISTS_QUERY = "ASK { { ?iri ?p ?o } UNION { ?s ?p ?iri } }"
+
+
+# --- term conversion --------------------------------------------------------------------
 
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
