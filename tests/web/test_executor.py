@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from helpers.support import settings_for
+from helpers.support import REPO, settings_for
 from rdflib import Dataset, Literal, URIRef
 
 from vetgraph.engine import executor as engine
@@ -151,7 +151,7 @@ def test_a_worker_opens_its_store_afresh_after_a_long_query(project_store: Path,
     spec = WorkerSpec(
         "oxigraph",
         Path(os.path.realpath(project_store)),
-        settings_for(Path(project_store).parents[1], project_store),
+        settings_for(REPO, project_store),  # the tree project_store is built from
         isolate_network=False,
         reopen_after=reopen_after,
     )
