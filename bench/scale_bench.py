@@ -565,7 +565,9 @@ def http_latency(system: System, named: list[Named], slow: dict[str, str], label
     ``slow`` maps the queries that already timed out on this system at a smaller size to that
     size; they are not sent again (the data only grows), and a new timeout is added to it.
     Where the answers say it, an entry also has the p50 of the server's own time
-    (``server_p50``: ``Server-Timing: total``) and the last ``Cache-Status`` (RFC 9211)."""
+    (``server_p50``: ``Server-Timing: total``), the last ``Cache-Status`` (RFC 9211) and
+    where vetgraph evaluated the last answer (``answered_in``: the warm request above is the
+    one a worker times, the runs are then answered in the web process if it was quick)."""
     client = Client(system.port, args.query_timeout)
     out: dict[str, dict] = {}
     for q in named:
@@ -598,6 +600,8 @@ def http_latency(system: System, named: list[Named], slow: dict[str, str], label
             out[q.name]["server_p50"] = percentile(server, .5)
         if client.headers is not None and "Cache-Status" in client.headers:
             out[q.name]["cache_status"] = client.headers["Cache-Status"]
+        if (where := answered_in(client.headers)) is not None:
+            out[q.name]["answered_in"] = where
     client.close()
     return out
 
@@ -611,6 +615,17 @@ def server_time(headers: http.client.HTTPMessage | None) -> float | None:
                 if param.startswith("dur="):
                     return float(param[4:]) / 1e3
     return None
+
+
+def answered_in(headers: http.client.HTTPMessage | None) -> str | None:
+    """Where vetgraph evaluated the last answer, by its ``Server-Timing``: "worker", or "web
+    process" for a request a worker had answered quickly before (the ``local`` metric)."""
+    names = {metric.split(";")[0].strip()
+             for metric in (headers.get("Server-Timing", "") if headers is not None else "")
+             .split(",")}
+    if "local" in names:
+        return "web process"
+    return "worker" if "worker" in names else None
 
 
 def answers(system: System, seconds: float = 5.0) -> bool:

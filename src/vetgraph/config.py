@@ -159,6 +159,10 @@ REGISTRY: tuple[Setting, ...] = (
        "more)", "N", scope="serve", limit="reserved_workers"),
     _s("reserved_timeout", float, 1.0, "the longest a query may run on a reserved worker",
        "SECONDS", scope="serve", limit="reserved_timeout_seconds"),
+    _s("local_query_ms", float, 50.0, "the app's own queries (named queries, pages) that a "
+       "worker answered within this many ms are answered again in the web process, without "
+       "the hop to a worker, until the store changes; a user's SPARQL always runs in a worker "
+       "(0: every query in a worker)", "MS", scope="serve"),
     _s("max_client_queries", int, 0, "queries one client address may run at once; past it "
        "429 + Retry-After (0: no limit; clients behind one proxy share an address)", "N",
        scope="serve", limit="max_client_queries"),

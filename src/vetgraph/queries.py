@@ -9,6 +9,7 @@ change what a query asks. Every surface (API, CLI, the editor's tabs) reads this
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -458,9 +459,15 @@ def load_catalogue(settings: Settings) -> list[NamedQuery]:
 def get_query(settings: Settings, name: str) -> NamedQuery:
     """A catalogue query by name (reading that file only), or :class:`UnknownQuery`."""
     path = settings.queries_dir / f"{name}.rq"
-    if not _QUERY_NAME.match(name) or not path.is_file():
+    if not _QUERY_NAME.match(name):
         raise UnknownQuery(name)
-    key = (path, path.stat().st_mtime_ns, path.stat().st_size)
+    try:
+        status = path.stat()  # one system call a request: this runs for every API answer
+    except OSError:
+        raise UnknownQuery(name) from None
+    if not stat.S_ISREG(status.st_mode):
+        raise UnknownQuery(name)
+    key = (path, status.st_mtime_ns, status.st_size)
     if key not in _ONE:
         _ONE[key] = load_query(path)
     return _ONE[key]

@@ -82,6 +82,7 @@ def serve(args: Any, settings: Settings) -> int:
             worker_memory_mb=value("worker_memory"),
             reserved_workers=value("reserved_workers"),
             reserved_timeout=value("reserved_timeout"),
+            local_query_ms=value("local_query_ms"),
             max_client_queries=value("max_client_queries"),
             snapshot_threshold=value("snapshot_threshold"),
             keep_snapshots=value("keep_snapshots"),

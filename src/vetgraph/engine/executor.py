@@ -18,6 +18,11 @@ general lane only. So slow queries queue behind each other, not in front of chea
 Each worker also leaves the host's network (a network namespace of its own) before it opens
 the store, behind the query guard.
 
+The app's own requests (``QueryRequest.trusted``) that a worker answered within ``local_max``
+seconds are answered in the web process afterwards, on a read-only handle of its own, until
+the store changes (:meth:`QueryExecutor.query` says why that needs no stopping); a user's query
+never is.
+
 Updates (only when enabled) stop the world: the pool is drained, every reader is stopped (a
 read-only store must not be open while another process writes), one writer process opens the
 store read-write and applies the update in one transaction, then fresh readers open the new state.
@@ -83,6 +88,10 @@ PRELOAD = [
 ]
 
 
+#: The largest answer (bytes) a trusted request may have to be answered in the web process
+#: (see QueryExecutor.query): what that process holds at once for one request.
+LOCAL_MAX_BYTES = 1 << 20
+
 #: A query that scans much of the store leaves RocksDB's caches in a state that slows every
 #: later small query of the same handle by 10-25 % for good (measured at 1,000 schools: after
 #: city-totals, 480 ms, school-indicators 0.59 -> 0.74 ms and school-profile 5.0 -> 5.5 ms; a
@@ -133,6 +142,10 @@ class QueryRequest:
     #: The caller needs the number of solutions of a SELECT (``QueryReply.rows``), e.g. to
     #: send the answer on without parsing it.
     count_rows: bool = False
+    #: The text is the app's own (a named query of the catalogue, a page's query), never a
+    #: user's: once a worker has answered it quickly it may be answered in the web process
+    #: (``QueryExecutor(local_max=…)``).
+    trusted: bool = False
 
 
 @dataclass
@@ -149,6 +162,7 @@ class QueryReply:
     rows: int | None = None  # solutions in ``body`` (SELECT), when known or asked for
     #: Index of the first precondition that was false (the query did not run), else None.
     failed_precondition: int | None = None
+    local: bool = False  # answered in the web process, not by a worker
 
 
 @dataclass
@@ -425,6 +439,13 @@ def _term_json(term: Any) -> dict[str, Any]:
     }
 
 
+def _request_key(request: QueryRequest) -> tuple[Any, ...]:
+    """What makes two requests do the same work (the guard's verdict aside)."""
+    return (request.text, request.results_mime, request.graph_mime, request.default_graph_uris,
+            request.named_graph_uris, request.max_rows, request.bindings,
+            request.preconditions, request.count_rows)
+
+
 def _remember(memo: dict[Any, Any], key: Any, value: Any, bound: int) -> None:
     """``memo[key] = value`` as its newest entry; the oldest go past ``bound`` entries."""
     memo.pop(key, None)
@@ -588,17 +609,8 @@ def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
                 break
             else:
                 reply = ("error", f"unknown operation {op!r}")
-        except Refusal as refusal:
-            reply = ("refused", refusal)
-        except MemoryError:
-            reply = ("error", "the query needed more memory than a worker may use")
         except Exception as error:
-            from ..store.base import QueryError
-
-            if isinstance(error, QueryError | SyntaxError | ValueError):
-                reply = ("refused", Refusal(str(error), 400, "query-error"))
-            else:
-                reply = ("error", f"{type(error).__name__}: {error}")
+            reply = _failure(error)
         lost = False
         if op == "query" and reply[0] == "ok" and _wants_reopen(spec, reply[1].elapsed):
             store.close()
@@ -612,6 +624,20 @@ def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
             break
     store.close()
     conn.close()
+
+
+def _failure(error: Exception) -> tuple[str, Any]:
+    """A failed request's reply: ("refused", the Refusal to raise) for the client's fault
+    (the query), ("error", words) for the engine's."""
+    from ..store.base import QueryError
+
+    if isinstance(error, Refusal):
+        return ("refused", error)
+    if isinstance(error, MemoryError):
+        return ("error", "the query needed more memory than a worker may use")
+    if isinstance(error, QueryError | SyntaxError | ValueError):
+        return ("refused", Refusal(str(error), 400, "query-error"))
+    return ("error", f"{type(error).__name__}: {error}")
 
 
 def _wants_reopen(spec: WorkerSpec, elapsed: float) -> bool:
@@ -721,6 +747,71 @@ class _Worker:
         self.conn.close()
 
 
+class _LocalReader:
+    """The web process's own read-only handle on the store served, for the app's queries that
+    a worker has already answered quickly (see :meth:`QueryExecutor.query`).
+
+    Opened on first use and again after a switch; closed while an update writes (a read-only
+    handle must not be open then): :meth:`pause` waits for the queries on it to finish.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._store: Any = None
+        self._graphs: frozenset[str] = frozenset()
+        self._spec: WorkerSpec | None = None
+        self._users = 0
+        self._paused = False
+
+    def run(self, spec: WorkerSpec, request: QueryRequest) -> QueryReply | None:
+        """The reply to ``request`` evaluated here, or None when paused or the store cannot
+        be opened (the caller then asks a worker)."""
+        with self._lock:
+            if self._paused:
+                return None
+            if self._spec is not spec:
+                self._drop()
+                try:
+                    self._store = open_store(spec)
+                except Exception as error:  # noqa: BLE001 (the workers answer instead)
+                    log.warning("cannot open the store in the web process: %s", error)
+                    return None
+                self._graphs = frozenset(self._store.graph_names())
+                self._spec = spec
+            store, graphs = self._store, self._graphs
+            self._users += 1
+        try:
+            reply = _run_query(store, graphs, request)
+        except Exception as error:
+            status, value = _failure(error)
+            if status == "refused":
+                raise value from error
+            raise WorkerFailed(value) from error
+        finally:
+            with self._lock:
+                self._users -= 1
+                self._lock.notify_all()
+        reply.local = True
+        return reply
+
+    def pause(self) -> None:
+        """Close the handle once the queries on it are done; none start until :meth:`resume`."""
+        with self._lock:
+            self._paused = True
+            self._lock.wait_for(lambda: self._users == 0)
+            self._drop()
+
+    def resume(self) -> None:
+        with self._lock:
+            self._paused = False
+
+    def _drop(self) -> None:
+        """Forget the handle; a query still on it (after a switch) keeps it open until done."""
+        if self._store is not None and self._users == 0:
+            self._store.close()
+        self._store, self._spec = None, None
+
+
 class QueryExecutor:
     """A fixed number of worker processes; see the module docstring for the rules."""
 
@@ -736,8 +827,17 @@ class QueryExecutor:
         store_link: Path | None = None,
         reserved: int = 0,
         reserved_timeout: float = 1.0,
+        local_max: float = 0.0,
     ) -> None:
         self.spec = spec
+        #: Seconds: a trusted request a worker answered within this is answered again in the
+        #: web process (0: never); see :meth:`query`.
+        self.local_max = local_max if spec.backend == "oxigraph" and spec.read_only else 0.0
+        self._local = _LocalReader()
+        #: Trusted requests a worker (or this process) answered within ``local_max``, by epoch.
+        self._timed: dict[tuple[int, Any], None] = {}
+        self._timed_lock = threading.Lock()
+        self.local_answers = 0  # requests answered in the web process
         self.size = workers
         #: Workers kept for queries not seen to run long (see the module docstring).
         self.reserved = max(0, min(reserved, workers - 1))
@@ -887,6 +987,7 @@ class QueryExecutor:
             "workers": {"alive": alive, "expected": self.size, "starting": pending},
             "worker_restarts": self.restarts,
             "store_reopens": reopens,
+            "local_answers": self.local_answers,
             "store": self.spec.store_dir.name if self.spec.store_dir else None,
             "switches": list(self.switches),
             "uptime_seconds": round(time.time() - self.started_at, 1),
@@ -900,16 +1001,41 @@ class QueryExecutor:
 
         The guard's verdict on a query text is remembered here, for every worker: a text that
         passed once is not parsed again until the store changes (an update or a switch).
+
+        The hop to a worker costs more than the whole evaluation of a small query. So a
+        trusted request (the app's own text, its values bound by the store) that a worker
+        answered within ``local_max`` seconds is answered again here, in the web process, on
+        a read-only handle of its own, until the store changes: on the same data the same
+        request does the same work, so it needs no stopping. One that takes longer here goes
+        back to the workers. A user's query always runs in a worker, where it can be stopped.
         """
-        key = (self.epoch, request.text)
+        epoch = self.epoch
+        key = (epoch, request.text)
         verdict = self._verdicts.get(key)
         if verdict is not None:
             request = dataclasses.replace(request, checked=verdict)
-        reply: QueryReply = self._call("query", request, timeout or self.timeout, request.text)
+        timed = (epoch, _request_key(request)) if request.trusted and self.local_max else None
+        if timed is not None and timed in self._timed:
+            reply = self._local.run(self.spec, request)
+            if reply is not None:
+                self.local_answers += 1
+                self._note_time(timed, reply)
+                return reply
+        reply = self._call("query", request, timeout or self.timeout, request.text)
         if verdict is None and reply.checked is not None:
             with self._verdicts_lock:
                 _remember(self._verdicts, key, reply.checked, 1024)
+        if timed is not None:
+            self._note_time(timed, reply)
         return reply
+
+    def _note_time(self, timed: tuple[int, Any], reply: QueryReply) -> None:
+        """Remember a trusted request answered within ``local_max`` (small), forget others."""
+        with self._timed_lock:
+            if reply.elapsed <= self.local_max and len(reply.body) <= LOCAL_MAX_BYTES:
+                _remember(self._timed, timed, None, 4096)
+            else:
+                self._timed.pop(timed, None)
 
     def info(self) -> StoreInfo:
         """Graph sizes, cached until the next update."""
@@ -954,6 +1080,7 @@ class QueryExecutor:
                 raise Busy("the store is busy; the update was not applied", 5) from None
             for worker in drained:
                 worker.stop()
+            self._local.pause()
             writer_spec = dataclasses.replace(self.spec, read_only=False)
             try:
                 writer = _Worker(self._ctx, writer_spec)
@@ -971,6 +1098,7 @@ class QueryExecutor:
                 return outcome
             finally:
                 self.epoch += 1
+                self._local.resume()
                 with self._state_lock:
                     self._workers.difference_update(drained)
                 try:

@@ -158,6 +158,7 @@ def create_app(
     worker_memory_mb: int | None = None,
     reserved_workers: int | None = None,
     reserved_timeout: float = 1.0,
+    local_query_ms: float | None = None,
     max_client_queries: int = 0,
     snapshot_threshold: int = setting_default("snapshot_threshold"),
     keep_snapshots: int = setting_default("keep_snapshots"),
@@ -169,7 +170,9 @@ def create_app(
     ``workers`` defaults to ``settings.max_concurrent_queries``; it is the number of worker
     processes and so the bound on queries evaluated at once; ``reserved_workers`` of them
     (default 1 when there are two or more) serve only queries not seen to run longer than
-    ``reserved_timeout`` seconds (see :mod:`vetgraph.engine.executor`). Updates need
+    ``reserved_timeout`` seconds (see :mod:`vetgraph.engine.executor`). The app's own
+    queries that a worker answered within ``local_query_ms`` are answered in this process
+    afterwards (:meth:`~vetgraph.engine.executor.QueryExecutor.query`). Updates need
     ``allow_update`` and a bearer ``update_token`` (or ``VETGRAPH_UPDATE_TOKEN``), and the
     oxigraph backend.
 
@@ -226,6 +229,7 @@ def create_app(
         store_link=Path(settings.store_dir).absolute() if backend == "oxigraph" else None,
         reserved=1 if reserved_workers is None else reserved_workers,
         reserved_timeout=reserved_timeout,
+        local_max=read_setting("local_query_ms", local_query_ms) / 1000,
     ).start()
     if backend == "remote":
         worker_network = "host"

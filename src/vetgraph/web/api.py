@@ -89,6 +89,7 @@ def _request(
         bindings=tuple(bindings.items()),
         preconditions=preconditions,
         count_rows=count_rows,
+        trusted=True,  # the catalogue's texts and the app's checks, never a user's
     )
 
 
@@ -136,9 +137,11 @@ def _query_in_worker(
         )
     started = time.perf_counter()
     reply = state().executor.query(request)
-    # Server-Timing: the worker's own time, and the round trip to it (pipe and pickling too).
+    # Server-Timing: the evaluation's own time, and the round trip to the worker (pipe and
+    # pickling too), or "local" when the web process answered (QueryExecutor.query).
+    hop = "local" if reply.local else "worker"
     g.timing = (f"query;dur={reply.elapsed * 1000:.1f}, "
-                f"worker;dur={(time.perf_counter() - started) * 1000:.1f}")
+                f"{hop};dur={(time.perf_counter() - started) * 1000:.1f}")
     if reply.failed_precondition is not None:  # asked again, one by one, to say what is wrong
         check_resources(query, bindings, _ask)
         raise ApiError(500, "a resource check failed but raised nothing", "internal-error")
