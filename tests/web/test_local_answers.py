@@ -15,7 +15,7 @@ from helpers.web import copy_store, start_server
 from rdflib import URIRef
 
 from vetgraph.engine import executor as engine
-from vetgraph.engine.executor import QueryExecutor, QueryRequest, WorkerSpec
+from vetgraph.engine.executor import QueryExecutor, QueryRequest, WorkerFailed, WorkerSpec
 
 SRJ = "application/sparql-results+json"
 DATA = "https://w3id.org/vetgraph/graph/data"
@@ -61,6 +61,20 @@ def test_the_apps_queries_are_answered_here_once_a_worker_timed_them(project_sto
     assert health["worker_restarts"] == 0
 
 
+def test_a_request_whose_check_failed_is_never_answered_here(project_store: Path):
+    """The checks of a request answered here are not asked again (they held on this data):
+    so a request whose check failed must go to a worker every time, and fail there."""
+    exists = "ASK { ?iri a <https://w3id.org/vetgraph/ontology#School> }"
+    replies = []
+    with _executor(project_store, local_max=10.0) as executor:
+        for name in ("no-such-school", "benxi-health-school") * 2:
+            checks = ((exists, (("iri", URIRef(SCHOOL + name)),)),)
+            reply = executor.query(QueryRequest(SCHOOLS, SRJ, None, preconditions=checks,
+                                                trusted=True))
+            replies.append((reply.failed_precondition, reply.local))
+    assert replies == [(0, False), (None, False), (0, False), (None, True)]
+
+
 def test_off_or_over_the_size_limit_every_request_goes_to_a_worker(
     project_store: Path, monkeypatch: pytest.MonkeyPatch
 ):
@@ -78,6 +92,16 @@ def test_a_request_slower_here_than_the_limit_goes_back_to_the_workers(project_s
         executor.local_max = 1e-9  # every evaluation now takes longer than that
         seen += [_count(executor, SCHOOLS)[1] for _ in range(3)]
     assert seen == [False, True, False, False]
+
+
+def test_a_closed_executor_answers_nothing_here_either(project_store: Path):
+    executor = _executor(project_store, local_max=10.0).start()
+    try:
+        assert [_count(executor, SCHOOLS) for _ in range(2)] == [("6", False), ("6", True)]
+    finally:
+        executor.close()
+    with pytest.raises(WorkerFailed, match="closed"):
+        _count(executor, SCHOOLS)
 
 
 def test_after_an_update_a_worker_answers_first_from_the_new_data(

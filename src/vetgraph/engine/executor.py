@@ -342,11 +342,15 @@ def _holds(
         raise Refusal(str(error), 400, "query-error") from error
 
 
-def _run_query(store: Any, graphs: frozenset[str], request: QueryRequest) -> QueryReply:
+def _run_query(
+    store: Any, graphs: frozenset[str], request: QueryRequest, *, held: bool = False
+) -> QueryReply:
+    """Evaluate ``request`` on ``store``; ``held``: its preconditions are known to hold (they
+    did on this very data), so they are not asked again."""
     from ..store.base import QueryError, UnsupportedFormatError
 
     started = time.perf_counter()
-    for index, (text, values) in enumerate(request.preconditions):
+    for index, (text, values) in enumerate(() if held else request.preconditions):
         if not _holds(store, graphs, text, values):
             elapsed = time.perf_counter() - started
             return QueryReply("", "", "", b"", False, elapsed, failed_precondition=index)
@@ -781,7 +785,8 @@ class _LocalReader:
             store, graphs = self._store, self._graphs
             self._users += 1
         try:
-            reply = _run_query(store, graphs, request)
+            # Only a request a worker answered on this data comes here: its checks held then.
+            reply = _run_query(store, graphs, request, held=True)
         except Exception as error:
             status, value = _failure(error)
             if status == "refused":
@@ -889,6 +894,7 @@ class QueryExecutor:
 
     def close(self) -> None:
         self._closed = True
+        self._local.pause()  # for good: the web process's handle closes too
         for lane in (self._idle, self._fast):
             while True:
                 try:
@@ -1018,7 +1024,6 @@ class QueryExecutor:
         if timed is not None and timed in self._timed:
             reply = self._local.run(self.spec, request)
             if reply is not None:
-                self.local_answers += 1
                 self._note_time(timed, reply)
                 return reply
         reply = self._call("query", request, timeout or self.timeout, request.text)
@@ -1030,9 +1035,12 @@ class QueryExecutor:
         return reply
 
     def _note_time(self, timed: tuple[int, Any], reply: QueryReply) -> None:
-        """Remember a trusted request answered within ``local_max`` (small), forget others."""
+        """Remember a trusted request answered within ``local_max`` (small, every check held),
+        forget others."""
         with self._timed_lock:
-            if reply.elapsed <= self.local_max and len(reply.body) <= LOCAL_MAX_BYTES:
+            self.local_answers += reply.local
+            if reply.elapsed <= self.local_max and len(reply.body) <= LOCAL_MAX_BYTES \
+                    and reply.failed_precondition is None:
                 _remember(self._timed, timed, None, 4096)
             else:
                 self._timed.pop(timed, None)
