@@ -443,13 +443,6 @@ def _term_json(term: Any) -> dict[str, Any]:
     }
 
 
-def _request_key(request: QueryRequest) -> tuple[Any, ...]:
-    """What makes two requests do the same work (the guard's verdict aside)."""
-    return (request.text, request.results_mime, request.graph_mime, request.default_graph_uris,
-            request.named_graph_uris, request.max_rows, request.bindings,
-            request.preconditions, request.count_rows)
-
-
 def _remember(memo: dict[Any, Any], key: Any, value: Any, bound: int) -> None:
     """``memo[key] = value`` as its newest entry; the oldest go past ``bound`` entries."""
     memo.pop(key, None)
@@ -840,7 +833,7 @@ class QueryExecutor:
         self.local_max = local_max if spec.backend == "oxigraph" and spec.read_only else 0.0
         self._local = _LocalReader()
         #: Trusted requests a worker (or this process) answered within ``local_max``, by epoch.
-        self._timed: dict[tuple[int, Any], None] = {}
+        self._timed: dict[tuple[int, QueryRequest], None] = {}
         self._timed_lock = threading.Lock()
         self.local_answers = 0  # requests answered in the web process
         self.size = workers
@@ -1016,11 +1009,12 @@ class QueryExecutor:
         back to the workers. A user's query always runs in a worker, where it can be stopped.
         """
         epoch = self.epoch
+        # The request as the caller made it (without the verdict) is what makes the work.
+        timed = (epoch, request) if request.trusted and self.local_max else None
         key = (epoch, request.text)
         verdict = self._verdicts.get(key)
         if verdict is not None:
             request = dataclasses.replace(request, checked=verdict)
-        timed = (epoch, _request_key(request)) if request.trusted and self.local_max else None
         if timed is not None and timed in self._timed:
             reply = self._local.run(self.spec, request)
             if reply is not None:
@@ -1034,7 +1028,7 @@ class QueryExecutor:
             self._note_time(timed, reply)
         return reply
 
-    def _note_time(self, timed: tuple[int, Any], reply: QueryReply) -> None:
+    def _note_time(self, timed: tuple[int, QueryRequest], reply: QueryReply) -> None:
         """Remember a trusted request answered within ``local_max`` (small, every check held),
         forget others."""
         with self._timed_lock:
